@@ -1,0 +1,64 @@
+using System.CommandLine;
+using AutoVideo.DR.Recovery;
+using Microsoft.Extensions.Logging;
+
+namespace AutoVideo.DR.Cli;
+
+/// <summary>
+/// The autovideo-dr command line: builds the command tree, turns parse errors and
+/// RecoveryExceptions into one-line messages with a non-zero exit, and runs the command.
+/// Results go to stdout; logs and errors to stderr.
+/// </summary>
+public static class CliApp
+{
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static RootCommand Build(CliContext context)
+    {
+        var root = new RootCommand("AutoVideo DR: disaster recovery of the Auto Video System (drills, promotion, backups, runbooks)");
+        root.Options.Add(GlobalOptions.WorkDirectory);
+        root.Options.Add(GlobalOptions.Json);
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Subcommands.Add(LocalCommands.Create(context));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cancellation.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var verbose = args.Contains("--verbose") || args.Contains("-v");
+            using var loggerFactory = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
+            var context = new CliContext(stdout, stderr, loggerFactory);
+            var root = Build(context);
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized")) ?? parse.Errors[0];
+                await stderr.WriteLineAsync($"autovideo-dr: error: {error.Message.TrimEnd('.')} (run 'autovideo-dr --help' for the commands and options)");
+                return UsageError;
+            }
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr }, cancellation.Token);
+        }
+        catch (RecoveryException e)
+        {
+            await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message}");
+            return Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("autovideo-dr: interrupted");
+            return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+}

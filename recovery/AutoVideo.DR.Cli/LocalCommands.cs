@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text.Json;
+using AutoVideo.DR.Recovery.Local;
+
+namespace AutoVideo.DR.Cli;
+
+/// <summary>autovideo-dr local up|down|status: the local primary/standby environment.</summary>
+public static class LocalCommands
+{
+    public static Command Create(CliContext context)
+    {
+        var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
+
+        var port = new Option<int?>("--port") { Description = "the primary's loopback port (default: a free one)" };
+        var standbyPort = new Option<int?>("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { port, standbyPort };
+        up.SetAction(async (parse, ct) =>
+        {
+            var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
+            context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
+            var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(port), parse.GetValue(standbyPort)), ct);
+            Print(context, state, parse.GetValue(GlobalOptions.Json));
+            return 0;
+        });
+
+        var keepData = new Option<bool>("--keep-data") { Description = "stop the servers but keep the working directory" };
+        var down = new Command("down", "stop every server of the local environment and remove its working directory") { keepData };
+        down.SetAction(async (parse, ct) =>
+        {
+            var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
+            var stopped = await new LocalEnvironment(context.Logger<LocalEnvironment>()).DownAsync(workDirectory, parse.GetValue(keepData), ct);
+            context.Out.WriteLine($"stopped: {(stopped.Count == 0 ? "nothing was running" : string.Join(", ", stopped))}; {(parse.GetValue(keepData) ? "kept" : "removed")} {Path.GetFullPath(workDirectory)}");
+            return 0;
+        });
+
+        var status = new Command("status", "show the nodes of the local environment, their roles and whether they run");
+        status.SetAction(parse =>
+        {
+            var state = LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!);
+            Print(context, state, parse.GetValue(GlobalOptions.Json));
+            return 0;
+        });
+
+        local.Subcommands.Add(up);
+        local.Subcommands.Add(down);
+        local.Subcommands.Add(status);
+        return local;
+    }
+
+    static void Print(CliContext context, LocalEnvironmentState state, bool json)
+    {
+        var nodes = state.Nodes.Select(n => new
+        {
+            n.Name,
+            Role = n.Role.ToString().ToLowerInvariant(),
+            n.Port,
+            Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
+            n.DataDirectory,
+        }).ToList();
+        if (json)
+        {
+            context.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
+                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes,
+            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            return;
+        }
+        var table = new TextTable("node", "role", "port", "running", "data directory");
+        foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
+        context.Out.Write(table.Render());
+        context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
+    }
+}

@@ -1,0 +1,50 @@
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Environments;
+
+/// <summary>The replication role a database node holds, as the environment records it.</summary>
+public enum NodeRole
+{
+    Primary,
+    Standby,
+    /// <summary>An old primary that was fenced after a promotion: it must never accept writes.</summary>
+    Fenced,
+}
+
+/// <summary>One database of an environment and how to reach it.</summary>
+public sealed record DatabaseNode(string Name, NodeRole Role, string ConnectionString);
+
+/// <summary>
+/// What the recovery side knows of an environment: endpoints only. It comes from the local
+/// environment's state file or from <c>pulumi stack output --json</c>; nothing else reads either source.
+/// </summary>
+public sealed record EnvironmentDescription(
+    string Name,
+    IReadOnlyList<DatabaseNode> Databases,
+    string? BackupStore = null,
+    string? CacheEndpoint = null,
+    IReadOnlyDictionary<string, string>? HealthUrls = null)
+{
+    public DatabaseNode? Primary => Databases.FirstOrDefault(d => d.Role == NodeRole.Primary);
+    public DatabaseNode? Standby => Databases.FirstOrDefault(d => d.Role == NodeRole.Standby);
+
+    /// <summary>
+    /// A multi-host connection string over every node that may serve writes, asking for the
+    /// read-write one: clients that use it follow a promotion without being reconfigured.
+    /// </summary>
+    public string ClientConnectionString()
+    {
+        var nodes = Databases.Where(d => d.Role != NodeRole.Fenced).Select(d => new NpgsqlConnectionStringBuilder(d.ConnectionString)).ToList();
+        if (nodes.Count == 0) throw new RecoveryException($"environment '{Name}' has no database that can serve clients");
+        var builder = new NpgsqlConnectionStringBuilder(nodes[0].ConnectionString)
+        {
+            Host = string.Join(",", nodes.Select(n => $"{n.Host}:{n.Port}")),
+            TargetSessionAttributes = "read-write",
+            // Npgsql caches each host's state; a short recheck lets clients see the promoted node soon.
+            HostRecheckSeconds = 1,
+            Pooling = true,
+        };
+        builder.Remove("Port");
+        return builder.ConnectionString;
+    }
+}

@@ -1,0 +1,181 @@
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Postgres;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Local;
+
+/// <summary>What <c>local up</c> is asked for: where, and optionally which ports.</summary>
+public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo");
+
+/// <summary>
+/// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
+/// loopback, WAL archived to a directory, all under one working directory. Every command works
+/// against it with no cloud account.
+/// </summary>
+public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
+{
+    public const string StandbySlot = "autovideo_standby";
+
+    /// <summary>Creates and starts the environment; a stopped one is started again, a running one refused.</summary>
+    public async Task<LocalEnvironmentState> UpAsync(LocalEnvironmentOptions options, CancellationToken ct)
+    {
+        var workDirectory = Path.GetFullPath(options.WorkDirectory);
+        var installation = PostgresInstallation.Locate();
+        var account = ServerAccount.Current();
+
+        if (LocalEnvironmentState.TryLoad(workDirectory) is { } existing)
+        {
+            var running = existing.Nodes.Where(n => Server(installation, account, n).IsRunning()).ToList();
+            if (running.Count > 0)
+                throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.ToString().ToLowerInvariant()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
+            logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
+            foreach (var node in existing.Nodes.OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
+            return existing;
+        }
+
+        var primaryPort = options.PrimaryPort ?? FreePort.Pick();
+        if (options.PrimaryPort is { } p) FreePort.EnsureFree(p, "--port");
+        var standbyPort = options.StandbyPort ?? PickOtherThan(primaryPort);
+        if (options.StandbyPort is { } s) FreePort.EnsureFree(s, "--standby-port");
+        if (primaryPort == standbyPort)
+            throw new RecoveryException($"--port and --standby-port are both {primaryPort}; accepted: two different free ports");
+        if (Directory.Exists(workDirectory) && Directory.EnumerateFileSystemEntries(workDirectory).Any())
+            throw new RecoveryException($"{workDirectory} is not empty and holds no local environment; choose an empty or new --workdir");
+
+        var createdDirectory = !Directory.Exists(workDirectory);
+        Directory.CreateDirectory(workDirectory);
+        var state = new LocalEnvironmentState(
+            WorkDirectory: workDirectory,
+            Database: options.Database,
+            ArchiveDirectory: Path.Combine(workDirectory, "wal-archive"),
+            BackupDirectory: Path.Combine(workDirectory, "backups"),
+            CreatedAt: DateTimeOffset.UtcNow,
+            Nodes:
+            [
+                new("pg-a", primaryPort, Path.Combine(workDirectory, "pg-a"), Path.Combine(workDirectory, "logs", "pg-a.log"), NodeRole.Primary),
+                new("pg-b", standbyPort, Path.Combine(workDirectory, "pg-b"), Path.Combine(workDirectory, "logs", "pg-b.log"), NodeRole.Standby),
+            ]);
+        try
+        {
+            await CreateAsync(state, installation, account, ct);
+            state.Save();
+            return state;
+        }
+        catch
+        {
+            // Nothing half-running: stop whatever started and remove what this call created.
+            foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
+            if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
+            else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory)) DeleteEntry(entry);
+            throw;
+        }
+    }
+
+    async Task CreateAsync(LocalEnvironmentState state, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
+    {
+        var primaryNode = state.NodeWithRole(NodeRole.Primary);
+        var standbyNode = state.NodeWithRole(NodeRole.Standby);
+        await account.EnsureServerCanEnterAsync(state.WorkDirectory, ct);
+        foreach (var dir in new[] { state.ArchiveDirectory, state.BackupDirectory, Path.GetDirectoryName(primaryNode.LogFile)! })
+            await account.GiveToServerAsync(dir, ct);
+        await account.GiveToServerAsync(primaryNode.DataDirectory, ct, isDataDirectory: true);
+
+        var primary = Server(installation, account, primaryNode);
+        logger.LogInformation("initdb {DataDirectory}", primaryNode.DataDirectory);
+        await primary.RunAsync("initdb", ["-D", primaryNode.DataDirectory, "-U", PostgresServer.Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"], ct);
+        await ServerConfiguration.WriteAsync(primaryNode.DataDirectory, state.ArchiveDirectory, account, ct);
+        logger.LogInformation("Starting primary {Node} on port {Port}", primaryNode.Name, primaryNode.Port);
+        await primary.StartAsync(ct);
+        await using (var connection = new NpgsqlConnection(primary.ConnectionString("postgres")))
+        {
+            await connection.OpenAsync(ct);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{state.Database}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+
+        await StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="standby"/> a fresh streaming standby of <paramref name="primary"/> with
+    /// pg_basebackup, and waits until the primary sees it streaming. Used by up and by rejoin.
+    /// </summary>
+    internal async Task StandbyFromBaseBackupAsync(PostgresInstallation installation, ServerAccount account, LocalNodeState primary, LocalNodeState standby, string archiveDirectory, CancellationToken ct)
+    {
+        var server = Server(installation, account, standby);
+        if (Directory.Exists(standby.DataDirectory)) Directory.Delete(standby.DataDirectory, recursive: true);
+        await account.GiveToServerAsync(standby.DataDirectory, ct, isDataDirectory: true);
+        logger.LogInformation("pg_basebackup {Primary} -> {Standby}", primary.Name, standby.Name);
+        await DropSlotIfPresentAsync(Server(installation, account, primary), ct);
+        await server.RunAsync("pg_basebackup",
+            ["-h", PostgresServer.Host, "-p", primary.Port.ToString(), "-U", PostgresServer.Superuser, "-D", standby.DataDirectory,
+             "-X", "stream", "-R", "-C", "-S", StandbySlot, "--checkpoint=fast", "--no-sync"], ct);
+        await ServerConfiguration.WriteAsync(standby.DataDirectory, archiveDirectory, account, ct);
+        logger.LogInformation("Starting standby {Node} on port {Port}", standby.Name, standby.Port);
+        await server.StartAsync(ct);
+        await WaitForStreamingAsync(Server(installation, account, primary), ct);
+    }
+
+    static async Task DropSlotIfPresentAsync(PostgresServer primary, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
+        await connection.OpenAsync(ct);
+        await using var drop = new NpgsqlCommand(
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection);
+        drop.Parameters.AddWithValue(StandbySlot);
+        await drop.ExecuteNonQueryAsync(ct);
+    }
+
+    static async Task WaitForStreamingAsync(PostgresServer primary, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
+        await connection.OpenAsync(ct);
+        while (true)
+        {
+            await using var query = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", connection);
+            if ((long)(await query.ExecuteScalarAsync(ct))! > 0) return;
+            if (DateTime.UtcNow > deadline)
+                throw new RecoveryException($"the standby did not start streaming from port {primary.Port} within 60 s; see the standby's log");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    /// <summary>Stops every node (killing any that does not stop) and, unless kept, removes the working directory.</summary>
+    public async Task<IReadOnlyList<string>> DownAsync(string workDirectory, bool keepData, CancellationToken ct)
+    {
+        workDirectory = Path.GetFullPath(workDirectory);
+        var state = LocalEnvironmentState.Load(workDirectory);
+        var installation = PostgresInstallation.TryLocate();
+        var stopped = new List<string>();
+        foreach (var node in state.Nodes)
+        {
+            var server = Server(installation, ServerAccount.Current(), node);
+            if (!server.IsRunning()) continue;
+            if (installation is null) server.Kill();
+            else await server.StopAsync(ct);
+            stopped.Add(node.Name);
+        }
+        if (!keepData) Directory.Delete(workDirectory, recursive: true);
+        return stopped;
+    }
+
+    public static PostgresServer Server(PostgresInstallation? installation, ServerAccount account, LocalNodeState node) =>
+        new(installation ?? new PostgresInstallation(PostgresInstallation.DefaultBinDirectory), account, node.DataDirectory, node.Port, node.LogFile);
+
+    static int PickOtherThan(int port)
+    {
+        while (true)
+        {
+            var candidate = FreePort.Pick();
+            if (candidate != port) return candidate;
+        }
+    }
+
+    static void DeleteEntry(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+    }
+}

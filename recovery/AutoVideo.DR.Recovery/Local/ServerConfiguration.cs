@@ -1,0 +1,42 @@
+using AutoVideo.DR.Recovery.Postgres;
+
+namespace AutoVideo.DR.Recovery.Local;
+
+/// <summary>
+/// The settings every local node runs with, in an include file of its own so that a base backup
+/// carries them to the standby: replication, WAL archiving (the plan's "交易日誌連續備份"),
+/// wal_log_hints for pg_rewind, and loopback only.
+/// </summary>
+public static class ServerConfiguration
+{
+    public const string IncludeFile = "autovideo-dr.conf";
+
+    public static async Task WriteAsync(string dataDirectory, string archiveDirectory, ServerAccount account, CancellationToken ct)
+    {
+        var archive = archiveDirectory.Replace("'", "''");
+        var settings = $"""
+            # Written by autovideo-dr: local primary/standby settings.
+            listen_addresses = '127.0.0.1'
+            unix_socket_directories = ''
+            max_connections = 60
+            shared_buffers = '64MB'
+            wal_level = replica
+            max_wal_senders = 10
+            max_replication_slots = 10
+            wal_keep_size = '256MB'
+            wal_log_hints = on
+            hot_standby = on
+            hot_standby_feedback = on
+            archive_mode = on
+            archive_command = 'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"'
+            restore_command = 'cp "{archive}/%f" "%p"'
+            wal_receiver_status_interval = '1s'
+            """;
+        await File.WriteAllTextAsync(Path.Combine(dataDirectory, IncludeFile), settings + "\n", ct);
+        var main = Path.Combine(dataDirectory, "postgresql.conf");
+        var include = $"include_if_exists = '{IncludeFile}'";
+        if (!(await File.ReadAllLinesAsync(main, ct)).Contains(include))
+            await File.AppendAllTextAsync(main, "\n" + include + "\n", ct);
+        await account.GiveToServerAsync(dataDirectory, ct);
+    }
+}

@@ -1,0 +1,22 @@
+namespace AutoVideo.DR.Recovery.Objectives;
+
+/// <summary>The plan's three disaster levels (嚴重災難, 重大故障, 一般故障).</summary>
+public enum DisasterLevel
+{
+    Minor,
+    Major,
+    Critical,
+}
+
+public static class DisasterLevels
+{
+    public static DisasterLevel Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "critical" => DisasterLevel.Critical,
+        "major" => DisasterLevel.Major,
+        "minor" => DisasterLevel.Minor,
+        _ => throw new RecoveryException($"unknown disaster level '{text}'; accepted: critical, major, minor"),
+    };
+
+    public static string Name(this DisasterLevel level) => level.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Postgres;
+
+/// <summary>
+/// One PostgreSQL server on loopback: its data directory, port and log, and the pg_ctl calls that
+/// start, stop and kill it. It knows nothing of replication roles; <see cref="Local.LocalEnvironment"/> does.
+/// </summary>
+public sealed class PostgresServer(PostgresInstallation installation, ServerAccount account, string dataDirectory, int port, string logFile)
+{
+    public const string Host = "127.0.0.1";
+    public const string Superuser = "postgres";
+
+    public string DataDirectory { get; } = dataDirectory;
+    public int Port { get; } = port;
+    public string LogFile { get; } = logFile;
+
+    public string ConnectionString(string database) =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = Host, Port = Port, Username = Superuser, Database = database,
+            Timeout = 3, CommandTimeout = 30, Pooling = false,
+        }.ConnectionString;
+
+    public Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, CancellationToken ct, bool allowFailure = false) =>
+        ProcessRunner.RunAsync(account.StartInfo(installation.Program(program), arguments), ct, allowFailure);
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var result = await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {Port}", "start"], ct, allowFailure: true);
+        if (result.ExitCode != 0)
+            throw new RecoveryException($"PostgreSQL on port {Port} did not start: {LastLogProblem() ?? result.LastErrorLine} (log: {LogFile})");
+    }
+
+    /// <summary>The last FATAL, PANIC or ERROR line of the server log: usually why it stopped.</summary>
+    public string? LastLogProblem()
+    {
+        try
+        {
+            return File.ReadLines(LogFile).LastOrDefault(l => l.Contains("FATAL:") || l.Contains("PANIC:") || l.Contains("ERROR:"))?.Trim();
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>Clean shutdown (checkpoint first); the mode 'immediate' skips it.</summary>
+    public async Task StopAsync(CancellationToken ct, string mode = "fast")
+    {
+        if (!IsRunning()) return;
+        await RunAsync("pg_ctl", ["-D", DataDirectory, "-m", mode, "-w", "-t", "60", "stop"], ct, allowFailure: true);
+        if (IsRunning()) Kill();
+    }
+
+    /// <summary>SIGKILL to the postmaster: the disaster the drills inject by default.</summary>
+    public int? Kill()
+    {
+        var pid = PostmasterPid();
+        if (pid is null || !ProcessIsAlive(pid.Value)) return null;
+        using var process = Process.GetProcessById(pid.Value);
+        process.Kill();
+        return pid;
+    }
+
+    public int? PostmasterPid()
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        try
+        {
+            var first = File.ReadLines(pidFile).FirstOrDefault();
+            return int.TryParse(first, out var pid) ? pid : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    public bool IsRunning() => PostmasterPid() is { } pid && ProcessIsAlive(pid);
+
+    static bool ProcessIsAlive(int pid)
+    {
+        // A killed postmaster may linger as a zombie where nothing reaps it; that is not running.
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
+            return state != 'Z' && state != 'X';
+        }
+        catch (IOException) { return false; }
+    }
+}

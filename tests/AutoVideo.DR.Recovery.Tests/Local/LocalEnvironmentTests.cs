@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Sockets;
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Tests.Local;
+
+[Collection(LocalEnvironmentCollection.Name)]
+public sealed class LocalEnvironmentTests(LocalEnvironmentFixture environment)
+{
+    [Fact]
+    public async Task Up_starts_a_primary_and_a_standby_that_replays_its_writes()
+    {
+        var description = environment.State.Describe();
+        await using (var primary = new NpgsqlConnection(description.Primary!.ConnectionString))
+        {
+            await primary.OpenAsync();
+            await using var write = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS env_probe(v text); INSERT INTO env_probe VALUES ('replicated')", primary);
+            await write.ExecuteNonQueryAsync();
+        }
+        await using var standby = new NpgsqlConnection(description.Standby!.ConnectionString);
+        await standby.OpenAsync();
+        await using var inRecovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", standby);
+        Assert.True((bool)(await inRecovery.ExecuteScalarAsync())!);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var read = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname = 'env_probe'", standby);
+            if ((long)(await read.ExecuteScalarAsync())! == 1)
+            {
+                await using var rows = new NpgsqlCommand("SELECT count(*) FROM env_probe WHERE v = 'replicated'", standby);
+                if ((long)(await rows.ExecuteScalarAsync())! >= 1) break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the standby did not replay the primary's write within 20 s");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task Up_archives_wal_into_the_environment()
+    {
+        await using var primary = new NpgsqlConnection(environment.State.Describe().Primary!.ConnectionString);
+        await primary.OpenAsync();
+        await using var switchWal = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", primary);
+        var segment = (string)(await switchWal.ExecuteScalarAsync())!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!File.Exists(Path.Combine(environment.State.ArchiveDirectory, segment)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"WAL segment {segment} was not archived within 30 s");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task A_second_up_on_a_running_environment_is_refused_and_changes_nothing()
+    {
+        var result = await CliRunner.RunAsync("local", "up", "--workdir", environment.WorkDirectory);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("already running", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error:"));
+        Assert.True(LocalEnvironment.Server(null, Postgres.ServerAccount.Current(), environment.State.NodeWithRole(NodeRole.Primary)).IsRunning());
+    }
+
+    [Fact]
+    public async Task Status_reports_both_nodes_running_with_their_roles()
+    {
+        var result = await CliRunner.RunAsync("local", "status", "--workdir", environment.WorkDirectory, "--json");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("\"role\": \"primary\"", result.Out);
+        Assert.Contains("\"role\": \"standby\"", result.Out);
+        Assert.DoesNotContain("\"running\": false", result.Out);
+    }
+}
+
+public sealed class LocalEnvironmentLifecycleTests
+{
+    [Fact]
+    public async Task Down_stops_every_server_and_removes_the_working_directory()
+    {
+        using var directory = new TemporaryDirectory();
+        var state = await LocalEnvironmentFixture.StartAsync(directory.Path);
+        var pids = state.Nodes.Select(n => LocalEnvironment.Server(null, Postgres.ServerAccount.Current(), n).PostmasterPid()).ToList();
+
+        var result = await CliRunner.RunAsync("local", "down", "--workdir", directory.Path);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("pg-a", result.Out);
+        Assert.False(Directory.Exists(directory.Path));
+        foreach (var pid in pids)
+        {
+            var stat = $"/proc/{pid}/stat";
+            Assert.True(!File.Exists(stat) || File.ReadAllText(stat).Contains(") Z"), $"postmaster {pid} still runs after down");
+        }
+    }
+
+    [Fact]
+    public async Task Up_on_a_port_in_use_fails_in_one_line_and_leaves_nothing_behind()
+    {
+        using var directory = new TemporaryDirectory();
+        using var occupier = new TcpListener(IPAddress.Loopback, 0);
+        occupier.Start();
+        var port = ((IPEndPoint)occupier.LocalEndpoint).Port;
+
+        var result = await CliRunner.RunAsync("local", "up", "--workdir", directory.Path, "--port", port.ToString());
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"port {port} on 127.0.0.1 is already in use", result.Error);
+        Assert.False(Directory.Exists(directory.Path), "a refused up left its working directory behind");
+    }
+
+    [Fact]
+    public async Task Up_without_a_postgresql_installation_names_what_is_missing()
+    {
+        using var directory = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync(["local", "up", "--workdir", directory.Path],
+            new Dictionary<string, string> { ["AUTOVIDEO_DR_PG_BIN"] = "/nonexistent/pg/bin" });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("PostgreSQL 15 not found", result.Error);
+        Assert.Contains("/nonexistent/pg/bin/initdb", result.Error);
+        Assert.False(Directory.Exists(directory.Path));
+    }
+
+    [Fact]
+    public async Task Status_without_an_environment_says_how_to_create_one()
+    {
+        using var directory = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync("local", "status", "--workdir", directory.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("create one with 'autovideo-dr local up'", result.Error);
+    }
+
+    [Theory]
+    [InlineData("bogus")]
+    [InlineData("local", "up", "--bogus-option")]
+    public async Task Unknown_commands_and_options_are_usage_errors(params string[] args)
+    {
+        var result = await CliRunner.RunAsync(args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"Unrecognized command or argument '{args[^1]}'", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
