@@ -21,6 +21,10 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Json);
         root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(LocalCommands.Create(context));
+        root.Subcommands.Add(HealthCommands.CreateHealth(context));
+        root.Subcommands.Add(HealthCommands.CreateAssess(context));
+        root.Subcommands.Add(PromotionCommands.CreatePromote(context));
+        root.Subcommands.Add(PromotionCommands.CreateRejoin(context));
         return root;
     }
 

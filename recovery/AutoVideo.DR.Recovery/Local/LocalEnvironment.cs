@@ -127,7 +127,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         await drop.ExecuteNonQueryAsync(ct);
     }
 
-    static async Task WaitForStreamingAsync(PostgresServer primary, CancellationToken ct)
+    internal static async Task WaitForStreamingAsync(PostgresServer primary, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));

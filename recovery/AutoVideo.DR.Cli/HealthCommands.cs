@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AutoVideo.DR.Recovery.Health;
+
+namespace AutoVideo.DR.Cli;
+
+/// <summary>autovideo-dr health and assess: probe every component, and classify what is wrong into a disaster level.</summary>
+public static class HealthCommands
+{
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static Command CreateHealth(CliContext context)
+    {
+        var health = new Command("health", "probe every component of the environment: reachability, role, replication lag");
+        health.SetAction(async (parse, ct) =>
+        {
+            var report = await new EnvironmentProbe().ProbeAsync(EnvironmentOption.Resolve(parse), ct);
+            if (parse.GetValue(GlobalOptions.Json)) context.Out.WriteLine(JsonSerializer.Serialize(report, Json));
+            else context.Out.Write(Table(report));
+            return report.AllHealthy ? 0 : CliApp.Failure;
+        });
+        return health;
+    }
+
+    public static Command CreateAssess(CliContext context)
+    {
+        var breach = new Option<bool>("--security-breach") { Description = "declare a security breach (classified critical whatever the probes say)" };
+        var assess = new Command("assess", "probe the environment and classify the disaster level (critical, major, minor, none)") { breach };
+        assess.SetAction(async (parse, ct) =>
+        {
+            var report = await new EnvironmentProbe().ProbeAsync(EnvironmentOption.Resolve(parse), ct);
+            var assessment = DisasterAssessment.Assess(report, parse.GetValue(breach));
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    level = assessment.LevelName,
+                    rtoSeconds = assessment.Objective?.Rto.TotalSeconds,
+                    rpoSeconds = assessment.Objective?.Rpo.TotalSeconds,
+                    assessment.Reasons,
+                    health = report,
+                }, Json));
+            }
+            else
+            {
+                context.Out.Write(Table(report));
+                context.Out.WriteLine($"level: {assessment.LevelName}" +
+                    (assessment.Objective is { } o ? $" (RTO {o.Rto.TotalHours:0.#} h, RPO {o.Rpo.TotalMinutes:0} min)" : ""));
+                foreach (var reason in assessment.Reasons) context.Out.WriteLine($"  - {reason}");
+            }
+            return 0;
+        });
+        return assess;
+    }
+
+    static string Table(HealthReport report)
+    {
+        var table = new TextTable("component", "kind", "role", "status", "lag bytes", "lag s", "probe ms", "detail");
+        foreach (var c in report.Components)
+            table.Add(c.Name, c.Kind.ToString().ToLowerInvariant(), c.ExpectedRole ?? "-", c.Status.ToString().ToLowerInvariant(),
+                c.LagBytes?.ToString() ?? "-", c.LagSeconds is { } s ? s.ToString("0.###") : "-",
+                c.ProbeDuration.TotalMilliseconds.ToString("0"), c.Detail);
+        return table.Render();
+    }
+}

@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using AutoVideo.DR.Recovery.Environments;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Health;
+
+/// <summary>
+/// Probes one PostgreSQL node: can it be reached, is it in recovery, and how far behind the
+/// primary it replays. A node whose actual role contradicts its recorded one is degraded:
+/// a primary in recovery, or a standby that accepts writes, is a split-brain risk.
+/// </summary>
+public sealed class DatabaseProbe(TimeSpan? timeout = null)
+{
+    readonly int timeoutSeconds = Math.Max(1, (int)Math.Ceiling((timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds));
+
+    /// <summary>Probes <paramref name="node"/>; the primary's connection string, when given, yields the lag in bytes.</summary>
+    public async Task<ComponentHealth> ProbeAsync(DatabaseNode node, string? primaryConnectionString, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var role = node.Role.ToString().ToLowerInvariant();
+        try
+        {
+            await using var connection = new NpgsqlConnection(WithTimeout(node.ConnectionString));
+            await connection.OpenAsync(ct);
+            await using var query = new NpgsqlCommand("""
+                SELECT pg_is_in_recovery(),
+                       CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
+                       CASE WHEN NOT pg_is_in_recovery() THEN 0
+                            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                            ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)::float8 END,
+                       CASE WHEN pg_is_in_recovery() THEN (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') ELSE 0 END
+                """, connection);
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var inRecovery = reader.GetBoolean(0);
+            var lsn = reader.IsDBNull(1) ? (ulong?)null : (ulong)reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(1);
+            var lagSeconds = reader.GetDouble(2);
+            var streaming = reader.GetInt64(3) > 0;
+            await reader.DisposeAsync();
+
+            long? lagBytes = inRecovery ? await LagBytesAsync(lsn, primaryConnectionString, ct) : 0;
+            var roleMismatch = node.Role switch
+            {
+                NodeRole.Primary when inRecovery => "recorded as primary but in recovery",
+                NodeRole.Standby when !inRecovery => "recorded as standby but accepts writes (split-brain risk)",
+                NodeRole.Fenced when !inRecovery => "fenced but accepts writes (split-brain risk)",
+                _ => null,
+            };
+            var status = roleMismatch is null && (!inRecovery || streaming || node.Role == NodeRole.Fenced) ? ComponentStatus.Healthy : ComponentStatus.Degraded;
+            var detail = roleMismatch
+                ?? (inRecovery ? (streaming ? "standby, streaming" : "standby, not streaming") : "primary, accepts writes");
+            return new ComponentHealth(node.Name, ComponentKind.Database, status, detail, clock.Elapsed, inRecovery, lagBytes, lagSeconds, role);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down, OneLine(e), clock.Elapsed, ExpectedRole: role);
+        }
+    }
+
+    async Task<long?> LagBytesAsync(ulong? replayLsn, string? primaryConnectionString, CancellationToken ct)
+    {
+        if (replayLsn is null || primaryConnectionString is null) return null;
+        try
+        {
+            await using var connection = new NpgsqlConnection(WithTimeout(primaryConnectionString));
+            await connection.OpenAsync(ct);
+            await using var query = new NpgsqlCommand("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END", connection);
+            var result = await query.ExecuteScalarAsync(ct);
+            return result is NpgsqlTypes.NpgsqlLogSequenceNumber primaryLsn ? Math.Max(0, (long)((ulong)primaryLsn - replayLsn.Value)) : null;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    string WithTimeout(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Timeout = timeoutSeconds, Pooling = false }.ConnectionString;
+
+    static string OneLine(Exception e)
+    {
+        var message = e.InnerException is System.Net.Sockets.SocketException s ? s.Message : e.Message;
+        return "unreachable: " + message.ReplaceLineEndings(" ");
+    }
+}

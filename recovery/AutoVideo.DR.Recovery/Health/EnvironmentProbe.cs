@@ -1,0 +1,20 @@
+using AutoVideo.DR.Recovery.Environments;
+
+namespace AutoVideo.DR.Recovery.Health;
+
+/// <summary>Probes every component an environment describes, concurrently, into one report.</summary>
+public sealed class EnvironmentProbe(DatabaseProbe databases, ServiceProbe services)
+{
+    public EnvironmentProbe() : this(new DatabaseProbe(), new ServiceProbe()) { }
+
+    public async Task<HealthReport> ProbeAsync(EnvironmentDescription environment, CancellationToken ct)
+    {
+        var at = DateTimeOffset.UtcNow;
+        var primary = environment.Primary?.ConnectionString;
+        var probes = environment.Databases.Select(d => databases.ProbeAsync(d, primary, ct)).ToList();
+        if (environment.CacheEndpoint is { } cache) probes.Add(services.ProbeCacheAsync("cache", cache, ct));
+        foreach (var (name, url) in environment.HealthUrls ?? new Dictionary<string, string>())
+            probes.Add(services.ProbeHttpAsync(name, url, ct));
+        return new HealthReport(environment.Name, at, await Task.WhenAll(probes));
+    }
+}

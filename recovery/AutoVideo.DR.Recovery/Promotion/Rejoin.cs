@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Postgres;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Promotion;
+
+public sealed record RejoinResult(string Node, string Primary, string Method, TimeSpan Duration);
+
+/// <summary>
+/// The failback path: turns the fenced old primary into a streaming standby of the promoted one.
+/// pg_rewind first (fast: copies only what diverged); a fresh base backup when rewind cannot.
+/// </summary>
+public sealed class Rejoin(ILogger<Rejoin> logger)
+{
+    public async Task<RejoinResult> RejoinAsync(string workDirectory, bool forceBaseBackup, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var state = LocalEnvironmentState.Load(Path.GetFullPath(workDirectory));
+        var installation = PostgresInstallation.Locate();
+        var account = ServerAccount.Current();
+        var primaryNode = state.NodeWithRole(NodeRole.Primary);
+        var node = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced)
+            ?? throw new RecoveryException($"no fenced node to rejoin in {state.WorkDirectory} (roles: {string.Join(", ", state.Nodes.Select(n => $"{n.Name}={n.Role.ToString().ToLowerInvariant()}"))}); rejoin follows a promotion");
+        var server = LocalEnvironment.Server(installation, account, node);
+        var primary = LocalEnvironment.Server(installation, account, primaryNode);
+        await server.StopAsync(ct, mode: "fast");
+        await EnsureSlotAsync(primary, ct);
+
+        string method;
+        if (!forceBaseBackup && await TryRewindAsync(server, primaryNode, ct))
+        {
+            method = "pg_rewind";
+            await ServerConfiguration.WriteAsync(node.DataDirectory, state.ArchiveDirectory, account, ct);
+            Fence.Lift(node.DataDirectory);
+            await server.StartAsync(ct);
+        }
+        else
+        {
+            method = "pg_basebackup (fresh copy)";
+            await new LocalEnvironment(Microsoft.Extensions.Logging.Abstractions.NullLogger<LocalEnvironment>.Instance)
+                .StandbyFromBaseBackupAsync(installation, account, primaryNode, node, state.ArchiveDirectory, ct);
+        }
+        await LocalEnvironment.WaitForStreamingAsync(primary, ct);
+        state.WithRoles(new Dictionary<string, NodeRole> { [node.Name] = NodeRole.Standby }).Save();
+        return new RejoinResult(node.Name, primaryNode.Name, method, clock.Elapsed);
+    }
+
+    async Task<bool> TryRewindAsync(PostgresServer server, LocalNodeState primary, CancellationToken ct)
+    {
+        // pg_rewind wants a cleanly stopped target; it runs crash recovery itself, which a standby.signal would turn into recovery.
+        File.Delete(Path.Combine(server.DataDirectory, "standby.signal"));
+        var result = await server.RunAsync("pg_rewind",
+            ["--target-pgdata", server.DataDirectory,
+             "--source-server", $"host={PostgresServer.Host} port={primary.Port} user={PostgresServer.Superuser} dbname=postgres",
+             "--write-recovery-conf", "--no-sync"], ct, allowFailure: true);
+        if (result.ExitCode == 0) return true;
+        logger.LogWarning("pg_rewind failed, taking a fresh base backup instead: {Error}", result.LastErrorLine);
+        return false;
+    }
+
+    static async Task EnsureSlotAsync(PostgresServer primary, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
+        await connection.OpenAsync(ct);
+        await using var create = new NpgsqlCommand(
+            "SELECT pg_create_physical_replication_slot($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", connection);
+        create.Parameters.AddWithValue(LocalEnvironment.StandbySlot);
+        await create.ExecuteNonQueryAsync(ct);
+    }
+}
