@@ -25,6 +25,9 @@ public static class CliApp
         root.Subcommands.Add(HealthCommands.CreateAssess(context));
         root.Subcommands.Add(PromotionCommands.CreatePromote(context));
         root.Subcommands.Add(PromotionCommands.CreateRejoin(context));
+        root.Subcommands.Add(FailoverCommand.Create(context));
+        root.Subcommands.Add(FailbackCommand.Create(context));
+        root.Subcommands.Add(IncidentCommands.Create(context));
         return root;
     }
 

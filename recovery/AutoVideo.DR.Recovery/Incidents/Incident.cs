@@ -1,0 +1,116 @@
+using System.Globalization;
+
+namespace AutoVideo.DR.Recovery.Incidents;
+
+/// <summary>One step of a run as its journal tells it; Outcome is pending, started, completed, skipped or failed.</summary>
+public sealed record StepRecord(int Number, string Id, string Outcome, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Output, int Attempts);
+
+/// <summary>A status update of the communication plan ("狀態更新"): when, by whom, what.</summary>
+public sealed record StatusUpdate(DateTimeOffset At, string Author, string Text);
+
+/// <summary>
+/// The incident record the communication plan needs, read back from a run's journal: who
+/// declared it and when, the level, each step's outcome, the status updates, and the recovery
+/// time and data loss actually achieved.
+/// </summary>
+public sealed record Incident(
+    RunHeader Header,
+    DateTimeOffset DeclaredAt,
+    string Status,
+    IReadOnlyList<StepRecord> Steps,
+    IReadOnlyList<StatusUpdate> Updates,
+    IReadOnlyDictionary<string, string> Facts,
+    DateTimeOffset? EndedAt,
+    int Resumes)
+{
+    /// <summary>Fact the assessment records: seconds of acknowledged writes the promoted copy may lack (the RPO achieved).</summary>
+    public const string DataLossSecondsFact = "data-loss-seconds";
+
+    public static Incident From(IReadOnlyList<JournalEntry> entries)
+    {
+        var start = entries.FirstOrDefault(e => e.Kind == JournalKinds.RunStarted && e.Run is not null)
+            ?? throw new RecoveryException("the run journal has no run-started line; it is not a journal of autovideo-dr");
+        var header = start.Run!;
+        var steps = header.Steps.Select((id, i) => new StepRecord(i + 1, id, "pending", null, null, null, 0)).ToArray();
+        var updates = new List<StatusUpdate>();
+        var facts = new Dictionary<string, string>();
+        var status = "running";
+        DateTimeOffset? ended = null;
+        var resumes = 0;
+        foreach (var e in entries)
+        {
+            if (e.Step is { } n && n >= 1 && n <= steps.Length)
+            {
+                var s = steps[n - 1];
+                steps[n - 1] = e.Kind switch
+                {
+                    JournalKinds.StepStarted => s with { Outcome = "started", StartedAt = e.At, EndedAt = null, Attempts = s.Attempts + 1 },
+                    JournalKinds.StepCompleted => s with { Outcome = "completed", StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
+                    JournalKinds.StepSkipped => s with { Outcome = "skipped", StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
+                    JournalKinds.StepFailed => s with { Outcome = "failed", EndedAt = e.At, Output = e.Output },
+                    _ => s,
+                };
+                if (e.Kind == JournalKinds.StepFailed) status = "failed";
+                else if (e.Kind == JournalKinds.StepStarted) status = "running";
+            }
+            if (e.Facts is not null && e.Kind is JournalKinds.StepCompleted or JournalKinds.StepSkipped)
+                foreach (var (k, v) in e.Facts) facts[k] = v;
+            switch (e.Kind)
+            {
+                case JournalKinds.StatusUpdate when e.Output is not null:
+                    updates.Add(new StatusUpdate(e.At, e.Author ?? "unknown", e.Output));
+                    break;
+                case JournalKinds.RunResumed:
+                    resumes++;
+                    status = "running";
+                    break;
+                case JournalKinds.RunCompleted:
+                    status = "completed";
+                    ended = e.At;
+                    break;
+                case JournalKinds.RunAborted:
+                    status = "aborted";
+                    ended = e.At;
+                    break;
+            }
+        }
+        return new Incident(header, start.At, status, steps, updates, facts, ended, resumes);
+    }
+
+    public bool IsFinished => Status is "completed" or "aborted";
+
+    /// <summary>Steps already done (completed or skipped): a resumed run continues after them.</summary>
+    public bool IsDone(int stepNumber) => Steps[stepNumber - 1].Outcome is "completed" or "skipped";
+
+    /// <summary>Declaration to the end of the step that restored service (traffic switched or fully verified); null until it ends.</summary>
+    public TimeSpan? ActualRto =>
+        Steps.FirstOrDefault(s => s.Id == Header.ServiceRestoredBy && s.Outcome == "completed")?.EndedAt is { } restored
+            ? restored - DeclaredAt
+            : null;
+
+    public TimeSpan? ActualRpo =>
+        Facts.TryGetValue(DataLossSecondsFact, out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
+    /// <summary>Reads the run with this id, or the latest run when no id is given.</summary>
+    public static (Journal Journal, Incident Incident) Load(string directory, string? runId = null)
+    {
+        var journals = Journal.All(directory);
+        var journal = runId is null
+            ? journals.LastOrDefault() ?? throw new RecoveryException($"no incident has been recorded in {directory}; one starts with 'autovideo-dr failover'")
+            : journals.FirstOrDefault(j => j.RunId == runId) ?? throw new RecoveryException($"no run '{runId}' in {directory}; see 'autovideo-dr incident status'");
+        return (journal, From(journal.Read()));
+    }
+
+    /// <summary>The unfinished run of the directory, if any: the one a new failover must resume or the operator abort.</summary>
+    public static (Journal Journal, Incident Incident)? Unfinished(string directory)
+    {
+        foreach (var journal in Journal.All(directory).Reverse())
+        {
+            var incident = From(journal.Read());
+            if (!incident.IsFinished) return (journal, incident);
+        }
+        return null;
+    }
+}

@@ -1,0 +1,83 @@
+using System.Text;
+using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.Reports;
+
+namespace AutoVideo.DR.Recovery.Incidents;
+
+/// <summary>
+/// The post-incident report ("事後報告" of the communication plan), in the drill report's format:
+/// the Reports writer's "DR 測試報告" template with the RTO and RPO achieved, the timeline of the
+/// run's steps and its SVG, followed by the status updates. Written beside the run's journal and,
+/// when the run names a webhook, posted there as JSON.
+/// </summary>
+public sealed class IncidentReport(string directory)
+{
+    public string MarkdownPath(string runId) => Path.Combine(directory, runId + "-report.md");
+
+    public async Task<string> WriteAsync(Incident incident, CancellationToken ct)
+    {
+        var report = ToRecoveryReport(incident, DateTimeOffset.UtcNow);
+        var files = await RecoveryReportWriter.WriteAsync(report, directory, incident.Header.RunId + "-report", ct);
+        await File.AppendAllTextAsync(files.Markdown, UpdatesSection(incident), ct);
+        var written = $"report {files.Markdown} (RTO {report.ActualRto.TotalSeconds:0.0} s, RPO {report.ActualRpo.TotalSeconds:0.###} s)";
+        if (incident.Header.Webhook is { } url)
+            written += "; " + await IncidentWebhook.PostAsync(url, incident, await File.ReadAllTextAsync(files.Markdown, ct), ct);
+        return written;
+    }
+
+    public static RecoveryReport ToRecoveryReport(Incident incident, DateTimeOffset now)
+    {
+        var h = incident.Header;
+        var level = h.Level is { } name ? DisasterLevels.Parse(name) : DisasterLevel.Minor;
+        var timeline = incident.Steps.Where(s => s.StartedAt is not null).Select(s => new TimelineStep(
+            s.Id,
+            s.StartedAt!.Value - incident.DeclaredAt,
+            (s.EndedAt ?? now) - s.StartedAt!.Value,
+            s.Outcome is "completed" or "skipped" || s.Id == "report",
+            $"{s.Outcome}: {s.Output}")).ToList();
+        var allDone = incident.Steps.All(s => s.Outcome is "completed" or "skipped" || s.Id == "report");
+        var restore = incident.Steps.FirstOrDefault(s => s.Id == "restore-data");
+        var verified = incident.Steps.Where(s => s.Id.Contains("verif") && s.Outcome == "completed").ToList();
+        var rto = incident.ActualRto ?? now - incident.DeclaredAt;
+        var objective = RecoveryObjective.For(level);
+        var checklist = new List<ChecklistItem>
+        {
+            new("驗證備份檔案完整性", restore?.Outcome == "completed", restore is null ? "no restore in this runbook" : $"{restore.Outcome}: {restore.Output}"),
+            new("測試恢復程序", allDone, $"{incident.Steps.Count(s => s.Outcome is "completed" or "skipped")} of {incident.Steps.Count} steps done"),
+            new("確認恢復時間符合 RTO", objective.RtoMet(rto), $"{rto.TotalSeconds:0.0} s against {objective.Rto.TotalHours:0.#} h"),
+            new("驗證恢復數據完整性", verified.Count > 0, verified.Count > 0 ? string.Join("; ", verified.Select(v => v.Output)) : "not verified"),
+            new("測試備用環境功能", verified.Count > 0, verified.Count > 0 ? "the promoted environment accepted a write and a read" : "not verified"),
+        };
+        var problems = incident.Steps.Where(s => s.Attempts > 1).Select(s => $"step {s.Id} was started {s.Attempts} times (interrupted or failed, then resumed)")
+            .Concat(incident.Resumes > 0 ? [$"the run was resumed {incident.Resumes} time(s) after an interruption"] : [])
+            .Concat(["data loss is the standby's replay lag at assessment; commits lost are counted only by drills, so 0 here means not counted"])
+            .ToList();
+        return new RecoveryReport(
+            Title: $"{h.Runbook} {h.RunId}",
+            Date: incident.DeclaredAt,
+            Type: TestType.Failover,
+            Scenario: $"{h.Runbook} declared by {h.DeclaredBy}{(h.Level is null ? " (planned)" : "")}",
+            Owner: h.DeclaredBy,
+            Environment: h.Target,
+            Objective: objective,
+            ActualRto: rto,
+            ActualRpo: incident.ActualRpo ?? TimeSpan.Zero,
+            LostCommits: 0,
+            Timeline: timeline,
+            Checklist: checklist,
+            Verification: [],
+            Problems: problems,
+            Suggestions: ["review this timeline at the post-incident review (事後檢討) and record improvements here"]);
+    }
+
+    static string UpdatesSection(Incident incident)
+    {
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine("## 狀態更新 (status updates)");
+        text.AppendLine();
+        text.AppendLine($"- {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z {incident.Header.DeclaredBy}: declared {incident.Header.Runbook}{(incident.Header.Level is { } l ? $" (level {l})" : "")}");
+        foreach (var u in incident.Updates) text.AppendLine($"- {u.At:yyyy-MM-dd HH:mm:ss}Z {u.Author}: {u.Text}");
+        return text.ToString();
+    }
+}

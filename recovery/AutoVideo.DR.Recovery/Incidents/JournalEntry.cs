@@ -1,0 +1,41 @@
+namespace AutoVideo.DR.Recovery.Incidents;
+
+/// <summary>What one journal line records; <see cref="JournalEntry.Kind"/> is one of these.</summary>
+public static class JournalKinds
+{
+    public const string RunStarted = "run-started";
+    public const string RunResumed = "run-resumed";
+    public const string StepStarted = "step-started";
+    public const string StepCompleted = "step-completed";
+    public const string StepSkipped = "step-skipped";
+    public const string StepFailed = "step-failed";
+    public const string StatusUpdate = "status-update";
+    public const string RunCompleted = "run-completed";
+    public const string RunAborted = "run-aborted";
+}
+
+/// <summary>The run as declared: written once, as the journal's first line.</summary>
+public sealed record RunHeader(
+    string RunId,
+    string Runbook,
+    string? Level,
+    string Target,
+    string DeclaredBy,
+    IReadOnlyList<string> Steps,
+    string? ServiceRestoredBy = null,
+    string? Webhook = null);
+
+/// <summary>
+/// One line of a run's journal. Only the fields that matter for its kind are set; the journal is
+/// append-only, so a run's whole history (and where to resume) is the sequence of these.
+/// </summary>
+public sealed record JournalEntry(
+    string Kind,
+    DateTimeOffset At,
+    int? Pid = null,
+    RunHeader? Run = null,
+    int? Step = null,
+    string? StepId = null,
+    string? Output = null,
+    IReadOnlyDictionary<string, string>? Facts = null,
+    string? Author = null);

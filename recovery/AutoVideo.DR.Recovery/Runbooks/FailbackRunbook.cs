@@ -1,0 +1,54 @@
+using AutoVideo.DR.Recovery.Incidents;
+using static AutoVideo.DR.Recovery.Runbooks.RunbookSteps;
+
+namespace AutoVideo.DR.Recovery.Runbooks;
+
+/// <summary>
+/// Failback, once the old primary's side is back: rejoin it as the standby of the promoted one
+/// (in the cloud, the prod stack's role becomes standby and it replicates from dr). With
+/// switch-back, the same steps as a failover then hand the primary role back, as a planned
+/// switchover: the serving primary stops cleanly first, so nothing written is lost.
+/// </summary>
+public static class FailbackRunbook
+{
+    public static Runbook Build(IRunbookTarget target, IncidentReport report, bool switchBack)
+    {
+        List<RunbookStep> steps =
+        [
+            Assess(target, "probe every node; record the serving primary and the fenced old primary to bring back",
+                a =>
+                {
+                    if (string.IsNullOrEmpty(a.Primary) || a.Failed.Contains(a.Primary))
+                        throw new RecoveryException($"no serving primary to fail back to ({(a.Primary is null ? "none recorded" : $"{a.Primary} is down")}); run 'autovideo-dr failover' first");
+                    if (string.IsNullOrEmpty(a.Fenced))
+                        throw new RecoveryException($"there is no fenced old primary to bring back (primary {a.Primary}, standby {(string.IsNullOrEmpty(a.Standby) ? "none" : a.Standby)}); failback follows a failover");
+                }),
+            Rejoin(target, "rejoin-old-primary", "rejoin the old primary as standby",
+                "rebuild the fenced old primary as a streaming standby of the promoted one (locally pg_rewind, else a base backup; stacks: its role becomes standby replicating from the promoted stack, pulumi up)",
+                FencedFact),
+            Verify(target, "verify-replication", "verify replication", "the primary accepts a write and the rejoined standby streams from it",
+                requireStandby: true),
+        ];
+        if (switchBack)
+        {
+            steps.AddRange(
+            [
+                new RunbookStep("stop-serving-primary", "stop the serving primary cleanly",
+                    "planned switch-back: stop the promoted primary cleanly, which ships all its WAL to the standby first, so nothing is lost",
+                    TimeSpan.FromMinutes(5),
+                    async (context, ct) => new StepOutcome(await target.StopCleanlyAsync(context.Fact(PrimaryFact), ct)),
+                    (context, ct) => target.IsStoppedAsync(context.Fact(PrimaryFact), ct)),
+                Promote(target, "promote-old-primary", "promote the old primary back",
+                    "promote the rejoined old primary (the same promotion as a failover); checked by it accepting writes", FencedFact),
+                SwitchTraffic(target, "point clients back at the original primary and check where a client lands", FencedFact),
+                Rejoin(target, "rejoin-demoted", "rejoin the demoted primary as standby",
+                    "rebuild the node that served during the incident as a standby of the original primary", PrimaryFact),
+                Verify(target, "full-verification", "full verification", "the original primary writes and the standby streams from it",
+                    requireStandby: true),
+            ]);
+        }
+        steps.Add(Report(report));
+        return new Runbook(switchBack ? "failback-switch-back" : "failback", null, target.Name, steps,
+            ServiceRestoredBy: switchBack ? "switch-traffic" : "verify-replication");
+    }
+}

@@ -1,0 +1,284 @@
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Health;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Postgres;
+using AutoVideo.DR.Recovery.Promotion;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Runbooks;
+
+/// <summary>
+/// The local environment as a runbook target: nodes are its PostgreSQL servers. Promotion,
+/// fencing and rejoin are the Promotion namespace's; health is the Health namespace's probes.
+/// Every check looks at the servers themselves and the recorded roles, never at the journal.
+/// </summary>
+public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory loggers) : IRunbookTarget
+{
+    readonly string directory = Path.GetFullPath(workDirectory);
+
+    public string Name => $"local:{directory}";
+
+    LocalEnvironmentState State() => LocalEnvironmentState.Load(directory);
+
+    LocalNodeState Node(string name) =>
+        State().Nodes.FirstOrDefault(n => n.Name == name)
+        ?? throw new RecoveryException($"the local environment in {directory} has no node '{name}' (nodes: {string.Join(", ", State().Nodes.Select(n => n.Name))})");
+
+    static PostgresServer Server(LocalNodeState node) => LocalEnvironment.Server(PostgresInstallation.TryLocate(), ServerAccount.Current(), node);
+
+    public Task<EnvironmentDescription> DescribeAsync(CancellationToken ct) => Task.FromResult(State().Describe());
+
+    public async Task<TargetAssessment> AssessAsync(CancellationToken ct)
+    {
+        var state = State();
+        var health = await new EnvironmentProbe().ProbeAsync(state.Describe(), ct);
+        var assessment = DisasterAssessment.Assess(health);
+        var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary)?.Name;
+        var standby = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby)?.Name;
+        var failed = health.Components.Where(c => c.Kind == ComponentKind.Database && c.IsDown && c.ExpectedRole != "fenced").Select(c => c.Name).ToList();
+        var replica = health.Components.FirstOrDefault(c => c.Name == standby);
+        var lagLimit = DisasterAssessment.LagLimit.TotalSeconds;
+        var (usable, detail) = replica switch
+        {
+            null => (false, "no standby is recorded"),
+            { IsDown: true } => (false, $"{replica.Name} is down: {replica.Detail}"),
+            { InRecovery: false } => (false, $"{replica.Name} is not in recovery: {replica.Detail}"),
+            { LagSeconds: > 0 } when replica.LagSeconds > lagLimit => (false, $"{replica.Name} replays {replica.LagSeconds:0} s behind, beyond the {lagLimit / 60:0}-minute RPO"),
+            _ => (true, $"{replica.Name} in recovery, {replica.LagSeconds ?? 0:0.###} s behind{(replica.LagBytes is { } b ? $", {b} bytes" : "")} ({replica.Detail})"),
+        };
+        var fenced = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced)?.Name;
+        return new TargetAssessment(health, assessment, primary, standby, fenced, failed, replica?.LagSeconds, usable, detail);
+    }
+
+    /// <summary>True/false from the server itself; null when it cannot be reached.</summary>
+    async Task<bool?> InRecoveryAsync(LocalNodeState node, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(Server(node).ConnectionString(State().Database));
+            await connection.OpenAsync(ct);
+            await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+            return (bool)(await query.ExecuteScalarAsync(ct))!;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<string> PromoteAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        if ((await IsPrimaryAsync(node, ct)) is { TookEffect: true } done) return $"already primary: {done.Detail}";
+        if (target.Role != NodeRole.Standby)
+            throw new RecoveryException($"{node} is recorded as {target.Role.ToString().ToLowerInvariant()}, not standby; only the standby can be promoted");
+        if (await InRecoveryAsync(target, ct) == false)
+        {
+            // Promoted before an interruption, roles not yet recorded: fence the old primary and record them.
+            var old = State().NodeWithRole(NodeRole.Primary);
+            var fence = await Fence.ApplyAsync(Server(old), target, ServerAccount.Current(), ct);
+            State().WithRoles(new Dictionary<string, NodeRole> { [node] = NodeRole.Primary, [old.Name] = NodeRole.Fenced }).Save();
+            return $"{node} already accepted writes; recorded it as primary and fenced {old.Name}: {fence.Method}";
+        }
+        var result = await new LocalPromotion(loggers.CreateLogger<LocalPromotion>()).PromoteAsync(directory, ct);
+        return $"{result.NewPrimary} (port {result.NewPrimaryPort}) accepts writes after {result.PromoteDuration.TotalMilliseconds:0} ms; {result.OldPrimary} fenced first: {result.Fence.Method}";
+    }
+
+    public async Task<StepCheck> IsPrimaryAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        var inRecovery = await InRecoveryAsync(target, ct);
+        return target.Role == NodeRole.Primary && inRecovery == false
+            ? StepCheck.Yes($"{node} is recorded primary and accepts writes on port {target.Port}")
+            : StepCheck.No($"{node} is recorded {target.Role.ToString().ToLowerInvariant()} and is {(inRecovery is null ? "unreachable" : inRecovery.Value ? "in recovery" : "writable")}");
+    }
+
+    public async Task<string> FenceAsync(string node, string newPrimary, CancellationToken ct)
+    {
+        if ((await IsFencedAsync(node, ct)) is { TookEffect: true } done) return $"already fenced: {done.Detail}";
+        var fence = await Fence.ApplyAsync(Server(Node(node)), Node(newPrimary), ServerAccount.Current(), ct);
+        State().WithRoles(new Dictionary<string, NodeRole> { [node] = NodeRole.Fenced }).Save();
+        return fence.Method;
+    }
+
+    public Task<StepCheck> IsFencedAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        var marked = Fence.IsFenced(target.DataDirectory);
+        var running = Server(target).IsRunning();
+        return Task.FromResult(target.Role == NodeRole.Fenced && marked && !running
+            ? StepCheck.Yes($"{node} is stopped, recorded fenced, and would start read-only")
+            : StepCheck.No($"{node}: role {target.Role.ToString().ToLowerInvariant()}, fence marker {(marked ? "present" : "absent")}, {(running ? "running" : "stopped")}"));
+    }
+
+    public async Task<string> IsolateAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        var server = Server(target);
+        var wasRunning = server.IsRunning();
+        if (wasRunning) await server.StopAsync(ct, mode: "immediate");
+        if (target.Role == NodeRole.Primary && State().Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby) is { } standby)
+        {
+            // A failed primary must not come back writable while the standby takes over.
+            await Fence.ApplyAsync(server, standby, ServerAccount.Current(), ct);
+            return $"{node} {(wasRunning ? "stopped" : "was down")}; fence marker written in favour of {standby.Name}";
+        }
+        return $"{node} {(wasRunning ? "stopped" : "was already down")}";
+    }
+
+    public Task<StepCheck> IsIsolatedAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        var running = Server(target).IsRunning();
+        var needsFence = target.Role == NodeRole.Primary;
+        var fenced = Fence.IsFenced(target.DataDirectory);
+        return Task.FromResult(!running && (!needsFence || fenced)
+            ? StepCheck.Yes($"{node} is out of service{(fenced ? " and fenced" : "")}")
+            : StepCheck.No($"{node} is {(running ? "still running" : "stopped but not fenced")}"));
+    }
+
+    public async Task<string> RejoinAsync(string node, CancellationToken ct)
+    {
+        if ((await IsStreamingStandbyAsync(node, ct)) is { TookEffect: true } done) return $"already a standby: {done.Detail}";
+        var state = State();
+        var target = Node(node);
+        if (target.Role == NodeRole.Fenced)
+        {
+            var rejoin = new Rejoin(loggers.CreateLogger<Rejoin>());
+            RejoinResult result;
+            try
+            {
+                result = await rejoin.RejoinAsync(directory, forceBaseBackup: false, ct);
+            }
+            catch (RecoveryException e)
+            {
+                // A rewound node can still refuse to start (e.g. its minimum recovery point is on a timeline the
+                // new primary's history lacks); a fresh copy always works, it only takes longer.
+                loggers.CreateLogger<LocalRunbookTarget>().LogWarning("Rejoin of {Node} by pg_rewind failed, taking a base backup: {Error}", node, e.Message);
+                result = await rejoin.RejoinAsync(directory, forceBaseBackup: true, ct);
+            }
+            return $"{result.Node} streams from {result.Primary} ({result.Method}, {result.Duration.TotalSeconds:0.0} s)";
+        }
+        if (target.Role == NodeRole.Standby)
+        {
+            // A failed standby has nothing worth rewinding: a fresh copy of the primary.
+            var primary = state.NodeWithRole(NodeRole.Primary);
+            await Server(target).StopAsync(ct, mode: "immediate");
+            await new LocalEnvironment(loggers.CreateLogger<LocalEnvironment>())
+                .StandbyFromBaseBackupAsync(PostgresInstallation.Locate(), ServerAccount.Current(), primary, target, state.ArchiveDirectory, ct);
+            return $"{node} rebuilt from a base backup of {primary.Name} and streaming";
+        }
+        throw new RecoveryException($"{node} is the primary; it cannot rejoin as a standby of itself");
+    }
+
+    public async Task<StepCheck> IsStreamingStandbyAsync(string node, CancellationToken ct)
+    {
+        var state = State();
+        var target = Node(node);
+        var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary);
+        var health = await new DatabaseProbe().ProbeAsync(state.Describe().Databases.First(d => d.Name == node), primary is null ? null : state.Describe().Primary?.ConnectionString, ct);
+        return target.Role == NodeRole.Standby && health is { InRecovery: true, Status: ComponentStatus.Healthy }
+            ? StepCheck.Yes($"{node} streams from {primary?.Name} ({health.LagBytes ?? 0} bytes behind)")
+            : StepCheck.No($"{node}: role {target.Role.ToString().ToLowerInvariant()}, {health.Detail}");
+    }
+
+    public async Task<string> RestartAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        var server = Server(target);
+        if (server.IsRunning()) return $"{node} already runs";
+        try
+        {
+            await server.StartAsync(ct);
+            return $"{node} started again on port {target.Port}";
+        }
+        catch (RecoveryException e) when (target.Role == NodeRole.Standby)
+        {
+            return $"{node} would not start ({e.Message}); " + await RejoinAsync(node, ct);
+        }
+    }
+
+    public async Task<string> StopCleanlyAsync(string node, CancellationToken ct)
+    {
+        var server = Server(Node(node));
+        if (!server.IsRunning()) return $"{node} already stopped";
+        // A fast shutdown sends all WAL, including the shutdown checkpoint, to the streaming standby first.
+        await server.StopAsync(ct, mode: "fast");
+        return $"{node} stopped cleanly after sending its WAL to the standby";
+    }
+
+    public Task<StepCheck> IsStoppedAsync(string node, CancellationToken ct) =>
+        Task.FromResult(Server(Node(node)).IsRunning() ? StepCheck.No($"{node} still runs") : StepCheck.Yes($"{node} is stopped"));
+
+    public async Task<string> SwitchTrafficAsync(string node, CancellationToken ct)
+    {
+        // Locally, clients use the multi-host string asking for the read-write node, over every
+        // node that is not fenced: recording the roles is the switch. This checks what it resolves to.
+        var check = await TrafficReachesAsync(node, ct);
+        return $"clients connect with '{ClientConnectionString()}': {check.Detail}";
+    }
+
+    string ClientConnectionString()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(State().Describe().ClientConnectionString()) { Pooling = false, Timeout = 3 };
+        // Npgsql refuses read-write targeting over a single host, which is what is left once the old primary is fenced.
+        if (!builder.Host!.Contains(',')) builder.Remove("Target Session Attributes");
+        return builder.ConnectionString;
+    }
+
+    public async Task<StepCheck> TrafficReachesAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        try
+        {
+            await using var connection = new NpgsqlConnection(ClientConnectionString());
+            await connection.OpenAsync(ct);
+            await using var query = new NpgsqlCommand("SELECT inet_server_port(), pg_is_in_recovery()", connection);
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            var port = reader.GetInt32(0);
+            var inRecovery = reader.GetBoolean(1);
+            return port == target.Port && !inRecovery
+                ? StepCheck.Yes($"the client connection string resolves to {node} (port {port}), which accepts writes")
+                : StepCheck.No($"the client connection string resolves to port {port}{(inRecovery ? " (in recovery)" : "")}, not {node} (port {target.Port})");
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return StepCheck.No($"the client connection string reaches no writable node: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    public async Task<StepCheck> VerifyAsync(bool requireStandby, CancellationToken ct)
+    {
+        var state = State();
+        var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary);
+        if (primary is null) return StepCheck.No("no node is recorded as primary");
+        string written;
+        try
+        {
+            // A real write and read on the primary, in a temporary table: proves writes without leaving data behind.
+            await using var connection = new NpgsqlConnection(Server(primary).ConnectionString(state.Database));
+            await connection.OpenAsync(ct);
+            await using var write = new NpgsqlCommand("""
+                CREATE TEMP TABLE autovideo_dr_verification(at timestamptz);
+                INSERT INTO autovideo_dr_verification VALUES (now());
+                SELECT (SELECT count(*) FROM autovideo_dr_verification) || ' probe row, ' || (SELECT count(*) FROM pg_stat_user_tables) || ' user tables readable'
+                """, connection);
+            written = (string)(await write.ExecuteScalarAsync(ct))!;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return StepCheck.No($"primary {primary.Name} does not accept a write: {e.Message.ReplaceLineEndings(" ")}");
+        }
+        var standby = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby);
+        if (requireStandby)
+        {
+            if (standby is null) return StepCheck.No($"primary {primary.Name} writes ({written}) but no standby is recorded");
+            var replica = await IsStreamingStandbyAsync(standby.Name, ct);
+            if (!replica.TookEffect) return StepCheck.No($"primary {primary.Name} writes ({written}) but {replica.Detail}");
+            return StepCheck.Yes($"primary {primary.Name} writes ({written}); {replica.Detail}");
+        }
+        return StepCheck.Yes($"primary {primary.Name} writes ({written})");
+    }
+}

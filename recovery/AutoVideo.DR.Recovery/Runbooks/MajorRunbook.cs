@@ -1,0 +1,66 @@
+using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Objectives;
+using static AutoVideo.DR.Recovery.Runbooks.RunbookSteps;
+
+namespace AutoVideo.DR.Recovery.Runbooks;
+
+/// <summary>
+/// The plan's major procedure ("重大故障恢復程序"): isolate the failed components, restore the
+/// available services, repair the failed components, full verification.
+/// </summary>
+public static class MajorRunbook
+{
+    public static Runbook Build(IRunbookTarget target, IncidentReport report) => new(
+        "failover-major", DisasterLevel.Major, target.Name,
+        [
+            Assess(target, "probe every node and component and record which failed",
+                a =>
+                {
+                    if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != "fenced"))
+                        throw new RecoveryException($"every database is down ({string.Join(", ", a.Failed)}): that is a critical disaster; run 'autovideo-dr failover --level critical' after restoring one, or restore from backup");
+                }),
+            new RunbookStep("isolate-failed", "isolate the failed components",
+                "stop every failed node so it cannot come back half-working; a failed primary is also fenced so it never takes writes again",
+                TimeSpan.FromSeconds(60),
+                async (context, ct) =>
+                {
+                    var lines = new List<string>();
+                    foreach (var node in Failed(context)) lines.Add(await target.IsolateAsync(node, ct));
+                    return new StepOutcome(string.Join("; ", lines));
+                },
+                async (context, ct) => await All(Failed(context), node => target.IsIsolatedAsync(node, ct)),
+                SkipWhen: context => Failed(context).Count == 0 ? "nothing failed: no component to isolate" : null),
+            new RunbookStep("restore-available", "restore the available services",
+                "if the primary failed, promote the healthy standby so the database serves writes again; skipped while the primary serves",
+                TimeSpan.FromMinutes(30),
+                async (context, ct) => new StepOutcome(await target.PromoteAsync(context.Fact(StandbyFact), ct)),
+                (context, ct) => target.IsPrimaryAsync(context.Fact(StandbyFact), ct),
+                SkipWhen: context => Failed(context).Contains(context.Fact(PrimaryFact)) ? null : $"the primary {context.Fact(PrimaryFact)} serves: nothing to restore"),
+            new RunbookStep("repair-failed", "repair the failed components",
+                "rebuild every failed node as a streaming standby of the serving primary (pg_rewind where it can, else a fresh base backup)",
+                TimeSpan.FromMinutes(30),
+                async (context, ct) =>
+                {
+                    var lines = new List<string>();
+                    foreach (var node in Failed(context)) lines.Add(await target.RejoinAsync(node, ct));
+                    return new StepOutcome(string.Join("; ", lines));
+                },
+                async (context, ct) => await All(Failed(context), node => target.IsStreamingStandbyAsync(node, ct)),
+                SkipWhen: context => Failed(context).Count == 0 ? "nothing failed: no component to repair" : null),
+            Verify(target, "full-verification", "full verification",
+                "the primary accepts a write and a read, the repaired standby streams from it, and clients' connection string lands on the primary",
+                requireStandby: true),
+            Report(report),
+        ],
+        ServiceRestoredBy: "full-verification");
+
+    static List<string> Failed(RunContext context) =>
+        context.Fact(FailedFact).Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+
+    static async Task<StepCheck> All(IEnumerable<string> nodes, Func<string, Task<StepCheck>> check)
+    {
+        var checks = new List<StepCheck>();
+        foreach (var node in nodes) checks.Add(await check(node));
+        return new StepCheck(checks.All(c => c.TookEffect), string.Join("; ", checks.Select(c => c.Detail)));
+    }
+}

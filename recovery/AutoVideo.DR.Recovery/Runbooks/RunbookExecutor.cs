@@ -1,0 +1,133 @@
+using AutoVideo.DR.Recovery.Incidents;
+using Microsoft.Extensions.Logging;
+
+namespace AutoVideo.DR.Recovery.Runbooks;
+
+/// <summary>Who runs the runbook and where the post-incident report goes.</summary>
+public sealed record RunRequest(string DeclaredBy, string? Webhook = null);
+
+/// <summary>
+/// Runs a runbook's steps in order under the run lock, journaling each step's start, end,
+/// outcome and output. If the directory holds an unfinished run of the same runbook, it resumes
+/// after the last step done and asks a started-but-unfinished step's check before acting again.
+/// </summary>
+public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> logger, Action<string> progress)
+{
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    public async Task<Incident> RunAsync(Runbook runbook, RunRequest request, CancellationToken ct)
+    {
+        using var runLock = RunLock.Acquire(directory, $"autovideo-dr {runbook.Name} ({runbook.Target})");
+        if (runLock.TookOverFrom is { } stale)
+            progress($"took over the run lock of pid {stale.Pid} (started {stale.StartedAt:yyyy-MM-dd HH:mm:ss}Z), which no longer runs");
+
+        var (journal, incident) = OpenRun(runbook, request);
+        var context = new RunContext(runbook, journal, new Dictionary<string, string>(incident.Facts), progress);
+        for (var i = 0; i < runbook.Steps.Count; i++)
+        {
+            var number = i + 1;
+            var step = runbook.Steps[i];
+            if (incident.IsDone(number))
+            {
+                progress($"step {number}/{runbook.Steps.Count} {step.Title}: {incident.Steps[i].Outcome} earlier, not repeated");
+                continue;
+            }
+            await RunStepAsync(context, step, number, interrupted: incident.Steps[i].Outcome is "started" or "failed", ct);
+        }
+        journal.Append(new JournalEntry(JournalKinds.RunCompleted, DateTimeOffset.UtcNow, Environment.ProcessId));
+        logger.LogInformation("Run {RunId} completed", journal.RunId);
+        return Incident.From(journal.Read());
+    }
+
+    (Journal, Incident) OpenRun(Runbook runbook, RunRequest request)
+    {
+        if (Incident.Unfinished(directory) is { } found)
+        {
+            var (journal, incident) = found;
+            var header = incident.Header;
+            if (header.Runbook != runbook.Name || header.Target != runbook.Target || !header.Steps.SequenceEqual(runbook.StepIds))
+                throw new RecoveryException(
+                    $"run {header.RunId} ({header.Runbook} on {header.Target}, declared by {header.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z) is unfinished; run that command again to resume it, or end it with 'autovideo-dr incident abort \"reason\"'");
+            journal.Append(new JournalEntry(JournalKinds.RunResumed, DateTimeOffset.UtcNow, Environment.ProcessId));
+            var done = incident.Steps.Where(s => incident.IsDone(s.Number)).Select(s => s.Id).ToList();
+            progress($"resuming run {header.RunId} (declared by {header.DeclaredBy} at {incident.DeclaredAt:HH:mm:ss}Z); done: {(done.Count == 0 ? "nothing yet" : string.Join(", ", done))}");
+            return (journal, incident);
+        }
+        var runId = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{runbook.Name}";
+        var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level?.ToString().ToLowerInvariant(), runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy, request.Webhook));
+        progress($"run {runId}: {runbook.Name} on {runbook.Target}, declared by {request.DeclaredBy}; journal {created.Path}");
+        return (created, Incident.From(created.Read()));
+    }
+
+    async Task RunStepAsync(RunContext context, RunbookStep step, int number, bool interrupted, CancellationToken ct)
+    {
+        var journal = context.Journal;
+        var label = $"step {number}/{context.Runbook.Steps.Count} {step.Title}";
+        if (step.SkipWhen?.Invoke(context) is { } reason)
+        {
+            journal.Append(new JournalEntry(JournalKinds.StepSkipped, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: reason));
+            progress($"{label}: skipped ({reason})");
+            CrashPoint.AfterStep(number);
+            return;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(step.Timeout);
+        try
+        {
+            if (interrupted)
+            {
+                // The action may have taken effect before the crash: never promote or restore twice.
+                var before = await CheckOnceAsync(step, context, timeout.Token);
+                if (before.TookEffect)
+                {
+                    journal.Append(new JournalEntry(JournalKinds.StepCompleted, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: $"already in effect: {before.Detail}"));
+                    progress($"{label}: already in effect ({before.Detail}), not repeated");
+                    CrashPoint.AfterStep(number);
+                    return;
+                }
+            }
+            journal.Append(new JournalEntry(JournalKinds.StepStarted, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id));
+            progress($"{label} ...");
+            logger.LogDebug("Step {Number} {Id}: action", number, step.Id);
+            var outcome = await step.Action(context, timeout.Token);
+            CrashPoint.InStep(number);
+            foreach (var (k, v) in outcome.Facts ?? new Dictionary<string, string>()) context.Facts[k] = v;
+            var check = await PollCheckAsync(step, context, timeout.Token);
+            if (!check.TookEffect)
+                throw new RecoveryException($"did not take effect within {step.Timeout.TotalSeconds:0} s: {check.Detail}");
+            var output = outcome.Output == check.Detail ? outcome.Output : $"{outcome.Output}; check: {check.Detail}";
+            journal.Append(new JournalEntry(JournalKinds.StepCompleted, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: output, Facts: outcome.Facts));
+            progress($"{label}: done ({output})");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            var why = e is OperationCanceledException ? $"timed out after {step.Timeout.TotalSeconds:0} s" : e.Message;
+            journal.Append(new JournalEntry(JournalKinds.StepFailed, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: why));
+            throw new RecoveryException($"step {number} ({step.Id}) failed: {why}; the run is journaled in {journal.Path}: run the same command again to resume at this step", e);
+        }
+        catch (OperationCanceledException)
+        {
+            journal.Append(new JournalEntry(JournalKinds.StepFailed, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: "interrupted by the operator"));
+            throw;
+        }
+        CrashPoint.AfterStep(number);
+    }
+
+    static async Task<StepCheck> CheckOnceAsync(RunbookStep step, RunContext context, CancellationToken ct)
+    {
+        try { return await step.Check(context, ct); }
+        catch (Exception e) when (e is not OperationCanceledException) { return StepCheck.No(e.Message); }
+    }
+
+    async Task<StepCheck> PollCheckAsync(RunbookStep step, RunContext context, CancellationToken ct)
+    {
+        while (true)
+        {
+            var check = await CheckOnceAsync(step, context, ct);
+            if (check.TookEffect) return check;
+            try { await Task.Delay(CheckInterval, ct); }
+            catch (OperationCanceledException) { return check; }
+        }
+    }
+}

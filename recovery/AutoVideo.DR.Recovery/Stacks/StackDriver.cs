@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace AutoVideo.DR.Recovery.Stacks;
+
+/// <summary>
+/// Drives the Pulumi CLI for one project: select a stack, read and set its config (secrets
+/// through stdin, never the command line), preview and update it with the JSON event output turned
+/// into progress lines and a summary, and read its outputs. Every failure is one RecoveryException
+/// line (see <see cref="StackError"/>).
+/// </summary>
+public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirectory, ILogger<StackDriver> logger)
+{
+    public const string ConfigNamespace = "autovideo-dr";
+
+    public static string Key(string key) => key.Contains(':') ? key : $"{ConfigNamespace}:{key}";
+
+    public async Task SelectAsync(string stack, CancellationToken ct) =>
+        await RunAsync(stack, "stack select", ["stack", "select", stack, "--non-interactive"], null, null, ct);
+
+    /// <summary>The config value, or null when the key is not set.</summary>
+    public async Task<string?> GetConfigAsync(string stack, string key, CancellationToken ct)
+    {
+        var result = await RunAsync(stack, "config get", ["config", "get", Key(key), "--stack", stack], null, null, ct, allowFailure: true);
+        if (result.ExitCode == 0) return result.StandardOutput.TrimEnd('\n', '\r');
+        if (result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase) && !result.StandardError.Contains("stack", StringComparison.OrdinalIgnoreCase))
+            return null;
+        throw StackError.From(stack, "config get", result.ExitCode, result.StandardError, []);
+    }
+
+    public async Task SetConfigAsync(string stack, string key, string value, bool secret, CancellationToken ct) =>
+        // The value goes through stdin: a secret on the command line would show in the process list.
+        await RunAsync(stack, "config set", ["config", "set", Key(key), "--stack", stack, secret ? "--secret" : "--plaintext", "--non-interactive"], value, null, ct);
+
+    public async Task<UpdateSummary> PreviewAsync(string stack, Action<string> progress, CancellationToken ct)
+    {
+        var events = new EngineEvents(stack, "preview", progress);
+        var result = await RunAsync(stack, "preview", ["preview", "--json", "--stack", stack, "--non-interactive"], null, null, ct, allowFailure: true);
+        events.OnOutput(result.StandardOutput);
+        if (result.ExitCode != 0) throw StackError.From(stack, "preview", result.ExitCode, result.StandardError, events.Summary.Errors);
+        return events.Summary;
+    }
+
+    public async Task<UpdateSummary> UpAsync(string stack, Action<string> progress, CancellationToken ct)
+    {
+        var events = new EngineEvents(stack, "up", progress);
+        var result = await RunAsync(stack, "up", ["up", "--yes", "--json", "--stack", stack, "--non-interactive", "--skip-preview"], null, events.OnLine, ct, allowFailure: true);
+        var summary = events.Summary;
+        if (result.ExitCode != 0 || summary.FailedResources.Count > 0)
+            throw StackError.From(stack, "up", result.ExitCode == 0 ? 255 : result.ExitCode, result.StandardError,
+                summary.Errors.Concat(summary.FailedResources.Select(r => $"{r} failed")).ToList());
+        return summary;
+    }
+
+    public async Task<StackOutputs> OutputsAsync(string stack, CancellationToken ct)
+    {
+        var result = await RunAsync(stack, "stack output", ["stack", "output", "--json", "--show-secrets", "--stack", stack], null, null, ct);
+        return StackOutputs.Parse(stack, result.StandardOutput);
+    }
+
+    sealed record Result(int ExitCode, string StandardOutput, string StandardError);
+
+    async Task<Result> RunAsync(string stack, string command, IReadOnlyList<string> arguments, string? input, Action<string>? onLine, CancellationToken ct, bool allowFailure = false)
+    {
+        var info = new ProcessStartInfo(pulumi.Path)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+            WorkingDirectory = projectDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in arguments) info.ArgumentList.Add(a);
+        info.Environment["PULUMI_SKIP_UPDATE_CHECK"] = "true";
+        logger.LogDebug("pulumi {Arguments}", string.Join(' ', arguments));
+        using var process = new Process { StartInfo = info };
+        try { process.Start(); }
+        catch (System.ComponentModel.Win32Exception e) { throw new RecoveryException($"cannot run {pulumi.Path}: {e.Message}"); }
+
+        var stdout = new System.Text.StringBuilder();
+        var reading = Task.Run(async () =>
+        {
+            while (await process.StandardOutput.ReadLineAsync(ct) is { } line)
+            {
+                stdout.AppendLine(line);
+                onLine?.Invoke(line);
+            }
+        }, ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        if (input is not null) await process.StandardInput.WriteAsync(input);
+        process.StandardInput.Close();
+        try
+        {
+            await process.WaitForExitAsync(ct);
+            await reading;
+        }
+        catch (OperationCanceledException)
+        {
+            try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+            throw;
+        }
+        var result = new Result(process.ExitCode, stdout.ToString(), await stderr);
+        if (result.ExitCode != 0 && !allowFailure) throw StackError.From(stack, command, result.ExitCode, result.StandardError, []);
+        return result;
+    }
+}
