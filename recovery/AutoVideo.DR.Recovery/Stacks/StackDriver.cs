@@ -23,7 +23,8 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
     {
         var result = await RunAsync(stack, "config get", ["config", "get", Key(key), "--stack", stack], null, null, ct, allowFailure: true);
         if (result.ExitCode == 0) return result.StandardOutput.TrimEnd('\n', '\r');
-        if (result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase) && !result.StandardError.Contains("stack", StringComparison.OrdinalIgnoreCase))
+        // pulumi: "configuration key 'autovideo-dr:x' not found for stack 'dr'"
+        if (result.StandardError.Contains("configuration key", StringComparison.OrdinalIgnoreCase) && result.StandardError.Contains("not found", StringComparison.OrdinalIgnoreCase))
             return null;
         throw StackError.From(stack, "config get", result.ExitCode, result.StandardError, []);
     }

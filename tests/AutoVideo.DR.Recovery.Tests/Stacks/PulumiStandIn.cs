@@ -1,0 +1,159 @@
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+
+namespace AutoVideo.DR.Recovery.Tests.Stacks;
+
+/// <summary>
+/// A `pulumi` stand-in on PATH (the real CLI needs a cloud account): a bash script in a temporary
+/// bin directory that appends its argv to argv.log and answers from files in its state directory —
+/// stacks, per-stack config (set values arrive on stdin, as the driver sends them), the recorded
+/// JSON event streams of `up` and the document of `preview`, and outputs that follow the applied
+/// role. Touching state/locked, state/fail-up or removing a stack from state/stacks produces
+/// pulumi's own error messages.
+/// </summary>
+public sealed class PulumiStandIn : IDisposable
+{
+    readonly TemporaryDirectory directory = new();
+
+    public string BinDirectory => directory.Combine("bin");
+    public string State => directory.Combine("state");
+    public string Executable => Path.Combine(BinDirectory, "pulumi");
+    public string WorkDirectory => directory.Combine("work");
+
+    public PulumiStandIn()
+    {
+        Directory.CreateDirectory(BinDirectory);
+        Directory.CreateDirectory(State);
+        Directory.CreateDirectory(WorkDirectory);
+        File.WriteAllText(Executable, Script);
+        File.SetUnixFileMode(Executable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(State, "stacks"), "prod\ndr\n");
+        File.WriteAllText(Path.Combine(State, "up-events.jsonl"), UpEvents);
+        File.WriteAllText(Path.Combine(State, "up-failed.jsonl"), FailedUpEvents);
+        File.WriteAllText(Path.Combine(State, "preview.json"), Preview);
+        SetConfig("prod", "autovideo-dr:role", "primary");
+        SetConfig("dr", "autovideo-dr:role", "standby");
+        SetConfig("dr", "autovideo-dr:peerStack", "organization/autovideo-dr/prod");
+        File.WriteAllText(Path.Combine(State, "prod.applied-role"), "primary");
+        File.WriteAllText(Path.Combine(State, "dr.applied-role"), "standby");
+    }
+
+    public void SetConfig(string stack, string key, string value)
+    {
+        Directory.CreateDirectory(Path.Combine(State, stack + ".config"));
+        File.WriteAllText(Path.Combine(State, stack + ".config", key), value);
+    }
+
+    public string? Config(string stack, string key) =>
+        File.Exists(Path.Combine(State, stack + ".config", key)) ? File.ReadAllText(Path.Combine(State, stack + ".config", key)) : null;
+
+    public IReadOnlyList<string> Calls => File.Exists(Path.Combine(State, "argv.log")) ? File.ReadAllLines(Path.Combine(State, "argv.log")) : [];
+
+    public void Touch(string name) => File.WriteAllText(Path.Combine(State, name), "");
+
+    /// <summary>Environment for the CLI subprocess: the stand-in first on PATH.</summary>
+    public Dictionary<string, string> Environment() => new()
+    {
+        ["PATH"] = $"{BinDirectory}:/usr/bin:/bin",
+    };
+
+    public void Dispose() => directory.Dispose();
+
+    const string Script = """
+        #!/usr/bin/env bash
+        # pulumi stand-in for the tests: records argv, answers from ../state.
+        state="$(cd "$(dirname "$0")/../state" && pwd)"
+        echo "$*" >> "$state/argv.log"
+        stack=""
+        args=("$@")
+        for ((i = 0; i < ${#args[@]}; i++)); do
+          if [ "${args[$i]}" = "--stack" ]; then stack="${args[$((i + 1))]}"; fi
+        done
+        if [ "$1 $2" = "stack select" ]; then stack="$3"; fi
+        if [ -n "$stack" ] && ! grep -qx "$stack" "$state/stacks"; then
+          echo "error: no stack named '$stack' found" >&2
+          exit 255
+        fi
+        case "$1" in
+          stack)
+            case "$2" in
+              select) exit 0 ;;
+              output)
+                role="$(cat "$state/$stack.applied-role")"
+                peer=prod; [ "$stack" = prod ] && peer=dr
+                source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
+                printf '{\n  "role": "%s",\n  "trafficRole": "%s",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseName": "autovideo",\n  "databaseUser": "autovideo",\n  "databasePassword": "s3cret-%s",\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "replicaSourceArn": "%s",\n  "backupBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1"\n}\n' \
+                  "$role" "$role" "$stack" "$stack" "$source" "$stack"
+                exit 0 ;;
+            esac ;;
+          config)
+            mkdir -p "$state/$stack.config"
+            case "$2" in
+              get)
+                if [ -f "$state/$stack.config/$3" ]; then cat "$state/$stack.config/$3"; echo; exit 0; fi
+                echo "error: configuration key '$3' not found for stack '$stack'" >&2
+                exit 255 ;;
+              set)
+                value="$(cat)"
+                printf '%s' "$value" > "$state/$stack.config/$3"
+                for a in "$@"; do [ "$a" = --secret ] && echo "$3" >> "$state/$stack.secrets"; done
+                exit 0 ;;
+            esac ;;
+          preview)
+            if [ -f "$state/locked" ]; then
+              echo "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`." >&2
+              exit 255
+            fi
+            cat "$state/preview.json"; exit 0 ;;
+          up)
+            if [ -f "$state/locked" ]; then
+              echo "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with \`pulumi cancel\`." >&2
+              echo "  file://~/.pulumi/locks/organization/autovideo-dr/$stack/1f7c.json: created by ops@bastion (pid 4242) at 2026-11-25T09:00:00Z" >&2
+              exit 255
+            fi
+            if [ -f "$state/fail-up" ]; then cat "$state/up-failed.jsonl"; echo "error: update failed" >&2; exit 255; fi
+            cat "$state/up-events.jsonl"
+            if [ -f "$state/$stack.config/autovideo-dr:role" ]; then cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.applied-role"; fi
+            exit 0 ;;
+        esac
+        echo "error: unknown command '$*'" >&2
+        exit 255
+        """;
+
+    // Recorded from the shapes `pulumi up --json` streams: one engine event per line.
+    const string UpEvents = """
+        {"sequence":0,"timestamp":1764061200,"preludeEvent":{"config":{"autovideo-dr:role":"primary"}}}
+        {"sequence":1,"timestamp":1764061201,"resourcePreEvent":{"metadata":{"op":"same","urn":"urn:pulumi:dr::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-dr","type":"pulumi:pulumi:Stack","provider":""}}}
+        {"sequence":2,"timestamp":1764061202,"resourcePreEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","type":"aws:rds/instance:Instance","provider":"urn:pulumi:dr::autovideo-dr::pulumi:providers:aws::default::1","diffs":["replicateSourceDb"]}}}
+        {"sequence":3,"timestamp":1764061290,"resOutputsEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","type":"aws:rds/instance:Instance","provider":""}}}
+        {"sequence":4,"timestamp":1764061291,"resourcePreEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::aws:route53/record:Record::api-failover","type":"aws:route53/record:Record","provider":""}}}
+        {"sequence":5,"timestamp":1764061300,"diagnosticEvent":{"urn":"urn:pulumi:dr::autovideo-dr::aws:route53/record:Record::api-failover","prefix":"warning: ","message":"<{%reset%}>TTL is low<{%reset%}>\n","color":"raw","severity":"warning"}}
+        {"sequence":6,"timestamp":1764061320,"resOutputsEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::aws:route53/record:Record::api-failover","type":"aws:route53/record:Record","provider":""}}}
+        {"sequence":7,"timestamp":1764061321,"resOutputsEvent":{"metadata":{"op":"same","urn":"urn:pulumi:dr::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-dr","type":"pulumi:pulumi:Stack","provider":""}}}
+        {"sequence":8,"timestamp":1764061322,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":121,"resourceChanges":{"same":40,"update":2},"PolicyPacks":{}}}
+        {"sequence":9,"timestamp":1764061322,"cancelEvent":{}}
+        """;
+
+    const string FailedUpEvents = """
+        {"sequence":0,"timestamp":1764061200,"preludeEvent":{"config":{}}}
+        {"sequence":1,"timestamp":1764061202,"resourcePreEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::aws:rds/instance:Instance::db","type":"aws:rds/instance:Instance","provider":""}}}
+        {"sequence":2,"timestamp":1764061210,"diagnosticEvent":{"urn":"urn:pulumi:dr::autovideo-dr::aws:rds/instance:Instance::db","prefix":"error: ","message":"<{%reset%}>promoting read replica: InvalidDBInstanceState: autovideo-dr is not in available state<{%reset%}>\n","color":"raw","severity":"error"}}
+        {"sequence":3,"timestamp":1764061210,"resOpFailedEvent":{"metadata":{"op":"update","urn":"urn:pulumi:dr::autovideo-dr::aws:rds/instance:Instance::db","type":"aws:rds/instance:Instance","provider":""},"status":1,"steps":1}}
+        {"sequence":4,"timestamp":1764061211,"diagnosticEvent":{"message":"update failed","color":"raw","severity":"error"}}
+        {"sequence":5,"timestamp":1764061211,"summaryEvent":{"maybeCorrupt":false,"durationSeconds":11,"resourceChanges":{"same":40},"PolicyPacks":{}}}
+        {"sequence":6,"timestamp":1764061211,"cancelEvent":{}}
+        """;
+
+    // The single document `pulumi preview --json` prints.
+    const string Preview = """
+        {
+          "config": {"autovideo-dr:role": "primary"},
+          "steps": [
+            {"op": "same", "urn": "urn:pulumi:dr::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-dr"},
+            {"op": "update", "urn": "urn:pulumi:dr::autovideo-dr::aws:rds/instance:Instance::db", "diffReasons": ["replicateSourceDb"]},
+            {"op": "update", "urn": "urn:pulumi:dr::autovideo-dr::aws:route53/record:Record::api-failover"}
+          ],
+          "duration": 5300000000,
+          "changeSummary": {"same": 40, "update": 2}
+        }
+        """;
+}

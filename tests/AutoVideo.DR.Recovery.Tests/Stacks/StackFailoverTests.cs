@@ -1,0 +1,58 @@
+using System.Text.Json;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+
+namespace AutoVideo.DR.Recovery.Tests.Stacks;
+
+/// <summary>The critical runbook driving the stacks through the CLI, against the pulumi stand-in.</summary>
+public sealed class StackFailoverTests : IDisposable
+{
+    readonly PulumiStandIn pulumi = new();
+
+    public void Dispose() => pulumi.Dispose();
+
+    Task<CliResult> Cli(params string[] args) =>
+        CliRunner.RunAsync([.. args, "--workdir", pulumi.WorkDirectory, "--stack", "dr", "--peer-stack", "prod"], pulumi.Environment());
+
+    [Fact]
+    public async Task Critical_failover_promotes_dr_by_role_and_up_fences_prod_by_config_and_switches_traffic()
+    {
+        var plan = await Cli("failover", "--level", "critical", "--dry-run", "--json");
+        Assert.Equal(0, plan.ExitCode);
+        Assert.Empty(pulumi.Calls);
+
+        var result = await Cli("failover", "--level", "critical", "--declared-by", "carol");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("primary", pulumi.Config("dr", "autovideo-dr:role"));
+        Assert.Equal("standby", pulumi.Config("prod", "autovideo-dr:role"));
+        Assert.Equal("organization/autovideo-dr/dr", pulumi.Config("prod", "autovideo-dr:peerStack"));
+        Assert.Equal("primary", File.ReadAllText(Path.Combine(pulumi.State, "dr.applied-role")));
+        // prod's region is gone: nothing may try to update it.
+        Assert.DoesNotContain(pulumi.Calls, c => c.StartsWith("up") && c.Contains("--stack prod"));
+        Assert.Equal(2, pulumi.Calls.Count(c => c.StartsWith("up --yes --json --stack dr")));
+        Assert.Contains("update db: done", result.Error);
+        Assert.Contains("skipped (replica usable", result.Error);
+
+        var steps = JsonDocument.Parse(plan.Out).RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
+        var status = await CliRunner.RunAsync(["incident", "status", "--json", "--workdir", pulumi.WorkDirectory]);
+        var record = JsonDocument.Parse(status.Out).RootElement;
+        Assert.Equal(steps, record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList());
+        Assert.Equal("completed", record.GetProperty("status").GetString());
+        Assert.Equal("carol", record.GetProperty("declaredBy").GetString());
+    }
+
+    [Fact]
+    public async Task A_locked_dr_stack_stops_the_failover_at_the_promotion_and_a_rerun_resumes_there()
+    {
+        pulumi.Touch("locked");
+        var first = await Cli("failover", "--level", "critical");
+        Assert.Equal(1, first.ExitCode);
+        Assert.Contains("step 2 (promote-standby) failed: stack 'dr' is locked by another update in progress", first.Error);
+
+        File.Delete(Path.Combine(pulumi.State, "locked"));
+        var second = await Cli("failover", "--level", "critical");
+        Assert.True(second.ExitCode == 0, second.ToString());
+        Assert.Contains("resuming run", second.Error);
+        Assert.Contains("step 1/7 assess the environment: completed earlier, not repeated", second.Error);
+    }
+}
