@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+
+namespace AutoVideo.DR.Recovery.Tests.Incidents;
+
+public sealed class JournalTests : IDisposable
+{
+    readonly TemporaryDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    static RunHeader Header(string id) => new(id, "failover-critical", "critical", "local:/x", "alice", ["assess", "promote-standby"], "promote-standby");
+
+    [Fact]
+    public void A_torn_last_line_from_a_crash_is_ignored_and_every_earlier_line_survives()
+    {
+        var journal = Journal.Create(directory.Path, Header("20260101T000000Z-failover-critical"));
+        journal.Append(new JournalEntry(JournalKinds.StepStarted, DateTimeOffset.UtcNow, Step: 1, StepId: "assess"));
+        journal.Append(new JournalEntry(JournalKinds.StepCompleted, DateTimeOffset.UtcNow, Step: 1, StepId: "assess", Output: "ok", Facts: new Dictionary<string, string> { ["standby"] = "pg-b" }));
+        File.AppendAllText(journal.Path, "{\"kind\":\"step-sta");
+
+        var incident = Incident.From(journal.Read());
+
+        Assert.Equal(3, journal.Read().Count);
+        Assert.True(incident.IsDone(1));
+        Assert.Equal("pending", incident.Steps[1].Outcome);
+        Assert.Equal("pg-b", incident.Facts["standby"]);
+        Assert.Equal("running", incident.Status);
+        Assert.Equal(journal.Path, Incident.Unfinished(directory.Path)!.Value.Journal.Path);
+    }
+
+    [Fact]
+    public void Status_updates_are_recorded_with_their_time_and_author_and_an_abort_ends_the_run()
+    {
+        Journal.Create(directory.Path, Header("20260101T000000Z-failover-critical"));
+        var (_, update) = IncidentUpdates.Post(directory.Path, "bob", "  standby promoted  ");
+        var aborted = IncidentUpdates.Abort(directory.Path, "bob", "wrong level declared");
+
+        Assert.Equal("standby promoted", update.Text);
+        Assert.Equal("bob", aborted.Updates.Single().Author);
+        Assert.Equal("aborted", aborted.Status);
+        Assert.Null(Incident.Unfinished(directory.Path));
+    }
+
+    [Fact]
+    public void A_second_run_is_refused_while_the_lock_holder_lives_naming_its_pid_and_start()
+    {
+        using var holder = Process.Start(new ProcessStartInfo("sleep", "30"))!;
+        Directory.CreateDirectory(directory.Path);
+        File.WriteAllText(Path.Combine(directory.Path, RunLock.FileName),
+            $$"""{"Pid":{{holder.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"autovideo-dr failover-critical (local:/x)"}""");
+        try
+        {
+            var e = Assert.Throws<RecoveryException>(() => RunLock.Acquire(directory.Path, "autovideo-dr failover-major"));
+            Assert.Equal($"another run holds the lock: 'autovideo-dr failover-critical (local:/x)' (pid {holder.Id}, started 2026-11-25 09:00:00Z); wait for it to finish, or see 'autovideo-dr incident status'", e.Message);
+        }
+        finally
+        {
+            holder.Kill();
+        }
+    }
+
+    [Fact]
+    public void A_lock_left_by_a_dead_process_is_taken_over_and_released()
+    {
+        using var gone = Process.Start(new ProcessStartInfo("true"))!;
+        gone.WaitForExit();
+        Directory.CreateDirectory(directory.Path);
+        var path = Path.Combine(directory.Path, RunLock.FileName);
+        File.WriteAllText(path, $$"""{"Pid":{{gone.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"crashed"}""");
+
+        using (var taken = RunLock.Acquire(directory.Path, "autovideo-dr failover-critical"))
+        {
+            Assert.Equal(gone.Id, taken.TookOverFrom!.Pid);
+            Assert.Equal(Environment.ProcessId, RunLock.Read(path)!.Pid);
+        }
+        Assert.False(File.Exists(path));
+    }
+}

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+
+namespace AutoVideo.DR.Recovery.Tests.Runbooks;
+
+/// <summary>CLI behaviour that needs no running environment.</summary>
+public sealed class RunbookCommandTests
+{
+    [Fact]
+    public async Task Two_failovers_at_once_are_refused_with_the_holders_pid_and_start_time()
+    {
+        using var work = new TemporaryDirectory();
+        using var holder = Process.Start(new ProcessStartInfo("sleep", "30"))!;
+        var incidents = Journal.DirectoryIn(work.Path);
+        Directory.CreateDirectory(incidents);
+        File.WriteAllText(Path.Combine(incidents, RunLock.FileName),
+            $$"""{"Pid":{{holder.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"autovideo-dr failover-critical (local:/x)"}""");
+        try
+        {
+            var result = await CliRunner.RunAsync("failover", "--level", "major", "--workdir", work.Path);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal($"autovideo-dr: error: another run holds the lock: 'autovideo-dr failover-critical (local:/x)' (pid {holder.Id}, started 2026-11-25 09:00:00Z); wait for it to finish, or see 'autovideo-dr incident status'",
+                result.Error.Trim());
+            Assert.Empty(Journal.All(incidents));
+        }
+        finally
+        {
+            holder.Kill();
+        }
+    }
+
+    [Theory]
+    [InlineData("severe", "unknown disaster level 'severe'; accepted: critical, major, minor")]
+    public async Task An_unknown_level_is_refused_in_one_line(string level, string message)
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync("failover", "--level", level, "--workdir", work.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"autovideo-dr: error: {message}", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task Incident_status_without_any_run_says_how_one_starts()
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync("incident", "status", "--workdir", work.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("one starts with 'autovideo-dr failover'", result.Error);
+    }
+}
