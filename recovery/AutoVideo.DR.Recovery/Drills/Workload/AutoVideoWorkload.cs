@@ -9,9 +9,9 @@ namespace AutoVideo.DR.Recovery.Drills.Workload;
 /// projects and queue render jobs, one transaction per project. It goes through the multi-host
 /// client connection string, so when the primary dies its writers keep retrying and resume on
 /// whichever node becomes writable, without being restarted. Every acknowledged commit goes into
-/// the ledger.
+/// the ledger. Workloads against one database need distinct <paramref name="run"/> numbers: ids derive from it.
 /// </summary>
-public sealed class AutoVideoWorkload(string clientConnectionString, int writers, ILogger logger) : IAsyncDisposable
+public sealed class AutoVideoWorkload(string clientConnectionString, int writers, ILogger logger, int run = 0) : IAsyncDisposable
 {
     readonly NpgsqlDataSource dataSource = new NpgsqlDataSourceBuilder(clientConnectionString).BuildMultiHost()
         .WithTargetSession(TargetSessionAttributes.ReadWrite);
@@ -42,7 +42,7 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
         while (!ct.IsCancellationRequested)
         {
             sequence++;
-            var id = writer * 1_000_000_000_000L + sequence;
+            var id = (run * 100L + writer) * 1_000_000_000_000L + sequence;
             var rows = Rows(writer, id, sequence, ref userId, out var newUser);
             try
             {
