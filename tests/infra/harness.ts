@@ -188,4 +188,11 @@ export function statements(policy: string): { Effect: string; Action: string | s
     return JSON.parse(policy).Statement;
 }
 
+const secretSig = "4dabf18193072939515e22adb298388d";
+
+/** A declared input that the engine receives as a secret (the mock sees its wire form). */
+export function unsecret(value: any): { secret: boolean; value: any } {
+    return value?.[secretSig] !== undefined ? { secret: true, value: value.value } : { secret: false, value };
+}
+
 export const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
