@@ -51,8 +51,7 @@ export interface Settings {
 
 /** A config error: names the key, the bad value and what is accepted, on one line. */
 export class SettingsError extends Error {
-    constructor(key: string, value: unknown, accepted: string) {
-        const shown = value === undefined ? "missing" : JSON.stringify(value);
+    constructor(key: string, value: unknown, accepted: string, shown = value === undefined ? "missing" : JSON.stringify(value)) {
         super(`${configNamespace}:${key} is ${shown}; accepted: ${accepted}`);
         this.name = "SettingsError";
     }
@@ -82,7 +81,8 @@ export function loadSettings(): Settings {
         if (!full.startsWith(`${configNamespace}:`)) continue;
         const key = full.slice(configNamespace.length + 1);
         if (!(knownKeys as readonly string[]).includes(key)) {
-            throw new SettingsError(key, "(unknown key)", knownKeys.join(", "));
+            // The value is not shown: it may be a secret set under a misspelt name.
+            throw new SettingsError(key, undefined, `one of the keys ${knownKeys.join(", ")}`, "an unknown key");
         }
     }
 

@@ -146,9 +146,13 @@ export function forgetProgram(): void {
     }
 }
 
+/** What the latest run declared, kept even when the program threw. */
+export let lastDeclared: Declared[] = [];
+
 /** Declares the stack `stack` with `config` under mocks and returns what it declared and exported. */
 export async function runProgram(stack: string, config: Record<string, string>, secretKeys: string[] = []): Promise<Run> {
     const mocks = new RecordingMocks();
+    lastDeclared = mocks.resources;
     await pulumi.runtime.setMocks(mocks, "autovideo-dr", stack, false, "organization");
     pulumi.runtime.setAllConfig(config, secretKeys);
     forgetProgram();
