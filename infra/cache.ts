@@ -1,17 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PrivatePlacement, privateServiceGroup } from "./network";
 import { Role } from "./settings";
 
-export interface CacheArgs {
+export interface CacheArgs extends PrivatePlacement {
     role: Role;
     /** The peer's global datastore id; a standby joins it as the secondary. */
     peerGlobalReplicationGroupId?: pulumi.Input<string>;
     nodeType: string;
     /** One cache node per zone. */
     zoneCount: number;
-    subnetIds: pulumi.Input<string>[];
-    vpcId: pulumi.Input<string>;
-    allowedCidrs: pulumi.Input<string>[];
     kmsKeyArn: pulumi.Input<string>;
     tags: Record<string, string>;
 }
@@ -32,13 +30,7 @@ export class Cache extends pulumi.ComponentResource {
         if (secondary && args.peerGlobalReplicationGroupId === undefined) throw new Error("a standby cache needs peerGlobalReplicationGroupId");
 
         const subnets = new aws.elasticache.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, tags: args.tags }, child);
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId,
-            description: "Redis from inside the VPC only",
-            ingress: [{ protocol: "tcp", fromPort: 6379, toPort: 6379, cidrBlocks: args.allowedCidrs }],
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
-            tags: args.tags,
-        }, child);
+        const sg = privateServiceGroup(`${name}-sg`, args, 6379, "Redis", args.tags, child);
 
         const common: aws.elasticache.ReplicationGroupArgs = {
             description: `autovideo-dr cache (${args.role})`,

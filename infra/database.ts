@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PrivatePlacement, privateServiceGroup } from "./network";
 import { RestoreSettings, Role } from "./settings";
 
-export interface DatabaseArgs {
+export interface DatabaseArgs extends PrivatePlacement {
     role: Role;
     /** ARN of the peer's database; a standby replicates from it. */
     replicaSourceArn?: pulumi.Input<string>;
@@ -12,10 +13,6 @@ export interface DatabaseArgs {
     allocatedStorageGb: number;
     backupRetentionDays: number;
     restore?: RestoreSettings;
-    subnetIds: pulumi.Input<string>[];
-    vpcId: pulumi.Input<string>;
-    /** Only these CIDRs (the VPC) may reach the database port. */
-    allowedCidrs: pulumi.Input<string>[];
     kmsKeyArn: pulumi.Input<string>;
     /** Key in the peer region that encrypts the replicated automated backups. */
     peerKmsKeyArn: pulumi.Input<string>;
@@ -40,13 +37,7 @@ export class Database extends pulumi.ComponentResource {
         if (standby && args.replicaSourceArn === undefined) throw new Error("a standby database needs replicaSourceArn");
 
         const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, { subnetIds: args.subnetIds, tags: args.tags }, child);
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            vpcId: args.vpcId,
-            description: "PostgreSQL from inside the VPC only",
-            ingress: [{ protocol: "tcp", fromPort: 5432, toPort: 5432, cidrBlocks: args.allowedCidrs }],
-            egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
-            tags: args.tags,
-        }, child);
+        const sg = privateServiceGroup(`${name}-sg`, args, 5432, "PostgreSQL", args.tags, child);
         const params = new aws.rds.ParameterGroup(`${name}-params`, {
             family: "postgres15",
             parameters: [

@@ -72,3 +72,23 @@ export class Network extends pulumi.ComponentResource {
         this.registerOutputs({ vpcId: this.vpc.id, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds });
     }
 }
+
+/** Where a data store sits: the private subnets, and who inside the VPC may reach it. */
+export interface PrivatePlacement {
+    subnetIds: pulumi.Input<string>[];
+    vpcId: pulumi.Input<string>;
+    /** Only these CIDRs (the VPC) may reach the service port. */
+    allowedCidrs: pulumi.Input<string>[];
+}
+
+/** A security group that admits one TCP port from the placement's CIDRs only. */
+export function privateServiceGroup(name: string, placement: PrivatePlacement, port: number, what: string,
+    tags: Record<string, string>, opts: pulumi.CustomResourceOptions): aws.ec2.SecurityGroup {
+    return new aws.ec2.SecurityGroup(name, {
+        vpcId: placement.vpcId,
+        description: `${what} from inside the VPC only`,
+        ingress: [{ protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: placement.allowedCidrs }],
+        egress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }],
+        tags,
+    }, opts);
+}
