@@ -49,8 +49,9 @@ export class Database extends pulumi.ComponentResource {
 
         const fresh = !standby && !args.createdAsReplica && args.restore === undefined;
         this.instance = new aws.rds.Instance(`${name}`, {
-            engine: "postgres",
-            engineVersion: "15",
+            // A replica takes engine and version from its source.
+            engine: standby ? undefined : "postgres",
+            engineVersion: standby ? undefined : "15",
             instanceClass: args.instanceClass,
             allocatedStorage: args.allocatedStorageGb,
             maxAllocatedStorage: args.allocatedStorageGb * 4,

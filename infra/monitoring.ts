@@ -76,6 +76,18 @@ export class Monitoring extends pulumi.ComponentResource {
             tags: args.tags,
         }, child);
 
+        // The Prometheus operator (kube-prometheus-stack) owns the PrometheusRule CRD; it picks up
+        // rules labelled with its release name.
+        const prometheus = new k8s.helm.v3.Release(`${name}-prometheus`, {
+            name: "prometheus",
+            chart: "kube-prometheus-stack",
+            version: "65.1.1",
+            repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+            namespace: "monitoring",
+            createNamespace: true,
+            values: { alertmanager: { enabled: true }, grafana: { enabled: true } },
+        }, { parent: this, provider: args.k8sProvider });
+
         const alert = (name: string, expr: string, forDuration: string, severity: string, summary: string) =>
             ({ alert: name, expr, for: forDuration, labels: { severity, team: "autovideo-dr" }, annotations: { summary, runbook: "docs/architecture.md" } });
         this.rule = new k8s.apiextensions.CustomResource(`${name}-rules`, {
@@ -86,16 +98,17 @@ export class Monitoring extends pulumi.ComponentResource {
                 groups: [{
                     name: "autovideo-dr",
                     rules: [
-                        alert(alerts.databaseDown, "pg_up == 0", "1m", "critical", "PostgreSQL is down"),
+                        // absent(): a silent exporter must page too, not read as "no problem".
+                        alert(alerts.databaseDown, "pg_up == 0 or absent(pg_up)", "1m", "critical", "PostgreSQL is down or not scraped"),
                         alert(alerts.replicationLag, `max(pg_replication_lag) > ${rpo}`, "2m", "critical", `Replication lag is above the RPO (${rpo} s)`),
                         // Written by the recovery side after each backup it takes and verifies.
-                        alert(alerts.backupTooOld, `autovideo_dr_backup_newest_age_seconds > ${rpo}`, "5m", "critical", `The newest backup is older than the RPO (${rpo} s)`),
+                        alert(alerts.backupTooOld, `autovideo_dr_backup_newest_age_seconds > ${rpo} or absent(autovideo_dr_backup_newest_age_seconds)`, "5m", "critical", `The newest backup is older than the RPO (${rpo} s), or none is reported`),
                         alert(alerts.replicationFailed, "sum by (bucket) (increase(aws_s3_operations_failed_replication_sum[15m])) > 0", "0m", "warning", "S3 replication to the standby region failed for some objects"),
                         alert(alerts.restoreTestFailed, "autovideo_dr_restore_last_success == 0", "0m", "critical", "The last restore test failed"),
                     ],
                 }],
             },
-        }, { parent: this, provider: args.k8sProvider });
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [prometheus] });
 
         this.registerOutputs({ topicArn: this.topic.arn });
     }

@@ -20,7 +20,7 @@ export interface OffsiteArgs {
 
 /**
  * The plan's off-site copy in another cloud (異地備份: AWS S3, Google Cloud): a GCS bucket with
- * versioning and a retention policy, fed daily by a Storage Transfer job from the S3 backup
+ * a retention policy and soft delete, fed daily by a Storage Transfer job from the S3 backup
  * bucket, so losing the AWS account or both regions still leaves the backups.
  */
 export class Offsite extends pulumi.ComponentResource {
@@ -48,9 +48,11 @@ export class Offsite extends pulumi.ComponentResource {
             project: args.gcpProject,
             location: args.gcpRegion.toUpperCase(),
             storageClass: "NEARLINE",
-            versioning: { enabled: true },
-            // Nothing can be deleted or replaced before it is this old.
+            // Nothing can be deleted or replaced before it is this old (Bucket Lock). GCS refuses
+            // Object Versioning on a bucket with a retention policy, so versioning stays off and
+            // soft delete keeps what is deleted after the retention period for a further week.
             retentionPolicy: { retentionPeriod: String(args.retentionDays * 86400) },
+            softDeletePolicy: { retentionDurationSeconds: 7 * 86400 },
             uniformBucketLevelAccess: true,
             publicAccessPrevention: "enforced",
             lifecycleRules: [{ condition: { age: 30 }, action: { type: "SetStorageClass", storageClass: "ARCHIVE" } }],

@@ -126,9 +126,8 @@ export class Workloads extends pulumi.ComponentResource {
             metadata: {
                 namespace, name: "autovideo-public",
                 annotations: {
-                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
-                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
-                    "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+                    // An NLB from EKS's own cloud controller: no extra controller to install first.
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
                     "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
                     "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": args.certificateArn,
                     "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": "https",

@@ -134,10 +134,12 @@ export function checkCommon(get: () => Run, expect: { region: string; peerRegion
     it("alerts on the DR signals with PrometheusRules and CloudWatch alarms to the on-call topic", () => {
         const run = get();
         const rule = run.one("kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+        const operator = run.one("kubernetes:helm.sh/v3:Release");
+        assert.equal(rule.inputs.metadata.labels.release, operator.inputs.name, "the operator selects the rule by its release label");
         const exprs = Object.fromEntries((rule.inputs.spec.groups[0].rules as any[]).map(r => [r.alert, r.expr]));
-        assert.equal(exprs.AutoVideoDatabaseDown, "pg_up == 0");
+        assert.equal(exprs.AutoVideoDatabaseDown, "pg_up == 0 or absent(pg_up)");
         assert.match(exprs.AutoVideoReplicationLagOverRPO, /> 900$/);
-        assert.equal(exprs.AutoVideoBackupOlderThanRPO, "autovideo_dr_backup_newest_age_seconds > 900");
+        assert.equal(exprs.AutoVideoBackupOlderThanRPO, "autovideo_dr_backup_newest_age_seconds > 900 or absent(autovideo_dr_backup_newest_age_seconds)");
         assert.match(exprs.AutoVideoBucketReplicationFailed, /failed_replication/);
         assert.equal(exprs.AutoVideoRestoreTestFailed, "autovideo_dr_restore_last_success == 0");
         const alarms = run.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
