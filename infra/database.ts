@@ -29,6 +29,8 @@ export interface DatabaseArgs extends PrivatePlacement {
 export class Database extends pulumi.ComponentResource {
     public readonly instance: aws.rds.Instance;
     public readonly replicaSource: pulumi.Output<string>;
+    /** Secrets Manager secret of the master user; only a database created here has one. */
+    public readonly masterSecretArn?: pulumi.Output<string>;
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:Database", name, {}, opts);
@@ -70,6 +72,7 @@ export class Database extends pulumi.ComponentResource {
             dbName: fresh ? "autovideo" : undefined,
             username: fresh ? "autovideo" : undefined,
             manageMasterUserPassword: fresh ? true : undefined,
+            masterUserSecretKmsKeyId: fresh ? args.kmsKeyArn : undefined,
             multiAz: true,
             storageEncrypted: true,
             kmsKeyId: args.kmsKeyArn,
@@ -103,6 +106,7 @@ export class Database extends pulumi.ComponentResource {
         }
 
         this.replicaSource = pulumi.output(standby ? args.replicaSourceArn! : "");
+        if (fresh) this.masterSecretArn = this.instance.masterUserSecrets.apply(s => s?.[0]?.secretArn ?? "");
         this.registerOutputs({ endpoint: this.instance.endpoint, arn: this.instance.arn, replicaSource: this.replicaSource });
     }
 }

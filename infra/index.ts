@@ -20,13 +20,11 @@ import { namespaceName, Workloads } from "./workloads";
 // Fails here, before any resource is declared, on a bad or missing autovideo-dr:* key.
 const settings = loadSettings();
 
-/** The critical RPO of the plan (嚴重災難 RPO: 15 分鐘). */
-const rpoSeconds = 15 * 60;
-const tags = settings.tags;
+const { rpoSeconds, tags } = settings;
 
 // Explicit providers: every resource states which region it lives in.
-const home = new aws.Provider("home", { region: settings.region as aws.Region, defaultTags: { tags } });
-const peerProvider = new aws.Provider("peer", { region: settings.peerRegion as aws.Region, defaultTags: { tags } });
+const home = new aws.Provider("home", { region: settings.region as aws.Region });
+const peerProvider = new aws.Provider("peer", { region: settings.peerRegion as aws.Region });
 const inHome = { providers: [home] };
 
 // Only a standby reads its peer: a promoted stack must not depend on the failed region's state.
@@ -123,6 +121,7 @@ const jobRoles = new JobRoles("autovideo-dr-jobs", {
     namespace: namespaceName,
     backupBucketArn: backups.bucket.bucket.arn,
     kmsKeyArn: keyArn,
+    databaseSecretArn: database.masterSecretArn,
     tags,
 }, inHome);
 
@@ -144,6 +143,7 @@ const workloads = new Workloads("autovideo", {
         modelsBucket: bucketNames.models,
         generatedBucket: bucketNames.generated,
         backupsBucket: bucketNames.backups,
+        databaseSecretArn: database.masterSecretArn ?? "",
     },
     backupRoleArn: jobRoles.backupRole.arn,
     restoreTestRoleArn: jobRoles.restoreTestRole.arn,
@@ -186,7 +186,7 @@ export const databasePort = database.instance.port;
 export const databaseArn = database.instance.arn;
 export const databaseIdentifier = database.instance.identifier;
 export const databaseReplicaSource = database.replicaSource;
-export const databaseMasterSecretArn = database.instance.masterUserSecrets.apply(s => s?.[0]?.secretArn ?? "");
+export const databaseMasterSecretArn = database.masterSecretArn ?? pulumi.output("");
 export const uploadsBucket = bucketNames.uploads;
 export const modelsBucket = bucketNames.models;
 export const generatedBucket = bucketNames.generated;

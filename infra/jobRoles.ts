@@ -9,6 +9,8 @@ export interface JobRolesArgs {
     namespace: string;
     backupBucketArn: pulumi.Input<string>;
     kmsKeyArn: pulumi.Input<string>;
+    /** The database's credentials, when this stack holds them (a replica's come from its source). */
+    databaseSecretArn?: pulumi.Input<string>;
     tags: Record<string, string>;
 }
 
@@ -41,12 +43,16 @@ export class JobRoles extends pulumi.ComponentResource {
             }],
         }));
         const objects = pulumi.interpolate`${args.backupBucketArn}/*`;
+        const readDatabaseSecret: Statement[] = args.databaseSecretArn === undefined ? [] : [
+            { Sid: "ReadDatabaseCredentials", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [args.databaseSecretArn] },
+        ];
 
         this.backupStatements = [
             { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.backupBucketArn] },
             // Read is needed to verify what was written and to find the newest backup.
             { Sid: "WriteBackups", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"], Resource: [objects] },
             { Sid: "EncryptBackups", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"], Resource: [args.kmsKeyArn] },
+            ...readDatabaseSecret,
         ];
         this.backupRole = new aws.iam.Role(`${name}-backup`, { assumeRolePolicy: trust(backupServiceAccount), tags: args.tags }, child);
         new aws.iam.RolePolicy(`${name}-backup`, { role: this.backupRole.id, policy: policyDocument(this.backupStatements) }, child);
@@ -58,6 +64,7 @@ export class JobRoles extends pulumi.ComponentResource {
                 { Sid: "ListBackups", Effect: "Allow", Action: ["s3:ListBucket"], Resource: [args.backupBucketArn] },
                 { Sid: "ReadBackups", Effect: "Allow", Action: ["s3:GetObject"], Resource: [objects] },
                 { Sid: "DecryptBackups", Effect: "Allow", Action: ["kms:Decrypt"], Resource: [args.kmsKeyArn] },
+                ...readDatabaseSecret,
             ]),
         }, child);
 

@@ -26,6 +26,8 @@ export interface RestoreSettings {
 
 export interface Settings {
     stack: string;
+    /** The plan's critical RPO (嚴重災難 RPO: 15 分鐘): the bound for replication lag, replication time and backup age. */
+    rpoSeconds: number;
     role: Role;
     region: string;
     peerRegion: string;
@@ -191,6 +193,7 @@ export function loadSettings(): Settings {
 
     return {
         stack: pulumi.getStack(),
+        rpoSeconds: 15 * 60,
         role, region, peerRegion, zones: zoneNames as string[], peerStack, vpcCidr,
         database, cache, cluster, workloads, backups, dns, oncallEmail, offsite,
         tags: { "autovideo-dr:stack": pulumi.getStack(), "autovideo-dr:role": role, "managed-by": "pulumi" },

@@ -24,6 +24,8 @@ export interface Endpoints {
     modelsBucket: pulumi.Input<string>;
     generatedBucket: pulumi.Input<string>;
     backupsBucket: pulumi.Input<string>;
+    /** Secrets Manager secret with the database credentials ("" when the stack holds none). */
+    databaseSecretArn: pulumi.Input<string>;
 }
 
 export interface WorkloadsArgs {
@@ -70,6 +72,7 @@ export class Workloads extends pulumi.ComponentResource {
                 AWS_REGION: args.region,
                 DATABASE_HOST: e.databaseAddress,
                 DATABASE_PORT: pulumi.output(e.databasePort).apply(String),
+                DATABASE_SECRET_ARN: e.databaseSecretArn,
                 REDIS_HOST: e.cacheEndpoint,
                 REDIS_TLS: "true",
                 S3_UPLOADS_BUCKET: e.uploadsBucket,

@@ -113,10 +113,13 @@ export function checkCommon(get: () => Run, expect: { region: string; peerRegion
         assert.ok(actions.includes("s3:PutObject"));
         assert.deepEqual(actions.filter(a => /Delete|PutObjectRetention|PutObjectLegalHold|BypassGovernance|PutLifecycle|PutBucket|\*/i.test(a)), []);
         for (const s of backup) {
-            assert.ok(asArray(s.Resource).every(r => r.includes(run.outputs.backupsBucket) || r === run.outputs.kmsKeyArn), "scoped to the backup bucket and key");
+            assert.ok(asArray(s.Resource).every(r => r.includes(run.outputs.backupsBucket) || r === run.outputs.kmsKeyArn
+                || r === run.outputs.databaseMasterSecretArn), "scoped to the backup bucket, the key and the database credentials");
         }
+        const secretReads = backup.filter(s => asArray(s.Action).includes("secretsmanager:GetSecretValue"));
+        assert.equal(secretReads.length, run.outputs.databaseMasterSecretArn === "" ? 0 : 1);
         const restore = statements(policies.find(p => p.name === "autovideo-dr-jobs-restore-test")!.inputs.policy);
-        assert.deepEqual(restore.flatMap(s => asArray(s.Action)).filter(a => !/^(s3:(Get|List)|kms:Decrypt)/.test(a)), []);
+        assert.deepEqual(restore.flatMap(s => asArray(s.Action)).filter(a => !/^(s3:(Get|List)|kms:Decrypt|secretsmanager:GetSecretValue$)/.test(a)), []);
         const trust = JSON.parse(run.ofType("aws:iam/role:Role").find(r => r.name === "autovideo-dr-jobs-backup")!.inputs.assumeRolePolicy);
         assert.match(JSON.stringify(trust.Statement[0].Condition), /system:serviceaccount:autovideo:autovideo-dr-backup/);
     });

@@ -26,6 +26,7 @@ describe("prod stack (primary, ap-northeast-1)", () => {
         assert.equal(db.inputs.deletionProtection, true);
         assert.equal(db.inputs.backupRetentionPeriod, 14);
         assert.equal(db.inputs.manageMasterUserPassword, true, "the password lives in Secrets Manager, never in config");
+        assert.match(run.outputs.databaseMasterSecretArn, /^arn:aws:secretsmanager:ap-northeast-1:/);
         const copy = run.one("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
         assert.equal(copy.region, "ap-southeast-1");
         assert.equal(copy.inputs.sourceDbInstanceArn, run.outputs.databaseArn);
