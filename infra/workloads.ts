@@ -109,7 +109,10 @@ export class Workloads extends pulumi.ComponentResource {
                                 livenessProbe: { httpGet: { path: "/health/live", port: "http" }, initialDelaySeconds: 20, periodSeconds: 10, failureThreshold: 6 },
                                 resources: { requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "1Gi" } },
                                 securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+                                // The root file system is read-only; scratch space (video frames, uploads in flight) goes here.
+                                volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
                             }],
+                            volumes: [{ name: "tmp", emptyDir: {} }],
                         },
                     },
                 },
