@@ -25,6 +25,7 @@ public static class CliApp
         root.Subcommands.Add(HealthCommands.CreateAssess(context));
         root.Subcommands.Add(PromotionCommands.CreatePromote(context));
         root.Subcommands.Add(PromotionCommands.CreateRejoin(context));
+        root.Subcommands.Add(DrillCommand.Create(context));
         root.Subcommands.Add(FailoverCommand.Create(context));
         root.Subcommands.Add(FailbackCommand.Create(context));
         root.Subcommands.Add(IncidentCommands.Create(context));
@@ -56,6 +57,13 @@ public static class CliApp
         catch (RecoveryException e)
         {
             await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message}");
+            return Failure;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug or an unforeseen failure: still one line, the stack only when asked for.
+            await stderr.WriteLineAsync($"autovideo-dr: error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            if (args.Contains("--verbose") || args.Contains("-v")) await stderr.WriteLineAsync(e.ToString());
             return Failure;
         }
         catch (OperationCanceledException)

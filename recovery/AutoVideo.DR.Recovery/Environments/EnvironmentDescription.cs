@@ -36,14 +36,13 @@ public sealed record EnvironmentDescription(
     {
         var nodes = Databases.Where(d => d.Role != NodeRole.Fenced).Select(d => new NpgsqlConnectionStringBuilder(d.ConnectionString)).ToList();
         if (nodes.Count == 0) throw new RecoveryException($"environment '{Name}' has no database that can serve clients");
-        var builder = new NpgsqlConnectionStringBuilder(nodes[0].ConnectionString)
-        {
-            Host = string.Join(",", nodes.Select(n => $"{n.Host}:{n.Port}")),
-            TargetSessionAttributes = "read-write",
-            // Npgsql caches each host's state; a short recheck lets clients see the promoted node soon.
-            HostRecheckSeconds = 1,
-            Pooling = true,
-        };
+        var builder = new NpgsqlConnectionStringBuilder(nodes[0].ConnectionString) { Pooling = true };
+        if (nodes.Count == 1) return builder.ConnectionString;
+        builder.Host = string.Join(",", nodes.Select(n => $"{n.Host}:{n.Port}"));
+        builder.TargetSessionAttributes = "read-write";
+        // Npgsql caches each host's state (10 s by default): a promoted standby would stay "standby"
+        // to clients that long. Pooled connections are reused, so rechecking on each new one is cheap.
+        builder.HostRecheckSeconds = 0;
         builder.Remove("Port");
         return builder.ConnectionString;
     }

@@ -28,6 +28,7 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
 
     public async Task StartAsync(CancellationToken ct)
     {
+        ClearStaleLock();
         var result = await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {Port}", "start"], ct, allowFailure: true);
         if (result.ExitCode != 0)
             throw new RecoveryException($"PostgreSQL on port {Port} did not start: {LastLogProblem() ?? result.LastErrorLine} (log: {LogFile})");
@@ -72,6 +73,16 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
         }
         catch (IOException) { return null; }
         catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// Removes the postmaster.pid of a killed server whose process is a zombie not yet reaped:
+    /// PostgreSQL counts a zombie as alive and would refuse to start ("lock file already exists").
+    /// </summary>
+    public void ClearStaleLock()
+    {
+        if (PostmasterPid() is { } pid && !IsRunning() && File.Exists($"/proc/{pid}/stat"))
+            File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
     }
 
     public bool IsRunning() => PostmasterPid() is { } pid && ProcessIsAlive(pid);

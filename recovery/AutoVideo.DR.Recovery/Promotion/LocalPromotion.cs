@@ -70,7 +70,7 @@ public sealed class LocalPromotion(ILogger<LocalPromotion> logger)
         }
         catch (NpgsqlException e)
         {
-            throw new RecoveryException($"cannot reach the standby {node.Name} on port {node.Port} to promote it: {e.Message.ReplaceLineEndings(" ")}");
+            throw new RecoveryException($"cannot reach the standby {node.Name} on port {node.Port} to promote it: {(e.InnerException ?? e).Message.ReplaceLineEndings(" ")}");
         }
     }
 

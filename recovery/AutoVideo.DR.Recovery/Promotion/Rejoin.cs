@@ -52,6 +52,7 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
     {
         // pg_rewind wants a cleanly stopped target; it runs crash recovery itself, which a standby.signal would turn into recovery.
         File.Delete(Path.Combine(server.DataDirectory, "standby.signal"));
+        server.ClearStaleLock();
         var result = await server.RunAsync("pg_rewind",
             ["--target-pgdata", server.DataDirectory,
              "--source-server", $"host={PostgresServer.Host} port={primary.Port} user={PostgresServer.Superuser} dbname=postgres",

@@ -219,13 +219,8 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         return $"clients connect with '{ClientConnectionString()}': {check.Detail}";
     }
 
-    string ClientConnectionString()
-    {
-        var builder = new NpgsqlConnectionStringBuilder(State().Describe().ClientConnectionString()) { Pooling = false, Timeout = 3 };
-        // Npgsql refuses read-write targeting over a single host, which is what is left once the old primary is fenced.
-        if (!builder.Host!.Contains(',')) builder.Remove("Target Session Attributes");
-        return builder.ConnectionString;
-    }
+    string ClientConnectionString() =>
+        new NpgsqlConnectionStringBuilder(State().Describe().ClientConnectionString()) { Pooling = false, Timeout = 3 }.ConnectionString;
 
     public async Task<StepCheck> TrafficReachesAsync(string node, CancellationToken ct)
     {

@@ -53,7 +53,11 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     {
         if (await IsPrimaryAsync(node, ct) is { TookEffect: true } done) return $"already primary: {done.Detail}";
         await driver.SetConfigAsync(node, "role", "primary", secret: false, ct);
-        var summary = await driver.UpAsync(node, progress, ct);
+        // The old region may be down: what touches it fails and converges on a later update (docs/architecture.md).
+        var summary = await driver.UpAsync(node, progress, ct, continueOnError: true);
+        // Only what touches the old region may fail; the database's own promotion must not.
+        if (summary.FailedResources.FirstOrDefault(r => r.Contains("aws:rds/instance:Instance")) is { } database)
+            throw new RecoveryException($"the promotion of stack {node}'s database failed ({database}): {summary.Errors.FirstOrDefault() ?? "see pulumi's output"}; fix it and run the same command again");
         return $"role primary set on {node}; {summary}";
     }
 
@@ -111,21 +115,24 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
 
     public async Task<string> SwitchTrafficAsync(string node, CancellationToken ct)
     {
-        // Route 53 is global: the failover records converge with the old region down.
-        var summary = await driver.UpAsync(node, progress, ct);
+        // The promotion's update already flipped the failover record to PRIMARY; this one converges
+        // what it left failed (Route 53 is global, so DNS converges with the old region down).
+        var summary = await driver.UpAsync(node, progress, ct, continueOnError: true);
         return $"{summary}";
     }
 
     public async Task<StepCheck> TrafficReachesAsync(string node, CancellationToken ct)
     {
+        // The failover record's type follows the role output (infra/traffic.ts): PRIMARY on the primary.
         var o = await driver.OutputsAsync(node, ct);
-        var role = o.Text(StackOutputs.TrafficRole) ?? o.Text(StackOutputs.Role);
-        if (!string.Equals(role, "primary", StringComparison.OrdinalIgnoreCase))
-            return StepCheck.No($"stack {node}'s record has failover role '{role}', not primary");
-        var unhealthy = await UnhealthyAsync(o, ct);
+        if (o.Text(StackOutputs.Role) != "primary")
+            return StepCheck.No($"stack {node} outputs role '{o.Text(StackOutputs.Role)}': its failover record is not PRIMARY");
+        var urls = o.HealthUrls().ToDictionary();
+        if (o.Text(StackOutputs.HealthCheckUrl) is { Length: > 0 } shared) urls[$"{node}/{o.Text("dnsName") ?? "shared name"}"] = shared;
+        var unhealthy = await UnhealthyAsync(urls, ct);
         return unhealthy.Count == 0
-            ? StepCheck.Yes($"stack {node}'s failover record is primary and its {o.HealthUrls().Count} health URL(s) answer")
-            : StepCheck.No($"stack {node}'s record is primary but {string.Join("; ", unhealthy)}");
+            ? StepCheck.Yes($"stack {node}'s failover record is PRIMARY and its {urls.Count} health URL(s) answer")
+            : StepCheck.No($"stack {node}'s failover record is PRIMARY but {string.Join("; ", unhealthy)}");
     }
 
     public async Task<StepCheck> VerifyAsync(bool requireStandby, CancellationToken ct)
@@ -133,7 +140,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var outputs = await BothAsync(ct);
         var primary = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "primary");
         if (primary is null) return StepCheck.No("no stack outputs role primary");
-        var unhealthy = await UnhealthyAsync(primary, ct);
+        var unhealthy = await UnhealthyAsync(primary.HealthUrls(), ct);
         if (unhealthy.Count > 0) return StepCheck.No($"primary stack {primary.Stack}: {string.Join("; ", unhealthy)}");
         var detail = $"stack {primary.Stack} is primary and its {primary.HealthUrls().Count} health URL(s) answer";
         if (!requireStandby) return StepCheck.Yes(detail);
@@ -141,10 +148,10 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         return new StepCheck(replica.TookEffect, $"{detail}; {replica.Detail}");
     }
 
-    static async Task<List<string>> UnhealthyAsync(StackOutputs outputs, CancellationToken ct)
+    static async Task<List<string>> UnhealthyAsync(IReadOnlyDictionary<string, string> urls, CancellationToken ct)
     {
         var probe = new ServiceProbe();
-        var results = await Task.WhenAll(outputs.HealthUrls().Select(u => probe.ProbeHttpAsync(u.Key, u.Value, ct)));
+        var results = await Task.WhenAll(urls.Select(u => probe.ProbeHttpAsync(u.Key, u.Value, ct)));
         return results.Where(r => r.Status != ComponentStatus.Healthy).Select(r => $"{r.Name}: {r.Detail}").ToList();
     }
 

@@ -95,7 +95,7 @@ public sealed class EngineEvents(string stack, string operation, Action<string> 
         else if (e.TryGetProperty("resOpFailedEvent", out var failure) && failure.TryGetProperty("metadata", out var failMeta))
         {
             var name = ResourceName(Text(failMeta, "urn"));
-            failed.Add(name);
+            failed.Add($"{name} ({Text(failMeta, "type")})");
             progress($"  {Text(failMeta, "op")} {name}: FAILED");
         }
         else if (e.TryGetProperty("diagnosticEvent", out var diagnostic))

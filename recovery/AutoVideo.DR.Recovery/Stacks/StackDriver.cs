@@ -42,11 +42,20 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
         return events.Summary;
     }
 
-    public async Task<UpdateSummary> UpAsync(string stack, Action<string> progress, CancellationToken ct)
+    /// <summary>
+    /// Updates the stack. With <paramref name="continueOnError"/> pulumi goes on past failed
+    /// resources (those in a region that is down) and the summary lists them instead of throwing:
+    /// the caller's check of the outputs decides whether what mattered took effect.
+    /// </summary>
+    public async Task<UpdateSummary> UpAsync(string stack, Action<string> progress, CancellationToken ct, bool continueOnError = false)
     {
         var events = new EngineEvents(stack, "up", progress);
-        var result = await RunAsync(stack, "up", ["up", "--yes", "--json", "--stack", stack, "--non-interactive", "--skip-preview"], null, events.OnLine, ct, allowFailure: true);
+        string[] arguments = ["up", "--yes", "--json", "--stack", stack, "--non-interactive", "--skip-preview", .. continueOnError ? new[] { "--continue-on-error" } : []];
+        var result = await RunAsync(stack, "up", arguments, null, events.OnLine, ct, allowFailure: true);
         var summary = events.Summary;
+        // An update that ran (it reported changes) and failed on some resources is partial, not failed,
+        // when asked to continue; a missing or locked stack fails before any engine event.
+        if (continueOnError && summary.ResourceChanges.Count > 0) return summary;
         if (result.ExitCode != 0 || summary.FailedResources.Count > 0)
             throw StackError.From(stack, "up", result.ExitCode == 0 ? 255 : result.ExitCode, result.StandardError,
                 summary.Errors.Concat(summary.FailedResources.Select(r => $"{r} failed")).ToList());

@@ -6,24 +6,26 @@ namespace AutoVideo.DR.Recovery.Stacks;
 
 /// <summary>
 /// A stack's outputs (<c>pulumi stack output --json --show-secrets</c>) and the environment
-/// description made of them. The names are the contract with the Pulumi program (docs/runbooks.md):
-/// role, databaseEndpoint (host:port), databaseName, databaseUser, databasePassword (secret),
-/// databaseArn, replicaSourceArn (empty on a primary), backupBucket, cacheEndpoint,
-/// healthCheckUrls (name → URL), trafficRole (the Route 53 failover role of its record).
+/// description made of them. The names are the Pulumi program's (docs/architecture.md, "Stack
+/// outputs"): role, databaseEndpoint (host:port), databaseArn, databaseReplicaSource ("" on a
+/// primary), backupsBucket, cacheEndpoint, healthCheckUrl (the shared failover name) and
+/// regionalHealthCheckUrl (this region only). The database password is never an output: RDS keeps
+/// it in Secrets Manager (databaseMasterSecretArn), and the probes take it from PGPASSWORD.
 /// </summary>
 public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, JsonElement> Values)
 {
     public const string Role = "role";
     public const string DatabaseEndpoint = "databaseEndpoint";
-    public const string DatabaseName = "databaseName";
-    public const string DatabaseUser = "databaseUser";
-    public const string DatabasePassword = "databasePassword";
     public const string DatabaseArn = "databaseArn";
-    public const string ReplicaSourceArn = "replicaSourceArn";
-    public const string BackupBucket = "backupBucket";
+    public const string ReplicaSourceArn = "databaseReplicaSource";
+    public const string BackupBucket = "backupsBucket";
     public const string CacheEndpoint = "cacheEndpoint";
-    public const string HealthCheckUrls = "healthCheckUrls";
-    public const string TrafficRole = "trafficRole";
+    public const string HealthCheckUrl = "healthCheckUrl";
+    public const string RegionalHealthCheckUrl = "regionalHealthCheckUrl";
+
+    /// <summary>The database and user the Pulumi program creates (infra/database.ts).</summary>
+    public const string DatabaseName = "autovideo";
+    public const string DatabaseUser = "autovideo";
 
     public static StackOutputs Parse(string stack, string json)
     {
@@ -51,7 +53,7 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
     string Required(string name) =>
         Text(name) is { Length: > 0 } value
             ? value
-            : throw new RecoveryException($"stack '{Stack}' has no '{name}' output; the recovery side reads {Role}, {DatabaseEndpoint}, {DatabaseArn}, {ReplicaSourceArn}, {BackupBucket}, {CacheEndpoint}, {HealthCheckUrls} (see docs/runbooks.md)");
+            : throw new RecoveryException($"stack '{Stack}' has no '{name}' output; the recovery side reads {Role}, {DatabaseEndpoint}, {DatabaseArn}, {ReplicaSourceArn}, {BackupBucket}, {CacheEndpoint}, {RegionalHealthCheckUrl} (see docs/architecture.md)");
 
     public NodeRole NodeRole => Required(Role) switch
     {
@@ -67,17 +69,17 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
         var (host, port) = colon > 0 && int.TryParse(endpoint[(colon + 1)..], out var p) ? (endpoint[..colon], p) : (endpoint, 5432);
         var builder = new NpgsqlConnectionStringBuilder
         {
-            Host = host, Port = port, Database = Text(DatabaseName) ?? "autovideo", Username = Text(DatabaseUser) ?? "postgres",
+            Host = host, Port = port, Database = DatabaseName, Username = DatabaseUser,
             // The stacks' parameter group forces TLS (rds.force_ssl).
             SslMode = SslMode.Require, Timeout = 5, Pooling = false,
         };
-        if (Text(DatabasePassword) is { } password) builder.Password = password;
         return new DatabaseNode(Stack, NodeRole, builder.ConnectionString);
     }
 
+    /// <summary>This region's own health URL: the shared name answers from whichever region DNS points at.</summary>
     public IReadOnlyDictionary<string, string> HealthUrls() =>
-        Values.TryGetValue(HealthCheckUrls, out var urls) && urls.ValueKind == JsonValueKind.Object
-            ? urls.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).ToDictionary(p => $"{Stack}/{p.Name}", p => p.Value.GetString()!)
+        Text(RegionalHealthCheckUrl) is { Length: > 0 } url
+            ? new Dictionary<string, string> { [$"{Stack}/service"] = url }
             : new Dictionary<string, string>();
 
     /// <summary>This stack alone as an environment.</summary>

@@ -20,6 +20,7 @@ public sealed record UpdateSummary(
         var changes = ResourceChanges.Count == 0
             ? "no changes reported"
             : string.Join(", ", ResourceChanges.OrderBy(c => c.Key == "same").ThenBy(c => c.Key).Select(c => $"{c.Value} {c.Key}"));
-        return $"{Operation} of stack {Stack}: {changes}{(DurationSeconds is { } d ? $" in {d:0} s" : "")}";
+        var failures = FailedResources.Count == 0 ? "" : $"; failed (left for the next update): {string.Join(", ", FailedResources)}";
+        return $"{Operation} of stack {Stack}: {changes}{(DurationSeconds is { } d ? $" in {d:0} s" : "")}{failures}";
     }
 }

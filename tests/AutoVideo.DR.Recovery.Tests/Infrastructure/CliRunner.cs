@@ -15,10 +15,28 @@ public static class CliRunner
 {
     static readonly string Program = Path.Combine(AppContext.BaseDirectory, "autovideo-dr.dll");
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null)
+    /// <summary>The build output copied under /tmp, which another user can read wherever the checkout lives.</summary>
+    static readonly Lazy<string> ReadableCopy = new(() =>
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Program);
+        var copy = Path.Combine("/tmp", "avdr-cli-" + Environment.ProcessId);
+        foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(AppContext.BaseDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
+        }
+        return Path.Combine(copy, "autovideo-dr.dll");
+    });
+
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? asUser = null)
+    {
+        var info = new ProcessStartInfo(asUser is null ? "dotnet" : "runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (asUser is not null)
+        {
+            // As another (non-root) user: runuser, with a HOME that user can write for dotnet's first-run files.
+            foreach (var a in new[] { "-u", asUser, "--", "env", "HOME=/tmp", "dotnet" }) info.ArgumentList.Add(a);
+        }
+        info.ArgumentList.Add(asUser is null ? Program : ReadableCopy.Value);
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
         using var process = Process.Start(info)!;

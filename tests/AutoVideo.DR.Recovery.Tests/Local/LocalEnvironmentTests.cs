@@ -96,6 +96,26 @@ public sealed class LocalEnvironmentLifecycleTests
     }
 
     [Fact]
+    public async Task Up_status_and_down_work_for_a_normal_user_too()
+    {
+        // Run as root, the suite also proves the non-root path by running the CLI as the postgres user.
+        var user = Postgres.ServerAccount.Current().IsRoot ? "postgres" : null;
+        using var directory = new TemporaryDirectory();
+        Directory.CreateDirectory(directory.Path);
+        if (user is not null) File.SetUnixFileMode(directory.Path, (UnixFileMode)0x1FF);
+        var work = Path.Combine(directory.Path, "env");
+
+        var up = await CliRunner.RunAsync(["local", "up", "--workdir", work], asUser: user);
+        var status = await CliRunner.RunAsync(["local", "status", "--workdir", work, "--json"], asUser: user);
+        var down = await CliRunner.RunAsync(["local", "down", "--workdir", work], asUser: user);
+
+        Assert.True(up.ExitCode == 0, up.ToString());
+        Assert.DoesNotContain("\"running\": false", status.Out);
+        Assert.True(down.ExitCode == 0, down.ToString());
+        Assert.False(Directory.Exists(work));
+    }
+
+    [Fact]
     public async Task Up_on_a_port_in_use_fails_in_one_line_and_leaves_nothing_behind()
     {
         using var directory = new TemporaryDirectory();

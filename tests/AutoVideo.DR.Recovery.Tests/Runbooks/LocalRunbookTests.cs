@@ -40,7 +40,6 @@ public sealed class LocalRunbookTests : IAsyncLifetime
     static async Task<(int Port, bool InRecovery)> WhereClientsLandAsync(LocalEnvironmentState current)
     {
         var builder = new NpgsqlConnectionStringBuilder(current.Describe().ClientConnectionString()) { Pooling = false };
-        if (!builder.Host!.Contains(',')) builder.Remove("Target Session Attributes");
         await using var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand("SELECT inet_server_port(), pg_is_in_recovery()", connection);

@@ -81,8 +81,8 @@ public sealed class PulumiStandIn : IDisposable
                 role="$(cat "$state/$stack.applied-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
-                printf '{\n  "role": "%s",\n  "trafficRole": "%s",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseName": "autovideo",\n  "databaseUser": "autovideo",\n  "databasePassword": "s3cret-%s",\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "replicaSourceArn": "%s",\n  "backupBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1"\n}\n' \
-                  "$role" "$role" "$stack" "$stack" "$source" "$stack"
+                printf '{\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$role" "$stack" "$source" "$stack"
                 exit 0 ;;
             esac ;;
           config)

@@ -70,7 +70,7 @@ public sealed class StackDriverTests : IDisposable
         Assert.Equal("prod", description.Primary!.Name);
         Assert.Equal("dr", description.Standby!.Name);
         var connection = new Npgsql.NpgsqlConnectionStringBuilder(description.Primary.ConnectionString);
-        Assert.Equal(("127.0.0.1", 1, "autovideo", "s3cret-prod"), (connection.Host, connection.Port, connection.Username, connection.Password));
+        Assert.Equal(("127.0.0.1", 1, "autovideo", "autovideo"), (connection.Host, connection.Port, connection.Username, connection.Database));
         Assert.Equal(Npgsql.SslMode.Require, connection.SslMode);
         Assert.Equal("s3://autovideo-backups-prod", description.BackupStore);
         Assert.Equal("127.0.0.1:1", description.CacheEndpoint);
@@ -102,6 +102,25 @@ public sealed class StackDriverTests : IDisposable
         var e = await Assert.ThrowsAsync<RecoveryException>(() => Driver().UpAsync("dr", progress.Add, CancellationToken.None));
         Assert.Equal("pulumi up on stack 'dr' failed (exit 255): promoting read replica: InvalidDBInstanceState: autovideo-dr is not in available state", e.Message);
         Assert.Contains(progress, l => l.Contains("db: FAILED"));
+    }
+
+    [Fact]
+    public async Task With_continue_on_error_a_partly_failed_update_returns_its_failures_instead_of_throwing()
+    {
+        pulumi.Touch("fail-up");
+        var summary = await Driver().UpAsync("dr", progress.Add, CancellationToken.None, continueOnError: true);
+        Assert.Equal(["db (aws:rds/instance:Instance)"], summary.FailedResources);
+        Assert.Contains("failed (left for the next update): db", summary.ToString());
+        Assert.Contains(pulumi.Calls, c => c.EndsWith("--skip-preview --continue-on-error"));
+    }
+
+    [Fact]
+    public async Task A_cloud_promotion_whose_database_update_failed_is_not_taken_for_done()
+    {
+        pulumi.Touch("fail-up");
+        var result = await CliRunner.RunAsync(["failover", "--level", "critical", "--workdir", pulumi.WorkDirectory, "--stack", "dr"], pulumi.Environment());
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("step 2 (promote-standby) failed: the promotion of stack dr's database failed (db (aws:rds/instance:Instance)): promoting read replica: InvalidDBInstanceState", result.Error);
     }
 
     [Fact]

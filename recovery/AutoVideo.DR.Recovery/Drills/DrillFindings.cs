@@ -1,0 +1,77 @@
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Reports;
+
+namespace AutoVideo.DR.Recovery.Drills;
+
+/// <summary>What a finished failover drill measured, from which the checklist, problems and suggestions follow.</summary>
+public sealed record DrillMeasurements(
+    IReadOnlyList<TimelineStep> Timeline,
+    TimeSpan Rto,
+    TimeSpan DetectionTime,
+    RpoResult Rpo,
+    IReadOnlyList<TableVerification> Verification,
+    WalArchiveCheck Archive,
+    long FailedClientAttempts,
+    TimeSpan ClientOutage,
+    bool RtoMet,
+    bool RpoMet,
+    bool StandbyLeft);
+
+/// <summary>
+/// Fills the plan's checklist ("測試檢核表") from what the drill actually checked, and derives the
+/// problems found and improvement suggestions from the measurements: nothing here is boilerplate.
+/// </summary>
+public static class DrillFindings
+{
+    public static IReadOnlyList<ChecklistItem> Checklist(DrillMeasurements m)
+    {
+        var stepsOk = m.Timeline.All(s => s.Succeeded);
+        var dataOk = m.Verification.Count > 0 && m.Verification.All(v => v.Passed) && m.Rpo.PartialCommits == 0;
+        var rows = m.Verification.Sum(v => v.FoundRows);
+        return
+        [
+            new("驗證備份檔案完整性 (backup files intact)", m.Archive.Intact, $"WAL archive: {m.Archive.Describe()}"),
+            new("測試恢復程序 (recovery procedure)", stepsOk, stepsOk ? $"all {m.Timeline.Count} steps succeeded" : $"failed: {string.Join(", ", m.Timeline.Where(s => !s.Succeeded).Select(s => s.Name))}"),
+            new("確認恢復時間符合 RTO (RTO met)", m.RtoMet, $"RTO {m.Rto.TotalSeconds:0.000} s"),
+            new("驗證恢復數據完整性 (restored data intact)", dataOk, dataOk
+                ? $"{rows} rows of {m.Rpo.AcknowledgedCommits - m.Rpo.LostCommits} surviving acknowledged commits match in count and fingerprint"
+                : $"{m.Verification.Sum(v => v.MissingRows)} rows missing, {m.Verification.Sum(v => v.MismatchedRows)} differ, {m.Rpo.PartialCommits} partial commits"),
+            new("測試備用環境功能 (standby serves the workload)", stepsOk && m.Rpo.AcknowledgedCommits > 0, "the workload committed on the promoted standby through the multi-host connection string"),
+        ];
+    }
+
+    public static (IReadOnlyList<string> Problems, IReadOnlyList<string> Suggestions) Derive(DrillMeasurements m)
+    {
+        var problems = new List<string>();
+        var suggestions = new List<string>();
+        foreach (var step in m.Timeline.Where(s => !s.Succeeded))
+            problems.Add($"step '{step.Name}' failed: {step.Detail}");
+        if (!m.RtoMet) problems.Add($"RTO {m.Rto.TotalSeconds:0.0} s exceeds the target");
+        if (m.Rpo.LostCommits > 0)
+        {
+            problems.Add($"{m.Rpo.LostCommits} acknowledged commits were lost, spanning {m.Rpo.Window.TotalSeconds:0.000} s before the disaster: replication is asynchronous");
+            suggestions.Add("for data that must never be lost after acknowledgement, commit with synchronous_commit = remote_write and a synchronous standby (costs write latency)");
+        }
+        if (m.Rpo.PartialCommits > 0)
+            problems.Add($"{m.Rpo.PartialCommits} commits survived only in part: atomicity broken, investigate before trusting the new primary");
+        foreach (var v in m.Verification.Where(v => !v.Passed))
+            problems.Add($"table {v.Table}: {v.MissingRows} rows missing and {v.MismatchedRows} differing beyond the measured RPO");
+        if (!m.Archive.Intact)
+        {
+            problems.Add($"WAL archive not intact: {m.Archive.Describe()}");
+            suggestions.Add("check archive_command failures in the primary's log and the archive's free space");
+        }
+        if (m.Rpo.InDoubtApplied + m.Rpo.InDoubtLost > 0)
+        {
+            problems.Add($"{m.Rpo.InDoubtApplied + m.Rpo.InDoubtLost} commits were in doubt (connection lost during COMMIT): {m.Rpo.InDoubtApplied} were applied, {m.Rpo.InDoubtLost} were not");
+            suggestions.Add("make client writes idempotent (client-chosen ids or idempotency keys) so in-doubt commits can be retried safely");
+        }
+        if (m.DetectionTime > TimeSpan.FromSeconds(1))
+            suggestions.Add($"detection took {m.DetectionTime.TotalMilliseconds:0} ms: probe more often or with a shorter connect timeout");
+        if (m.FailedClientAttempts > 0)
+            suggestions.Add($"clients were refused {m.FailedClientAttempts} times during {m.ClientOutage.TotalSeconds:0.000} s of outage: confirm every service retries writes with backoff as the drill workload does");
+        if (m.StandbyLeft)
+            suggestions.Add("the environment now runs without a standby: rejoin the fenced node ('autovideo-dr rejoin') to restore redundancy");
+        return (problems, suggestions);
+    }
+}

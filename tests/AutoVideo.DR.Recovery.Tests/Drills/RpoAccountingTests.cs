@@ -1,0 +1,92 @@
+using AutoVideo.DR.Recovery.Drills;
+using AutoVideo.DR.Recovery.Drills.Workload;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Promotion;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AutoVideo.DR.Recovery.Tests.Drills;
+
+public sealed class RpoAccountingTests
+{
+    [Fact]
+    public async Task Commits_acknowledged_after_the_standby_was_cut_off_are_exactly_the_ones_counted_lost()
+    {
+        await using var environment = await OwnEnvironment.StartAsync();
+        var description = environment.Current.Describe();
+        await WorkloadSchema.CreateAsync(description.Primary!.ConnectionString, CancellationToken.None);
+
+        var replicated = await RunWorkloadAsync(description.ClientConnectionString(), run: 1);
+        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(environment.ConnectionString("pg-b"), "SELECT count(*) FROM video_projects")
+            == replicated.Acknowledged.Count, "the standby catching up");
+        await ReplicationLink.DetachAsync(environment.Server("pg-b"), CancellationToken.None);
+        var cutOff = await RunWorkloadAsync(description.ClientConnectionString(), run: 2);
+        var disasterAt = DateTimeOffset.UtcNow;
+        environment.Server("pg-a").Kill();
+        await new LocalPromotion(NullLogger<LocalPromotion>.Instance).PromoteAsync(environment.WorkDirectory, CancellationToken.None);
+
+        var recovered = await RecoveredContent.LoadAsync(environment.ConnectionString("pg-b"), CancellationToken.None);
+        var kept = RpoAccounting.Account(replicated, recovered, disasterAt);
+        var lost = RpoAccounting.Account(cutOff, recovered, disasterAt);
+
+        Assert.True(cutOff.Acknowledged.Count > 0, "the workload acknowledged nothing while the standby was cut off");
+        Assert.Equal(0, kept.LostCommits);
+        Assert.Equal(cutOff.Acknowledged.Count, lost.LostCommits);
+        Assert.Equal(0, lost.PartialCommits);
+        var first = cutOff.Acknowledged.Min(c => c.AcknowledgedAt);
+        Assert.Equal(disasterAt - first, lost.Window);
+        Assert.All(DataVerification.Verify(replicated, recovered, kept.Lost), t => Assert.True(t.Passed, $"{t.Table} differs"));
+    }
+
+    static async Task<CommitLedger> RunWorkloadAsync(string connectionString, int run)
+    {
+        await using var workload = new AutoVideoWorkload(connectionString, writers: 2, NullLogger.Instance, run);
+        workload.Start();
+        await Task.Delay(700);
+        await workload.StopAsync();
+        return workload.Ledger;
+    }
+
+    [Fact]
+    public void A_commit_that_survived_only_in_part_is_reported_apart_from_lost_ones()
+    {
+        var ledger = new CommitLedger();
+        var at = DateTimeOffset.UtcNow;
+        ledger.Acknowledge(new AcknowledgedCommit(1, at, 5432, [new("video_projects", 1, "a"), new("render_jobs", 11, "b")]));
+        ledger.Acknowledge(new AcknowledgedCommit(2, at, 5432, [new("video_projects", 2, "c")]));
+        var recovered = new RecoveredContent(new Dictionary<string, IReadOnlyDictionary<long, string>>
+        {
+            ["users"] = new Dictionary<long, string>(),
+            ["video_projects"] = new Dictionary<long, string> { [1] = "a" },
+            ["render_jobs"] = new Dictionary<long, string>(),
+        });
+
+        var result = RpoAccounting.Account(ledger, recovered, at.AddSeconds(1));
+
+        Assert.Equal(1, result.LostCommits);
+        Assert.Equal(1, result.PartialCommits);
+        Assert.Contains(2L, result.Lost);
+        var tables = DataVerification.Verify(ledger, recovered, result.Lost);
+        Assert.False(tables.Single(t => t.Table == "render_jobs").Passed);
+        Assert.True(tables.Single(t => t.Table == "video_projects").Passed);
+    }
+
+    [Fact]
+    public void Content_that_differs_from_what_was_acknowledged_fails_verification()
+    {
+        var ledger = new CommitLedger();
+        ledger.Acknowledge(new AcknowledgedCommit(1, DateTimeOffset.UtcNow, 5432, [new("users", 1, "alice|free")]));
+        var recovered = new RecoveredContent(new Dictionary<string, IReadOnlyDictionary<long, string>>
+        {
+            ["users"] = new Dictionary<long, string> { [1] = "alice|pro" },
+            ["video_projects"] = new Dictionary<long, string>(),
+            ["render_jobs"] = new Dictionary<long, string>(),
+        });
+
+        var users = DataVerification.Verify(ledger, recovered, new HashSet<long>()).Single(t => t.Table == "users");
+
+        Assert.Equal(1, users.MismatchedRows);
+        Assert.NotEqual(users.ExpectedFingerprint, users.ActualFingerprint);
+        Assert.False(users.Passed);
+    }
+}
