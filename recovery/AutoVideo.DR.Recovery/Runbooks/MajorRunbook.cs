@@ -19,34 +19,18 @@ public static class MajorRunbook
                     if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != "fenced"))
                         throw new RecoveryException($"every database is down ({string.Join(", ", a.Failed)}): that is a critical disaster; run 'autovideo-dr failover --level critical' after restoring one, or restore from backup");
                 }),
-            new RunbookStep("isolate-failed", "isolate the failed components",
+            OnEachFailed("isolate-failed", "isolate the failed components",
                 "stop every failed node so it cannot come back half-working; a failed primary is also fenced so it never takes writes again",
-                TimeSpan.FromSeconds(60),
-                async (context, ct) =>
-                {
-                    var lines = new List<string>();
-                    foreach (var node in Failed(context)) lines.Add(await target.IsolateAsync(node, ct));
-                    return new StepOutcome(string.Join("; ", lines));
-                },
-                async (context, ct) => await All(Failed(context), node => target.IsIsolatedAsync(node, ct)),
-                SkipWhen: context => Failed(context).Count == 0 ? "nothing failed: no component to isolate" : null),
+                TimeSpan.FromSeconds(60), target.IsolateAsync, target.IsIsolatedAsync, "no component to isolate"),
             new RunbookStep("restore-available", "restore the available services",
                 "if the primary failed, promote the healthy standby so the database serves writes again; skipped while the primary serves",
                 TimeSpan.FromMinutes(30),
                 async (context, ct) => new StepOutcome(await target.PromoteAsync(context.Fact(StandbyFact), ct)),
                 (context, ct) => target.IsPrimaryAsync(context.Fact(StandbyFact), ct),
                 SkipWhen: context => Failed(context).Contains(context.Fact(PrimaryFact)) ? null : $"the primary {context.Fact(PrimaryFact)} serves: nothing to restore"),
-            new RunbookStep("repair-failed", "repair the failed components",
+            OnEachFailed("repair-failed", "repair the failed components",
                 "rebuild every failed node as a streaming standby of the serving primary (pg_rewind where it can, else a fresh base backup)",
-                TimeSpan.FromMinutes(30),
-                async (context, ct) =>
-                {
-                    var lines = new List<string>();
-                    foreach (var node in Failed(context)) lines.Add(await target.RejoinAsync(node, ct));
-                    return new StepOutcome(string.Join("; ", lines));
-                },
-                async (context, ct) => await All(Failed(context), node => target.IsStreamingStandbyAsync(node, ct)),
-                SkipWhen: context => Failed(context).Count == 0 ? "nothing failed: no component to repair" : null),
+                TimeSpan.FromMinutes(30), target.RejoinAsync, target.IsStreamingStandbyAsync, "no component to repair"),
             Verify(target, "full-verification", "full verification",
                 "the primary accepts a write and a read, the repaired standby streams from it, and clients' connection string lands on the primary",
                 requireStandby: true),
@@ -57,10 +41,21 @@ public static class MajorRunbook
     static List<string> Failed(RunContext context) =>
         context.Fact(FailedFact).Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
 
-    static async Task<StepCheck> All(IEnumerable<string> nodes, Func<string, Task<StepCheck>> check)
-    {
-        var checks = new List<StepCheck>();
-        foreach (var node in nodes) checks.Add(await check(node));
-        return new StepCheck(checks.All(c => c.TookEffect), string.Join("; ", checks.Select(c => c.Detail)));
-    }
+    /// <summary>A step that acts on every failed node in turn; done when its check holds for all of them.</summary>
+    static RunbookStep OnEachFailed(string id, string title, string description, TimeSpan timeout,
+        Func<string, CancellationToken, Task<string>> action, Func<string, CancellationToken, Task<StepCheck>> check, string nothing) => new(
+        id, title, description, timeout,
+        async (context, ct) =>
+        {
+            var lines = new List<string>();
+            foreach (var node in Failed(context)) lines.Add(await action(node, ct));
+            return new StepOutcome(string.Join("; ", lines));
+        },
+        async (context, ct) =>
+        {
+            var checks = new List<StepCheck>();
+            foreach (var node in Failed(context)) checks.Add(await check(node, ct));
+            return new StepCheck(checks.All(c => c.TookEffect), string.Join("; ", checks.Select(c => c.Detail)));
+        },
+        SkipWhen: context => Failed(context).Count == 0 ? $"nothing failed: {nothing}" : null);
 }

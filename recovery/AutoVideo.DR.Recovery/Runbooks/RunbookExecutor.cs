@@ -96,7 +96,7 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             var check = await PollCheckAsync(step, context, timeout.Token);
             if (!check.TookEffect)
                 throw new RecoveryException($"did not take effect within {step.Timeout.TotalSeconds:0} s: {check.Detail}");
-            var output = outcome.Output == check.Detail ? outcome.Output : $"{outcome.Output}; check: {check.Detail}";
+            var output = outcome.Output.Contains(check.Detail) ? outcome.Output : $"{outcome.Output}; check: {check.Detail}";
             journal.Append(new JournalEntry(JournalKinds.StepCompleted, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: output, Facts: outcome.Facts));
             progress($"{label}: done ({output})");
         }
