@@ -95,14 +95,14 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             foreach (var (k, v) in outcome.Facts ?? new Dictionary<string, string>()) context.Facts[k] = v;
             var check = await PollCheckAsync(step, context, timeout.Token);
             if (!check.TookEffect)
-                throw new RecoveryException($"did not take effect within {step.Timeout.TotalSeconds:0} s: {check.Detail}");
+                throw new RecoveryException($"did not take effect within {step.Timeout.TotalSeconds:0.#} s: {check.Detail}");
             var output = outcome.Output.Contains(check.Detail) ? outcome.Output : $"{outcome.Output}; check: {check.Detail}";
             journal.Append(new JournalEntry(JournalKinds.StepCompleted, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: output, Facts: outcome.Facts));
             progress($"{label}: done ({output})");
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            var why = e is OperationCanceledException ? $"timed out after {step.Timeout.TotalSeconds:0} s" : e.Message;
+            var why = e is OperationCanceledException ? $"timed out after {step.Timeout.TotalSeconds:0.#} s" : e.Message;
             journal.Append(new JournalEntry(JournalKinds.StepFailed, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: why));
             throw new RecoveryException($"step {number} ({step.Id}) failed: {why}; the run is journaled in {journal.Path}: run the same command again to resume at this step", e);
         }

@@ -32,8 +32,13 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var assessment = DisasterAssessment.Assess(health);
         var primary = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "primary");
         var standby = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "standby");
-        // A stack is failed when everything probed of it is down; a standby's database is judged by its outputs (private subnets).
-        var failed = outputs.Where(o => o != standby && health.Components.Where(c => c.Name == o.Stack || c.Name.StartsWith(o.Stack + "/")).All(c => c.IsDown))
+        // The databases sit in private subnets, out of an operator's reach: a stack is failed when its
+        // regional health URL does not answer, and only a stack without one is judged by its database probe.
+        var failed = outputs.Where(o =>
+            {
+                var service = health.Components.Where(c => c.Name.StartsWith(o.Stack + "/")).ToList();
+                return service.Count > 0 ? service.All(c => c.IsDown) : o != standby && health.Components.Any(c => c.Name == o.Stack && c.IsDown);
+            })
             .Select(o => o.Stack).ToList();
         var source = standby?.Text(StackOutputs.ReplicaSourceArn);
         var usable = standby is not null && !string.IsNullOrEmpty(source);

@@ -50,6 +50,9 @@ public sealed class PulumiStandIn : IDisposable
 
     public void Touch(string name) => File.WriteAllText(Path.Combine(State, name), "");
 
+    /// <summary>The regionalHealthCheckUrl output of a stack (none unless set).</summary>
+    public void SetHealthUrl(string stack, string url) => File.WriteAllText(Path.Combine(State, stack + ".health-url"), url);
+
     /// <summary>Environment for the CLI subprocess: the stand-in first on PATH.</summary>
     public Dictionary<string, string> Environment() => new()
     {
@@ -81,8 +84,9 @@ public sealed class PulumiStandIn : IDisposable
                 role="$(cat "$state/$stack.applied-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
-                printf '{\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
-                  "$role" "$stack" "$source" "$stack"
+                health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
+                printf '{\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$role" "$stack" "$source" "$stack" "$health"
                 exit 0 ;;
             esac ;;
           config)

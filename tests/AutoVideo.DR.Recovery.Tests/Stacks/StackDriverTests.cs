@@ -96,6 +96,13 @@ public sealed class StackDriverTests : IDisposable
     }
 
     [Fact]
+    public void A_pulumi_cloud_conflict_is_reported_as_a_concurrent_update()
+    {
+        var e = StackError.From("dr", "up", 255, "error: [409] Conflict: Another update is currently in progress.\n", []);
+        Assert.StartsWith("stack 'dr' is locked by another update in progress (pulumi up)", e.Message);
+    }
+
+    [Fact]
     public async Task A_failed_update_names_pulumis_own_error_in_one_line()
     {
         pulumi.Touch("fail-up");

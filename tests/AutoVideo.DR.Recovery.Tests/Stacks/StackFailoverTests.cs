@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.Json;
+using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Stacks;
@@ -39,6 +41,39 @@ public sealed class StackFailoverTests : IDisposable
         Assert.Equal(steps, record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList());
         Assert.Equal("completed", record.GetProperty("status").GetString());
         Assert.Equal("carol", record.GetProperty("declaredBy").GetString());
+    }
+
+    [Fact]
+    public async Task Failback_rebuilds_prod_as_the_replica_of_dr_and_verifies_through_the_health_urls()
+    {
+        // dr's region answers on its regional health URL; prod's does not (closed port).
+        using var listener = new HttpListener();
+        var port = FreePort.Pick();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var context = await listener.GetContextAsync();
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        });
+        pulumi.SetHealthUrl("dr", $"http://127.0.0.1:{port}/health/ready");
+        pulumi.SetHealthUrl("prod", $"http://127.0.0.1:{FreePort.Pick()}/health/ready");
+        Assert.Equal(0, (await Cli("failover", "--level", "critical")).ExitCode);
+
+        var result = await Cli("failback");
+        stop.Cancel();
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("standby", File.ReadAllText(Path.Combine(pulumi.State, "prod.applied-role")));
+        Assert.Equal("organization/autovideo-dr/dr", pulumi.Config("prod", "autovideo-dr:peerStack"));
+        Assert.Contains(pulumi.Calls, c => c.StartsWith("up --yes --json --stack prod"));
+        Assert.Contains("stack prod is a replica of arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-dr", result.Out);
+        Assert.Contains("stack dr is primary and its 1 health URL(s) answer", result.Out);
     }
 
     [Fact]
