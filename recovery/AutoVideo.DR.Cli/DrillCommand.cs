@@ -12,7 +12,7 @@ public static class DrillCommand
     {
         var owner = new Option<string>("--owner") { Description = "who runs the drill (測試負責人)", DefaultValueFactory = _ => Environment.UserName };
         var output = new Option<string>("--out") { Description = "directory for the report and its timeline", DefaultValueFactory = _ => RecoveryReportWriter.DefaultDirectory };
-        var disaster = new Option<string>("--disaster") { Description = "what to inject: kill-primary (kill -9 of the postmaster) or stop-primary", DefaultValueFactory = _ => "kill-primary" };
+        var disaster = new Option<string>("--disaster") { Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)", DefaultValueFactory = _ => "kill-primary" };
         var writers = new Option<int>("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
         var warmUp = new Option<double>("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
         var detach = new Option<bool>("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };

@@ -88,7 +88,8 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var detectionTime = timeline.SinceDisaster;
         await timeline.StepAsync("assess", async () =>
         {
-            var assessment = DisasterAssessment.Assess(await new EnvironmentProbe().ProbeAsync(description, ct));
+            var probe = new EnvironmentProbe(new DatabaseProbe(TimeSpan.FromSeconds(1)), new ServiceProbe(TimeSpan.FromSeconds(1)));
+            var assessment = DisasterAssessment.Assess(await probe.ProbeAsync(description, ct));
             if (assessment.Level != DisasterLevel.Critical)
                 throw new RecoveryException($"assessed as {assessment.LevelName}, expected critical: {string.Join("; ", assessment.Reasons)}");
             return $"critical: {string.Join("; ", assessment.Reasons)}";

@@ -11,12 +11,28 @@ namespace AutoVideo.DR.Recovery.Health;
 /// </summary>
 public sealed class DatabaseProbe(TimeSpan? timeout = null)
 {
-    readonly int timeoutSeconds = Math.Max(1, (int)Math.Ceiling((timeout ?? TimeSpan.FromSeconds(2)).TotalSeconds));
+    readonly TimeSpan timeout = timeout ?? TimeSpan.FromSeconds(2);
+    int TimeoutSeconds => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
 
     /// <summary>Probes <paramref name="node"/>; the primary's connection string, when given, yields the lag in bytes.</summary>
     public async Task<ComponentHealth> ProbeAsync(DatabaseNode node, string? primaryConnectionString, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
+        try
+        {
+            // A hung server accepts the TCP connection and then says nothing; Npgsql's own timeout counts
+            // whole seconds, so the probe stops waiting here and lets the attempt finish on its own.
+            return await ProbeCoreAsync(node, primaryConnectionString, clock, ct).WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down,
+                $"unreachable: no answer within {timeout.TotalMilliseconds:0} ms (hung?)", clock.Elapsed, ExpectedRole: node.Role.ToString().ToLowerInvariant());
+        }
+    }
+
+    async Task<ComponentHealth> ProbeCoreAsync(DatabaseNode node, string? primaryConnectionString, Stopwatch clock, CancellationToken ct)
+    {
         var role = node.Role.ToString().ToLowerInvariant();
         try
         {
@@ -60,13 +76,26 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
     async Task<long?> LagBytesAsync(ulong? replayLsn, string? primaryConnectionString, CancellationToken ct)
     {
         if (replayLsn is null || primaryConnectionString is null) return null;
+        // A hung primary must not make its standby look down: the lag is then unknown, nothing more.
+        try
+        {
+            return await PrimaryDistanceAsync(replayLsn.Value, primaryConnectionString, ct).WaitAsync(timeout / 2, ct);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    async Task<long?> PrimaryDistanceAsync(ulong replayLsn, string primaryConnectionString, CancellationToken ct)
+    {
         try
         {
             await using var connection = new NpgsqlConnection(WithTimeout(primaryConnectionString));
             await connection.OpenAsync(ct);
             await using var query = new NpgsqlCommand("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END", connection);
             var result = await query.ExecuteScalarAsync(ct);
-            return result is NpgsqlTypes.NpgsqlLogSequenceNumber primaryLsn ? Math.Max(0, (long)((ulong)primaryLsn - replayLsn.Value)) : null;
+            return result is NpgsqlTypes.NpgsqlLogSequenceNumber primaryLsn ? Math.Max(0, (long)((ulong)primaryLsn - replayLsn)) : null;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
@@ -75,7 +104,7 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
     }
 
     string WithTimeout(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { Timeout = timeoutSeconds, Pooling = false }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { Timeout = TimeoutSeconds, Pooling = false }.ConnectionString;
 
     static string OneLine(Exception e)
     {

@@ -9,7 +9,7 @@ namespace AutoVideo.DR.Recovery.Health;
 /// </summary>
 public sealed class FailureDetector(DatabaseProbe probe, TimeSpan interval, int consecutiveFailures)
 {
-    public static FailureDetector Default => new(new DatabaseProbe(TimeSpan.FromSeconds(1)), TimeSpan.FromMilliseconds(50), 3);
+    public static FailureDetector Default => new(new DatabaseProbe(TimeSpan.FromMilliseconds(500)), TimeSpan.FromMilliseconds(50), 3);
 
     /// <summary>Waits until <paramref name="node"/> is down; returns the last probe and how many probes it took.</summary>
     public async Task<(ComponentHealth Probe, int Probes)> WaitForFailureAsync(DatabaseNode node, TimeSpan timeout, CancellationToken ct)

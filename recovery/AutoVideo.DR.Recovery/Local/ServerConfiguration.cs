@@ -31,6 +31,8 @@ public static class ServerConfiguration
             archive_command = 'test ! -f "{archive}/%f" && cp "%p" "{archive}/%f"'
             restore_command = 'cp "{archive}/%f" "%p"'
             wal_receiver_status_interval = '1s'
+            # The standby retries streaming/archive every 5 s by default, and a promotion can wait that long.
+            wal_retrieve_retry_interval = '200ms'
             """;
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, IncludeFile), settings + "\n", ct);
         var main = Path.Combine(dataDirectory, "postgresql.conf");

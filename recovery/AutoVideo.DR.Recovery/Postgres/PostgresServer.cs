@@ -63,6 +63,54 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
         return pid;
     }
 
+    /// <summary>
+    /// SIGKILL to the postmaster and every backend it started. A backend in a transaction can still
+    /// commit after its postmaster is gone, and a hung (stopped) postmaster ignores pg_ctl: fencing
+    /// must take the whole server down at once.
+    /// </summary>
+    public IReadOnlyList<int> KillServerAndBackends()
+    {
+        var pid = PostmasterPid();
+        if (pid is null || !ProcessIsAlive(pid.Value)) return [];
+        var doomed = new List<int> { pid.Value };
+        doomed.AddRange(ChildrenOf(pid.Value));
+        foreach (var victim in doomed) Signal(victim, "KILL");
+        return doomed;
+    }
+
+    /// <summary>SIGSTOP to the postmaster: a hung server whose open sessions go on running.</summary>
+    public int? Freeze()
+    {
+        var pid = PostmasterPid();
+        if (pid is null || !ProcessIsAlive(pid.Value)) return null;
+        Signal(pid.Value, "STOP");
+        return pid;
+    }
+
+    static IEnumerable<int> ChildrenOf(int parent) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(Path.GetFileName)
+            .Where(name => name!.All(char.IsAsciiDigit))
+            .Select(name => int.Parse(name!))
+            .Where(pid => ParentOf(pid) == parent)
+            .ToList();
+
+    static int? ParentOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { return null; }
+    }
+
+    static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, pid.ToString() }, RedirectStandardError = true, UseShellExecute = false })!;
+        kill.WaitForExit();
+    }
+
     public int? PostmasterPid()
     {
         var pidFile = Path.Combine(DataDirectory, "postmaster.pid");

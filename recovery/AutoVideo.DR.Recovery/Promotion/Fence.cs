@@ -7,8 +7,9 @@ namespace AutoVideo.DR.Recovery.Promotion;
 public sealed record FenceResult(string Node, bool WasRunning, string Method);
 
 /// <summary>
-/// Fences an old primary so it can never accept a write again: stops it if it still runs
-/// (a partitioned primary would otherwise keep taking writes: split brain), then leaves a
+/// Fences an old primary so it can never accept a write again: if it still runs (hung or cut off, it
+/// would otherwise keep taking writes: split brain) it is killed outright, postmaster and backends,
+/// since a hung server ignores a polite shutdown; then it gets a
 /// standby.signal and a primary_conninfo that points at the new primary, so that however it is
 /// started again it comes up in recovery, read-only.
 /// </summary>
@@ -19,7 +20,7 @@ public static class Fence
     public static async Task<FenceResult> ApplyAsync(PostgresServer oldPrimary, LocalNodeState newPrimary, ServerAccount account, CancellationToken ct)
     {
         var wasRunning = oldPrimary.IsRunning();
-        if (wasRunning) await oldPrimary.StopAsync(ct, mode: "immediate");
+        var killed = wasRunning ? oldPrimary.KillServerAndBackends() : [];
 
         var data = oldPrimary.DataDirectory;
         await File.WriteAllTextAsync(Path.Combine(data, "standby.signal"), "", ct);
@@ -29,7 +30,7 @@ public static class Fence
         await File.WriteAllTextAsync(Path.Combine(data, MarkerFile), $"fenced in favour of {newPrimary.Name} (port {newPrimary.Port}) at {DateTimeOffset.UtcNow:O}\n", ct);
         await account.GiveToServerAsync(data, ct, isDataDirectory: true);
 
-        var how = wasRunning ? "stopped (immediate) and " : "found down; ";
+        var how = wasRunning ? $"still running: SIGKILL to its postmaster and {killed.Count - 1} backends; " : "found down; ";
         return new FenceResult(Path.GetFileName(data), wasRunning,
             how + $"standby.signal + primary_conninfo to {newPrimary.Name} written into its data directory: if started again it runs in recovery and refuses writes");
     }

@@ -37,7 +37,7 @@ public static class TimelineSvg
             svg.AppendLine($"""<rect x="{F(x)}" y="{y + 4}" width="{F(w)}" height="{RowHeight - 8}" fill="{colour}"><title>{Escape(step.Name)}: {F(step.Duration.TotalMilliseconds)} ms — {Escape(step.Detail)}</title></rect>""");
             var labelX = x + w + 4 > Width - 80 ? x - 4 : x + w + 4;
             var anchor = labelX < x ? "end" : "start";
-            svg.AppendLine($"""<text x="{F(labelX)}" y="{y + 16}" text-anchor="{anchor}" fill="#333">{F(step.Duration.TotalMilliseconds)} ms</text>""");
+            svg.AppendLine($"""<text x="{F(labelX)}" y="{y + 16}" text-anchor="{anchor}" fill="#333">{step.Duration.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms</text>""");
         }
         var axisY = Top + steps.Count * RowHeight + 10;
         svg.AppendLine($"""<line x1="{LabelWidth}" y1="{axisY}" x2="{Width - Right}" y2="{axisY}" stroke="#333"/>""");
@@ -55,7 +55,8 @@ public static class TimelineSvg
     static void Marker(StringBuilder svg, double x, int top, int bottom, string colour, string label)
     {
         svg.AppendLine($"""<line x1="{F(x)}" y1="{top}" x2="{F(x)}" y2="{bottom}" stroke="{colour}" stroke-dasharray="4 3"/>""");
-        svg.AppendLine($"""<text x="{F(x + 3)}" y="{top + 2}" fill="{colour}">{label}</text>""");
+        var nearRightEdge = x > Width - 150;
+        svg.AppendLine($"""<text x="{F(nearRightEdge ? x - 3 : x + 3)}" y="{top + 2}" text-anchor="{(nearRightEdge ? "end" : "start")}" fill="{colour}">{label}</text>""");
     }
 
     static string F(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);

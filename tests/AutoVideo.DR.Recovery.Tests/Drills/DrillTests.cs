@@ -57,8 +57,25 @@ public sealed class DrillTests
         Assert.Contains("synchronous_commit", markdown);
     }
 
+    [Fact]
+    public async Task A_hung_primary_is_detected_by_probe_timeouts_fenced_and_the_drill_still_verifies_every_table()
+    {
+        using var work = new TemporaryDirectory();
+        using var reports = new TemporaryDirectory();
+
+        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", "--disaster", "freeze-primary", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Out);
+        var markdown = await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!);
+        Assert.Contains("SIGSTOP", markdown);
+        Assert.Contains("no answer within", markdown);
+        Assert.Contains("still running: SIGKILL to its postmaster", markdown);
+        Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
+    }
+
     [Theory]
-    [InlineData("--disaster", "meteor", "unknown disaster 'meteor'; accepted: kill-primary, stop-primary")]
+    [InlineData("--disaster", "meteor", "unknown disaster 'meteor'; accepted: kill-primary, stop-primary, freeze-primary")]
     [InlineData("--writers", "0", "--writers 0 is out of range; accepted: 1 to 32")]
     [InlineData("--warm-up", "-1", "--warm-up -1 s is out of range")]
     public async Task Bad_drill_options_fail_in_one_line_before_anything_starts(string option, string value, string message)

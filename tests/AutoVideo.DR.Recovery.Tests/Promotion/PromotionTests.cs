@@ -50,8 +50,27 @@ public sealed class PromotionTests
         var result = await Promotion.PromoteAsync(environment.WorkDirectory, CancellationToken.None);
 
         Assert.True(result.Fence.WasRunning);
-        Assert.Contains("stopped", result.Fence.Method);
+        Assert.Contains("still running", result.Fence.Method);
         Assert.False(environment.Server("pg-a").IsRunning());
+    }
+
+    [Fact]
+    public async Task A_hung_primary_is_killed_with_its_backends_so_a_session_it_had_open_cannot_commit()
+    {
+        await using var environment = await OwnEnvironment.StartAsync();
+        await using var session = new NpgsqlConnection(environment.ConnectionString("pg-a"));
+        await session.OpenAsync();
+        await using var transaction = await session.BeginTransactionAsync();
+        await using (var write = new NpgsqlCommand("CREATE TABLE written_by_the_hung_primary(v int)", session, transaction)) await write.ExecuteNonQueryAsync();
+        environment.Server("pg-a").Freeze();
+
+        var result = await Promotion.PromoteAsync(environment.WorkDirectory, CancellationToken.None);
+
+        Assert.True(result.Fence.WasRunning);
+        Assert.Contains("SIGKILL", result.Fence.Method);
+        Assert.False(environment.Server("pg-a").IsRunning());
+        await Assert.ThrowsAnyAsync<Exception>(() => transaction.CommitAsync());
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(environment.ConnectionString("pg-b"), "SELECT count(*) FROM pg_class WHERE relname = 'written_by_the_hung_primary'"));
     }
 
     [Fact]
