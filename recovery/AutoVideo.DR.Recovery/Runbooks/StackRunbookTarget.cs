@@ -21,7 +21,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     async Task<IReadOnlyList<StackOutputs>> BothAsync(CancellationToken ct) =>
         [await driver.OutputsAsync(stack, ct), await driver.OutputsAsync(peerStack, ct)];
 
-    public async Task<EnvironmentDescription> DescribeAsync(CancellationToken ct) => StackOutputs.Describe(await BothAsync(ct));
+    public Task<EnvironmentDescription> DescribeAsync(CancellationToken ct) => StackEnvironment.DescribeAsync(driver, [stack, peerStack], ct);
 
     public async Task<TargetAssessment> AssessAsync(CancellationToken ct)
     {

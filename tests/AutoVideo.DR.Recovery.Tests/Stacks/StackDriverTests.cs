@@ -63,7 +63,7 @@ public sealed class StackDriverTests : IDisposable
     public async Task Stack_outputs_become_the_environment_description_health_and_restore_use()
     {
         var outputs = await Driver().OutputsAsync("prod", CancellationToken.None);
-        var description = StackOutputs.Describe([await Driver().OutputsAsync("dr", CancellationToken.None), outputs]);
+        var description = await StackEnvironment.DescribeAsync(Driver(), ["dr", "prod"], CancellationToken.None);
 
         Assert.Contains("stack output --json --show-secrets --stack prod", pulumi.Calls);
         Assert.Equal("stacks:dr+prod", description.Name);
