@@ -69,9 +69,13 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     public async Task<StepCheck> IsPrimaryAsync(string node, CancellationToken ct)
     {
         var o = await driver.OutputsAsync(node, ct);
-        return o.Text(StackOutputs.Role) == "primary" && string.IsNullOrEmpty(o.Text(StackOutputs.ReplicaSourceArn))
-            ? StepCheck.Yes($"stack {node} outputs role primary with no replication source")
-            : StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}'");
+        if (o.Text(StackOutputs.Role) != "primary" || !string.IsNullOrEmpty(o.Text(StackOutputs.ReplicaSourceArn)))
+            return StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}'");
+        // The outputs follow config even after a failed update: the state says whether RDS really promoted.
+        var applied = await driver.DatabaseReplicationSourceAsync(node, ct);
+        return string.IsNullOrEmpty(applied)
+            ? StepCheck.Yes($"stack {node} outputs role primary and its database has no replication source in the stack's state")
+            : StepCheck.No($"stack {node} outputs role primary but its database still replicates from {applied} (the promotion update did not apply)");
     }
 
     public async Task<string> FenceAsync(string node, string newPrimary, CancellationToken ct)

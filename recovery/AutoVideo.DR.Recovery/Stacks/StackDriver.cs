@@ -68,6 +68,32 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
         return StackOutputs.Parse(stack, result.StandardOutput);
     }
 
+    /// <summary>
+    /// The replication source the stack's state records for its RDS instance (<c>pulumi stack export</c>):
+    /// "" once promoted, null when the state has no instance. Unlike the role output, which follows
+    /// config even when the update failed, this is what the provider last applied.
+    /// </summary>
+    public async Task<string?> DatabaseReplicationSourceAsync(string stack, CancellationToken ct)
+    {
+        var result = await RunAsync(stack, "stack export", ["stack", "export", "--stack", stack], null, null, ct);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+            if (!document.RootElement.TryGetProperty("deployment", out var deployment) || !deployment.TryGetProperty("resources", out var resources)) return null;
+            foreach (var resource in resources.EnumerateArray())
+            {
+                if (!resource.TryGetProperty("type", out var type) || type.GetString() != "aws:rds/instance:Instance") continue;
+                if (!resource.TryGetProperty("outputs", out var outputs)) return null;
+                return outputs.TryGetProperty("replicateSourceDb", out var source) && source.ValueKind == System.Text.Json.JsonValueKind.String ? source.GetString() : "";
+            }
+            return null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new RecoveryException($"pulumi stack export of '{stack}' is not JSON: {e.Message}");
+        }
+    }
+
     sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 
     async Task<Result> RunAsync(string stack, string command, IReadOnlyList<string> arguments, string? input, Action<string>? onLine, CancellationToken ct, bool allowFailure = false)

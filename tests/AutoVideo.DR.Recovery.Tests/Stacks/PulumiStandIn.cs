@@ -80,8 +80,17 @@ public sealed class PulumiStandIn : IDisposable
           stack)
             case "$2" in
               select) exit 0 ;;
-              output)
+              export)
                 role="$(cat "$state/$stack.applied-role")"
+                peer=prod; [ "$stack" = prod ] && peer=dr
+                source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
+                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s"}}]}}\n' \
+                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source"
+                exit 0 ;;
+              output)
+                # Like pulumi, outputs computed from config follow it even when the update failed.
+                role="$(cat "$state/$stack.applied-role")"
+                [ -f "$state/$stack.output-role" ] && role="$(cat "$state/$stack.output-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
                 health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
@@ -114,8 +123,14 @@ public sealed class PulumiStandIn : IDisposable
               echo "  file://~/.pulumi/locks/organization/autovideo-dr/$stack/1f7c.json: created by ops@bastion (pid 4242) at 2026-11-25T09:00:00Z" >&2
               exit 255
             fi
-            if [ -f "$state/fail-up" ]; then cat "$state/up-failed.jsonl"; echo "error: update failed" >&2; exit 255; fi
+            if [ -f "$state/fail-up" ]; then
+              cat "$state/up-failed.jsonl"
+              [ -f "$state/$stack.config/autovideo-dr:role" ] && cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.output-role"
+              echo "error: update failed" >&2
+              exit 255
+            fi
             cat "$state/up-events.jsonl"
+            rm -f "$state/$stack.output-role"
             if [ -f "$state/$stack.config/autovideo-dr:role" ]; then cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.applied-role"; fi
             exit 0 ;;
         esac
