@@ -108,9 +108,13 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     {
         var o = await driver.OutputsAsync(node, ct);
         var primaryArn = (await driver.OutputsAsync(Other(node), ct)).Text(StackOutputs.DatabaseArn);
-        return o.Text(StackOutputs.Role) == "standby" && !string.IsNullOrEmpty(primaryArn) && o.Text(StackOutputs.ReplicaSourceArn) == primaryArn
+        if (o.Text(StackOutputs.Role) != "standby" || string.IsNullOrEmpty(primaryArn) || o.Text(StackOutputs.ReplicaSourceArn) != primaryArn)
+            return StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}' (want {primaryArn})");
+        // As for promotion: the outputs follow config, the state shows what RDS applied.
+        var applied = await driver.DatabaseReplicationSourceAsync(node, ct);
+        return applied == primaryArn
             ? StepCheck.Yes($"stack {node} is a replica of {primaryArn}")
-            : StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}' (want {primaryArn})");
+            : StepCheck.No($"stack {node} outputs role standby but its database replicates from '{applied}' in the stack's state, not {primaryArn}");
     }
 
     public async Task<string> RestartAsync(string node, CancellationToken ct) =>
