@@ -47,7 +47,12 @@ public static class FailoverCommand
     internal static (IRunbookTarget Target, string JournalDirectory) Target(CliContext context, ParseResult parse)
     {
         var directory = Journal.DirectoryIn(parse.GetValue(GlobalOptions.WorkDirectory)!);
-        if (parse.GetValue(Stack) is not { } stack) return (new LocalRunbookTarget(parse.GetValue(GlobalOptions.WorkDirectory)!, context.Loggers), directory);
+        if (parse.GetValue(Stack) is not { } stack)
+        {
+            // No run is started (nor journaled) for an environment that does not exist.
+            Recovery.Local.LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!);
+            return (new LocalRunbookTarget(parse.GetValue(GlobalOptions.WorkDirectory)!, context.Loggers), directory);
+        }
         if (parse.GetValue(Local)) throw new RecoveryException("--local and --stack exclude each other; accepted: one of them (the local environment is the default)");
         var peer = parse.GetValue(PeerStack)!;
         if (peer == stack) throw new RecoveryException($"--stack and --peer-stack are both '{stack}'; accepted: the standby stack and its peer, e.g. --stack dr --peer-stack prod");

@@ -104,6 +104,11 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
         {
             var why = e is OperationCanceledException ? $"timed out after {step.Timeout.TotalSeconds:0.#} s" : e.Message;
             journal.Append(new JournalEntry(JournalKinds.StepFailed, DateTimeOffset.UtcNow, Environment.ProcessId, Step: number, StepId: step.Id, Output: why));
+            if (context.Runbook.Steps.Take(number).All(s => s.ChangesNothing))
+            {
+                journal.Append(new JournalEntry(JournalKinds.RunAborted, DateTimeOffset.UtcNow, Environment.ProcessId, Output: $"step {number} ({step.Id}) failed before anything was changed", Author: "autovideo-dr"));
+                throw new RecoveryException($"step {number} ({step.Id}) failed: {why}; nothing was changed (run {journal.RunId} closed)", e);
+            }
             throw new RecoveryException($"step {number} ({step.Id}) failed: {why}; the run is journaled in {journal.Path}: run the same command again to resume at this step", e);
         }
         catch (OperationCanceledException)

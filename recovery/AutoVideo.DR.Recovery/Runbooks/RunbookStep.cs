@@ -14,7 +14,9 @@ public sealed record StepCheck(bool TookEffect, string Detail)
 /// One step of a runbook: an action, a check that it took effect (polled until the timeout),
 /// and optionally a reason to skip it that is decided from earlier steps' facts. A resumed run
 /// asks the check before repeating an action that was started but not journaled as done, so a
-/// promotion or a restore that happened before a crash is never done twice.
+/// promotion or a restore that happened before a crash is never done twice. A step that
+/// <paramref name="ChangesNothing"/> (an assessment) that fails before anything changed closes the
+/// run instead of leaving it to resume, so a refused assessment does not block the next command.
 /// </summary>
 public sealed record RunbookStep(
     string Id,
@@ -23,4 +25,5 @@ public sealed record RunbookStep(
     TimeSpan Timeout,
     Func<RunContext, CancellationToken, Task<StepOutcome>> Action,
     Func<RunContext, CancellationToken, Task<StepCheck>> Check,
-    Func<RunContext, string?>? SkipWhen = null);
+    Func<RunContext, string?>? SkipWhen = null,
+    bool ChangesNothing = false);

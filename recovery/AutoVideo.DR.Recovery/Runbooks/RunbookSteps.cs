@@ -42,7 +42,8 @@ public static class RunbookSteps
             var down = a.Failed.Count == 0 ? "nothing down" : $"down: {string.Join(", ", a.Failed)}";
             return new StepOutcome($"level {a.Assessment.LevelName}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}", facts);
         },
-        (context, _) => Task.FromResult(context.TryFact(StandbyFact) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")));
+        (context, _) => Task.FromResult(context.TryFact(StandbyFact) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")),
+        ChangesNothing: true);
 
     public static RunbookStep Promote(IRunbookTarget target, string id, string title, string description, string nodeFact) => new(
         id, title, description, Long,

@@ -11,6 +11,9 @@ public sealed class RunbookCommandTests
     public async Task Two_failovers_at_once_are_refused_with_the_holders_pid_and_start_time()
     {
         using var work = new TemporaryDirectory();
+        Directory.CreateDirectory(work.Path);
+        // The lock is checked before the environment is touched; a state file is all the command needs to get there.
+        new Recovery.Local.LocalEnvironmentState(work.Path, "autovideo", work.Combine("wal"), work.Combine("backups"), DateTimeOffset.UtcNow, []).Save();
         using var holder = Process.Start(new ProcessStartInfo("sleep", "30"))!;
         var incidents = Journal.DirectoryIn(work.Path);
         Directory.CreateDirectory(incidents);
@@ -38,6 +41,16 @@ public sealed class RunbookCommandTests
         var result = await CliRunner.RunAsync("failover", "--level", level, "--workdir", work.Path);
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"autovideo-dr: error: {message}", result.Error.Trim());
+    }
+
+    [Fact]
+    public async Task A_failover_without_a_local_environment_starts_no_run()
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync("failover", "--level", "critical", "--workdir", work.Path);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("create one with 'autovideo-dr local up'", result.Error);
+        Assert.False(Directory.Exists(Journal.DirectoryIn(work.Path)));
     }
 
     [Fact]
