@@ -15,17 +15,17 @@ public static class FailbackRunbook
     {
         List<RunbookStep> steps =
         [
-            Assess(target, "probe every node; record the serving primary and the fenced old primary to bring back",
+            Assess(target, "probe every node; record the serving primary and the old primary to bring back (fenced, or already its standby when an earlier failback rejoined it)",
                 a =>
                 {
                     if (string.IsNullOrEmpty(a.Primary) || a.Failed.Contains(a.Primary))
                         throw new RecoveryException($"no serving primary to fail back to ({(a.Primary is null ? "none recorded" : $"{a.Primary} is down")}); run 'autovideo-dr failover' first");
-                    if (string.IsNullOrEmpty(a.Fenced))
-                        throw new RecoveryException($"there is no fenced old primary to bring back (primary {a.Primary}, standby {(string.IsNullOrEmpty(a.Standby) ? "none" : a.Standby)}); failback follows a failover");
+                    if (string.IsNullOrEmpty(a.Fenced) && string.IsNullOrEmpty(a.Standby))
+                        throw new RecoveryException($"there is neither a fenced old primary nor a standby to bring back (primary {a.Primary}); failback follows a failover");
                 }),
             Rejoin(target, "rejoin-old-primary", "rejoin the old primary as standby",
                 "rebuild the fenced old primary as a streaming standby of the promoted one (locally pg_rewind, else a base backup; stacks: its role becomes standby replicating from the promoted stack, pulumi up)",
-                FencedFact),
+                ReturningFact),
             Verify(target, "verify-replication", "verify replication", "the primary accepts a write and the rejoined standby streams from it",
                 requireStandby: true),
         ];
@@ -39,8 +39,8 @@ public static class FailbackRunbook
                     async (context, ct) => new StepOutcome(await target.StopCleanlyAsync(context.Fact(PrimaryFact), ct)),
                     (context, ct) => target.IsStoppedAsync(context.Fact(PrimaryFact), ct)),
                 Promote(target, "promote-old-primary", "promote the old primary back",
-                    "promote the rejoined old primary (the same promotion as a failover); checked by it accepting writes", FencedFact),
-                SwitchTraffic(target, "point clients back at the original primary and check where a client lands", FencedFact),
+                    "promote the rejoined old primary (the same promotion as a failover); checked by it accepting writes", ReturningFact),
+                SwitchTraffic(target, "point clients back at the original primary and check where a client lands", ReturningFact),
                 Rejoin(target, "rejoin-demoted", "rejoin the demoted primary as standby",
                     "rebuild the node that served during the incident as a standby of the original primary", PrimaryFact),
                 Verify(target, "full-verification", "full verification", "the original primary writes and the standby streams from it",

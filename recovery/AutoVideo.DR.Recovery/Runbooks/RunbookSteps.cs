@@ -12,6 +12,8 @@ public static class RunbookSteps
     public const string PrimaryFact = "primary";
     public const string StandbyFact = "standby";
     public const string FencedFact = "fenced";
+    /// <summary>The old primary a failback brings back: the fenced node, or the standby it already became.</summary>
+    public const string ReturningFact = "returning";
     public const string FailedFact = "failed";
     public const string ReplicaUsableFact = "replica-usable";
     public const string ReplicaDetailFact = "replica-detail";
@@ -34,6 +36,7 @@ public static class RunbookSteps
                 [PrimaryFact] = a.Primary ?? "",
                 [StandbyFact] = a.Standby ?? "",
                 [FencedFact] = a.Fenced ?? "",
+                [ReturningFact] = a.Fenced ?? a.Standby ?? "",
                 [FailedFact] = string.Join(",", a.Failed),
                 [ReplicaUsableFact] = a.ReplicaUsable ? "true" : "false",
                 [ReplicaDetailFact] = a.ReplicaDetail,

@@ -182,9 +182,15 @@ public sealed class LocalRunbookTests : IAsyncLifetime
             await insert.ExecuteNonQueryAsync();
         }
 
+        var rejoined = await Cli("failback");
+        Assert.True(rejoined.ExitCode == 0, rejoined.ToString());
+        Assert.Equal(NodeRole.Standby, Current.Nodes.Single(n => n.Name == "pg-a").Role);
+
+        // Switching back later: the rejoin is found done, the rest is the planned switchover.
         var result = await Cli("failback", "--switch-back");
 
         Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("already a standby: pg-a streams from pg-b", Entries("failback-switch-back").Single(e => e.StepId == "rejoin-old-primary" && e.Kind == JournalKinds.StepCompleted).Output);
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-a").Role);
         Assert.Equal(NodeRole.Standby, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.Equal((state.NodeWithRole(NodeRole.Primary).Port, false), await WhereClientsLandAsync(Current));
