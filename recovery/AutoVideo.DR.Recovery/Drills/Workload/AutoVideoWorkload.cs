@@ -43,7 +43,7 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
         {
             sequence++;
             var id = (run * 100L + writer) * 1_000_000_000_000L + sequence;
-            var rows = Rows(writer, id, sequence, ref userId, out var newUser);
+            var rows = Rows(writer, id, sequence, ref userId);
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -56,9 +56,9 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
                 }
                 catch (Exception e) when (e is NpgsqlException or IOException)
                 {
-                    // COMMIT was sent; whether the server applied it is unknown.
+                    // COMMIT was sent; whether the server applied it is unknown. Its user may not exist: start a new one.
                     Ledger.InDoubt(rows);
-                    if (newUser) userId = null;
+                    userId = null;
                     continue;
                 }
                 Ledger.Acknowledge(new AcknowledgedCommit(id, DateTimeOffset.UtcNow, port, rows));
@@ -69,21 +69,21 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
             }
             catch (Exception e) when (e is NpgsqlException or IOException or TimeoutException or InvalidOperationException)
             {
-                // No server accepts writes right now (the disaster): retry soon, with a new user.
+                // No server accepts writes right now (the disaster), or the user was lost with it
+                // (a restore from a backup): retry soon, with a new user.
                 Ledger.Failed();
-                if (newUser) userId = null;
+                userId = null;
                 logger.LogDebug("writer {Writer}: {Error}", writer, e.Message);
                 try { await Task.Delay(10, ct); } catch (OperationCanceledException) { return; }
             }
         }
     }
 
-    static IReadOnlyList<WrittenRow> Rows(int writer, long id, long sequence, ref long? userId, out bool newUser)
+    static IReadOnlyList<WrittenRow> Rows(int writer, long id, long sequence, ref long? userId)
     {
         var now = Microseconds(DateTimeOffset.UtcNow);
         var rows = new List<WrittenRow>(4);
-        newUser = userId is null || sequence % 20 == 0;
-        if (newUser)
+        if (userId is null || sequence % 20 == 0)
         {
             userId = id;
             rows.Add(new WrittenRow("users", id, $"creator{id}@autovideo.example|{(sequence % 3 == 0 ? "pro" : "free")}|{Timestamp(now)}"));
