@@ -1,15 +1,27 @@
+using System.CommandLine;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
-using System.CommandLine;
+using AutoVideo.DR.Recovery.Stacks;
 
 namespace AutoVideo.DR.Cli;
 
 /// <summary>
-/// Which environment a command acts on. The local environment in --workdir is the default;
-/// other sources (a Pulumi stack's outputs) plug in here.
+/// Which environment a read-only command (health, assess) looks at: the local environment in
+/// --workdir by default, or the Pulumi stacks named with --stacks, described by their outputs.
 /// </summary>
 public static class EnvironmentOption
 {
-    public static EnvironmentDescription Resolve(ParseResult parse) =>
-        LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!).Describe();
+    public static readonly Option<string[]> Stacks = new("--stacks")
+    {
+        Description = "describe the environment from these Pulumi stacks' outputs (e.g. --stacks prod dr) instead of the local environment",
+        AllowMultipleArgumentsPerToken = true,
+    };
+
+    public static async Task<EnvironmentDescription> ResolveAsync(CliContext context, ParseResult parse, CancellationToken ct)
+    {
+        var stacks = parse.GetValue(Stacks) ?? [];
+        if (stacks.Length == 0) return LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!).Describe();
+        var driver = new StackDriver(PulumiExecutable.Locate(), null, context.Logger<StackDriver>());
+        return await StackEnvironment.DescribeAsync(driver, stacks, ct);
+    }
 }

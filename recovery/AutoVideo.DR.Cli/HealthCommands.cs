@@ -18,10 +18,10 @@ public static class HealthCommands
 
     public static Command CreateHealth(CliContext context)
     {
-        var health = new Command("health", "probe every component of the environment: reachability, role, replication lag");
+        var health = new Command("health", "probe every component of the environment: reachability, role, replication lag") { EnvironmentOption.Stacks };
         health.SetAction(async (parse, ct) =>
         {
-            var report = await new EnvironmentProbe().ProbeAsync(EnvironmentOption.Resolve(parse), ct);
+            var report = await new EnvironmentProbe().ProbeAsync(await EnvironmentOption.ResolveAsync(context, parse, ct), ct);
             if (parse.GetValue(GlobalOptions.Json)) context.Out.WriteLine(JsonSerializer.Serialize(report, Json));
             else context.Out.Write(Table(report));
             return report.AllHealthy ? 0 : CliApp.Failure;
@@ -32,10 +32,10 @@ public static class HealthCommands
     public static Command CreateAssess(CliContext context)
     {
         var breach = new Option<bool>("--security-breach") { Description = "declare a security breach (classified critical whatever the probes say)" };
-        var assess = new Command("assess", "probe the environment and classify the disaster level (critical, major, minor, none)") { breach };
+        var assess = new Command("assess", "probe the environment and classify the disaster level (critical, major, minor, none)") { breach, EnvironmentOption.Stacks };
         assess.SetAction(async (parse, ct) =>
         {
-            var report = await new EnvironmentProbe().ProbeAsync(EnvironmentOption.Resolve(parse), ct);
+            var report = await new EnvironmentProbe().ProbeAsync(await EnvironmentOption.ResolveAsync(context, parse, ct), ct);
             var assessment = DisasterAssessment.Assess(report, parse.GetValue(breach));
             if (parse.GetValue(GlobalOptions.Json))
             {

@@ -30,16 +30,14 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
         await EnsureSlotAsync(primary, ct);
 
         string method;
-        if (!forceBaseBackup && await TryRewindAsync(server, primaryNode, ct))
+        if (!forceBaseBackup && await TryRewindAsync(server, primaryNode, ct) && await TryStartRewoundAsync(server, node, state.ArchiveDirectory, account, ct))
         {
             method = "pg_rewind";
-            await ServerConfiguration.WriteAsync(node.DataDirectory, state.ArchiveDirectory, account, ct);
-            Fence.Lift(node.DataDirectory);
-            await server.StartAsync(ct);
         }
         else
         {
             method = "pg_basebackup (fresh copy)";
+            await server.StopAsync(ct, mode: "immediate");
             await new LocalEnvironment(Microsoft.Extensions.Logging.Abstractions.NullLogger<LocalEnvironment>.Instance)
                 .StandbyFromBaseBackupAsync(installation, account, primaryNode, node, state.ArchiveDirectory, ct);
         }
@@ -60,6 +58,26 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
         if (result.ExitCode == 0) return true;
         logger.LogWarning("pg_rewind failed, taking a fresh base backup instead: {Error}", result.LastErrorLine);
         return false;
+    }
+
+    /// <summary>
+    /// A rewound node can still refuse to start (seen after a switch back: its minimum recovery point
+    /// lies on a timeline the new history does not contain); then the caller takes a base backup.
+    /// </summary>
+    async Task<bool> TryStartRewoundAsync(PostgresServer server, LocalNodeState node, string archiveDirectory, ServerAccount account, CancellationToken ct)
+    {
+        await ServerConfiguration.WriteAsync(node.DataDirectory, archiveDirectory, account, ct);
+        Fence.Lift(node.DataDirectory);
+        try
+        {
+            await server.StartAsync(ct);
+            return true;
+        }
+        catch (RecoveryException e)
+        {
+            logger.LogWarning("the rewound node did not start, taking a fresh base backup instead: {Error}", e.Message);
+            return false;
+        }
     }
 
     static async Task EnsureSlotAsync(PostgresServer primary, CancellationToken ct)

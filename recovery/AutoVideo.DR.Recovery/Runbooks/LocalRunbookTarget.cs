@@ -145,19 +145,8 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var target = Node(node);
         if (target.Role == NodeRole.Fenced)
         {
-            var rejoin = new Rejoin(loggers.CreateLogger<Rejoin>());
-            RejoinResult result;
-            try
-            {
-                result = await rejoin.RejoinAsync(directory, forceBaseBackup: false, ct);
-            }
-            catch (RecoveryException e)
-            {
-                // A rewound node can still refuse to start (e.g. its minimum recovery point is on a timeline the
-                // new primary's history lacks); a fresh copy always works, it only takes longer.
-                loggers.CreateLogger<LocalRunbookTarget>().LogWarning("Rejoin of {Node} by pg_rewind failed, taking a base backup: {Error}", node, e.Message);
-                result = await rejoin.RejoinAsync(directory, forceBaseBackup: true, ct);
-            }
+            // Rejoin falls back to a base backup itself when a rewound node will not start.
+            var result = await new Rejoin(loggers.CreateLogger<Rejoin>()).RejoinAsync(directory, forceBaseBackup: false, ct);
             return $"{result.Node} streams from {result.Primary} ({result.Method}, {result.Duration.TotalSeconds:0.0} s)";
         }
         if (target.Role == NodeRole.Standby)

@@ -108,6 +108,26 @@ public sealed class PromotionTests
     }
 
     [Fact]
+    public async Task A_full_switch_back_cycle_ends_with_the_original_roles_and_every_write_on_both_nodes()
+    {
+        await using var environment = await OwnEnvironment.StartAsync();
+        var rejoin = new Rejoin(NullLogger<Rejoin>.Instance);
+        environment.Server("pg-a").Kill();
+        await Promotion.PromoteAsync(environment.WorkDirectory, CancellationToken.None);
+        await Sql.ExecuteAsync(environment.ConnectionString("pg-b"), "CREATE TABLE during_incident(v int); INSERT INTO during_incident VALUES (1)");
+        await rejoin.RejoinAsync(environment.WorkDirectory, forceBaseBackup: false, CancellationToken.None);
+        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(environment.ConnectionString("pg-a"), "SELECT count(*) FROM pg_class WHERE relname = 'during_incident'") == 1, "replay on pg-a");
+
+        await Promotion.PromoteAsync(environment.WorkDirectory, CancellationToken.None);
+        await Sql.ExecuteAsync(environment.ConnectionString("pg-a"), "INSERT INTO during_incident VALUES (2)");
+        await rejoin.RejoinAsync(environment.WorkDirectory, forceBaseBackup: false, CancellationToken.None);
+
+        Assert.Equal(NodeRole.Primary, environment.Current.Nodes.Single(n => n.Name == "pg-a").Role);
+        Assert.Equal(NodeRole.Standby, environment.Current.Nodes.Single(n => n.Name == "pg-b").Role);
+        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(environment.ConnectionString("pg-b"), "SELECT count(*) FROM during_incident") == 2, "replay of the switched-back primary on pg-b");
+    }
+
+    [Fact]
     public async Task Promote_of_a_standby_that_is_not_in_recovery_is_refused_in_one_line()
     {
         await using var environment = await OwnEnvironment.StartAsync();
