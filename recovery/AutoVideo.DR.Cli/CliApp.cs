@@ -21,6 +21,9 @@ public static class CliApp
         root.Options.Add(GlobalOptions.Json);
         root.Options.Add(GlobalOptions.Verbose);
         root.Subcommands.Add(LocalCommands.Create(context));
+        root.Subcommands.Add(BackupCommand.Create(context));
+        root.Subcommands.Add(BackupsCommands.Create(context));
+        root.Subcommands.Add(RestoreCommand.Create(context));
         return root;
     }
 

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text;
+using AutoVideo.DR.Recovery.Stores;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>How a restore runs: Force replaces the objects the backup holds in a non-empty target.</summary>
+public sealed record RestoreOptions(bool Force = false, IProgress<TransferProgress>? Progress = null);
+
+/// <summary>One table (or the large objects) after restore beside what the manifest recorded.</summary>
+public sealed record TableVerification(string Table, long ExpectedRows, long ActualRows, string ExpectedFingerprint, string ActualFingerprint)
+{
+    public bool Passed => ExpectedRows == ActualRows && ExpectedFingerprint == ActualFingerprint;
+}
+
+/// <summary>
+/// What a restore did. Passed is true only when every table matched and the restore was committed;
+/// when it is false nothing was committed and the target is as it was.
+/// BackupAge is the data's age at restore time: the RPO a restore from this backup achieves.
+/// </summary>
+public sealed record RestoreResult(
+    string Name, string Target, SnapshotPoint Snapshot, TimeSpan BackupAge, long BytesRead,
+    IReadOnlyList<TableVerification> Tables, TimeSpan Duration, bool Passed);
+
+/// <summary>
+/// Restores a backup into a target database. The backup is verified (manifest seal, every part's
+/// size and SHA-256) before the target is touched. Everything then happens in ONE transaction:
+/// schema, data, large objects, sequences, indexes, and the per-table check against the manifest;
+/// a failure or interruption anywhere rolls all of it back, so a re-run starts from the same state
+/// and ends identical to an uninterrupted restore, and a mismatch is never committed.
+/// </summary>
+public sealed class BackupRestore(ILogger<BackupRestore> logger)
+{
+    const string LargeObjectsName = "(large objects)";
+
+    public async Task<RestoreResult> RestoreAsync(IBackupStore store, string nameOrLatest, string targetConnectionString, RestoreOptions options, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var manifest = await new BackupCatalog(store).ResolveAsync(nameOrLatest, ct);
+        var report = await BackupVerifier.VerifyAsync(store, manifest, null, ct);
+        if (!report.Passed)
+            throw new RecoveryException($"{report.Problem}; refusing to restore it (nothing was written to the target)");
+
+        var target = DatabaseConnection.Describe(targetConnectionString);
+        await EnsureDatabaseAsync(targetConnectionString, ct);
+        await using var connection = await DatabaseConnection.OpenAsync(targetConnectionString, "target", ct);
+        try
+        {
+            await RefuseUnsuitableTargetAsync(connection, target, options.Force, ct);
+            logger.LogInformation("Restoring {Name} into {Target}", manifest.Name, target);
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            var tracker = new ProgressTracker("restore", manifest.TotalSize, manifest.Tables.Count, options.Progress);
+            if (options.Force) await DropRestoredSchemasAsync(connection, manifest, ct);
+            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PreData), tracker, ct), ct);
+            await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+            foreach (var table in manifest.Tables)
+            {
+                await CopyTableAsync(connection, store, manifest, table, tracker, ct);
+                tracker.TableDone();
+            }
+            if (manifest.LargeObjects.Part is { } lobPath)
+                await ReadPartAsync(store, manifest, manifest.Part(lobPath), tracker, (input, token) => LargeObjectArchive.RestoreAsync(connection, input, options.Force, token), ct);
+            foreach (var sequence in manifest.Sequences)
+            {
+                await using var setval = new NpgsqlCommand("SELECT setval($1::regclass, $2, $3)", connection);
+                setval.Parameters.AddWithValue($"{SqlIdentifier.Quote(sequence.Schema)}.{SqlIdentifier.Quote(sequence.Name)}");
+                setval.Parameters.AddWithValue(sequence.LastValue);
+                setval.Parameters.AddWithValue(sequence.IsCalled);
+                await setval.ExecuteNonQueryAsync(ct);
+            }
+            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PostData), tracker, ct), ct);
+            await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+
+            var checks = new List<TableVerification>();
+            foreach (var table in manifest.Tables)
+            {
+                var (rows, fingerprint) = await TableFingerprint.OfTableAsync(connection, table.QualifiedName, ct);
+                checks.Add(new TableVerification(table.DisplayName, table.Rows, rows, table.Fingerprint, fingerprint));
+            }
+            var (count, lobFingerprint) = await TableFingerprint.OfLargeObjectsAsync(connection, ct);
+            if (manifest.LargeObjects.Count > 0 || count > 0)
+                checks.Add(new TableVerification(LargeObjectsName, manifest.LargeObjects.Count, count, manifest.LargeObjects.Fingerprint, lobFingerprint));
+
+            var passed = checks.All(c => c.Passed);
+            if (passed) await transaction.CommitAsync(ct);
+            else await transaction.RollbackAsync(ct);
+            logger.LogInformation("Restore of {Name} into {Target}: {Outcome}", manifest.Name, target, passed ? "committed" : "rolled back (verification failed)");
+            return new RestoreResult(manifest.Name, target, manifest.Snapshot, DateTimeOffset.UtcNow - manifest.Snapshot.Time,
+                manifest.TotalSize, checks, clock.Elapsed, passed);
+        }
+        catch (NpgsqlException e)
+        {
+            throw new RecoveryException($"restore of {manifest.Name} into {target} failed and was rolled back: {DatabaseConnection.Message(e)}", e);
+        }
+    }
+
+    /// <summary>Creates the target database when it does not exist yet (CREATE DATABASE cannot run inside the restore's transaction).</summary>
+    static async Task EnsureDatabaseAsync(string targetConnectionString, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(targetConnectionString);
+        var database = builder.Database ?? throw new RecoveryException("the target connection string names no database (Database=...)");
+        builder.Database = "postgres";
+        await using var server = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target server's maintenance", ct);
+        await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = $1", server);
+        exists.Parameters.AddWithValue(database);
+        if ((long)(await exists.ExecuteScalarAsync(ct))! > 0) return;
+        await using var inRecovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", server);
+        if ((bool)(await inRecovery.ExecuteScalarAsync(ct))!) return; // reported with a clear message once connected
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(database)} TEMPLATE template0 ENCODING 'UTF8'", server);
+        await create.ExecuteNonQueryAsync(ct);
+    }
+
+    static async Task RefuseUnsuitableTargetAsync(NpgsqlConnection connection, string target, bool force, CancellationToken ct)
+    {
+        await using (var recovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection))
+            if ((bool)(await recovery.ExecuteScalarAsync(ct))!)
+                throw new RecoveryException($"the target {target} is a read-only standby in recovery; promote it first, or restore into another database with --target <connection string>");
+        if (force) return;
+        await using var content = new NpgsqlCommand("""
+            SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%')
+                 + (SELECT count(*) FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema') AND n.nspname NOT LIKE 'pg\_%')
+                 + (SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                    WHERE t.typtype IN ('e', 'd', 'r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema'))
+                 + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'))
+                 + (SELECT count(*) FROM pg_largeobject_metadata)
+            """, connection);
+        var objects = (long)(await content.ExecuteScalarAsync(ct))!;
+        if (objects > 0)
+            throw new RecoveryException($"the target {target} is not empty ({objects} objects); restore into an empty database, or pass --force to replace the objects the backup holds");
+    }
+
+    /// <summary>--force: the backup's schemas are dropped with everything in them and recreated by its script.</summary>
+    static async Task DropRestoredSchemasAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken ct)
+    {
+        var sql = new StringBuilder();
+        foreach (var schema in manifest.Schemas) sql.Append($"DROP SCHEMA IF EXISTS {SqlIdentifier.Quote(schema)} CASCADE;");
+        // pg_dump does not create the standard public schema; everything else it creates itself.
+        if (manifest.Schemas.Contains("public")) sql.Append("CREATE SCHEMA public AUTHORIZATION pg_database_owner;");
+        if (sql.Length == 0) return;
+        await using var drop = new NpgsqlCommand(sql.ToString(), connection);
+        await drop.ExecuteNonQueryAsync(ct);
+    }
+
+    static async Task RunScriptAsync(NpgsqlConnection connection, string script, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(SchemaScript.AsSql(script), connection);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    static async Task CopyTableAsync(NpgsqlConnection connection, IBackupStore store, BackupManifest manifest, TableEntry table, ProgressTracker tracker, CancellationToken ct)
+    {
+        var columns = table.Columns.Count == 0 ? "" : $" ({string.Join(", ", table.Columns.Select(SqlIdentifier.Quote))})";
+        // FREEZE: the table was created in this transaction, so rows can be written frozen (no later rewrite by vacuum).
+        await ReadPartAsync(store, manifest, manifest.Part(table.Part), tracker, async (input, token) =>
+        {
+            using var text = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, 1 << 16);
+            await using var copy = await connection.BeginTextImportAsync($"COPY {table.QualifiedName}{columns} FROM STDIN WITH (FREEZE)", token);
+            var buffer = new char[1 << 16];
+            int n;
+            while ((n = await text.ReadAsync(buffer, token)) > 0) await copy.WriteAsync(buffer.AsMemory(0, n), token);
+            return 0;
+        }, ct);
+    }
+
+    static async Task<string> ReadPartTextAsync(IBackupStore store, BackupManifest manifest, BackupPart part, ProgressTracker tracker, CancellationToken ct) =>
+        await ReadPartAsync(store, manifest, part, tracker, async (input, token) =>
+        {
+            using var text = new StreamReader(input, Encoding.UTF8);
+            return await text.ReadToEndAsync(token);
+        }, ct);
+
+    /// <summary>
+    /// Streams a part out of the store, decompressed, into <paramref name="consume"/>, checking its
+    /// size and SHA-256 again on the way: a part changed since verify fails the restore (and rolls it back).
+    /// </summary>
+    static async Task<T> ReadPartAsync<T>(IBackupStore store, BackupManifest manifest, BackupPart part, ProgressTracker tracker, Func<Stream, CancellationToken, Task<T>> consume, CancellationToken ct)
+    {
+        BackupManifestFile.CheckPartPath(manifest.Name, part.Path);
+        await using var digest = new DigestStream(await store.OpenReadAsync($"{manifest.Name}/{part.Path}", ct), onBytes: n => tracker.Bytes(n));
+        T result;
+        await using (var gzip = new GZipStream(digest, CompressionMode.Decompress, leaveOpen: true))
+        {
+            try { result = await consume(gzip, ct); }
+            catch (InvalidDataException e) { throw new RecoveryException($"backup {manifest.Name}: part {part.Path} is damaged ({e.Message})"); }
+        }
+        await digest.CopyToAsync(Stream.Null, ct);
+        if (digest.Count != part.Size || digest.Sha256() != part.Sha256)
+            throw new RecoveryException($"backup {manifest.Name}: part {part.Path} changed while it was restored (size or SHA-256 no longer match the manifest)");
+        return result;
+    }
+}
