@@ -5,8 +5,11 @@ using Amazon.S3.Model;
 
 namespace AutoVideo.DR.Recovery.Stores;
 
-/// <summary>How to reach an S3 endpoint: AWS itself by default, or any compatible one.</summary>
-public sealed record S3StoreOptions(string? Endpoint = null, bool PathStyle = false, string? Region = null);
+/// <summary>
+/// How to reach an S3 endpoint: AWS itself by default, or any compatible one. Credentials, when
+/// not given, come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (else the SDK's default chain).
+/// </summary>
+public sealed record S3StoreOptions(string? Endpoint = null, bool PathStyle = false, string? Region = null, AWSCredentials? Credentials = null);
 
 /// <summary>
 /// A store in an S3 bucket under a prefix (<c>s3://bucket/prefix</c>). Credentials come from the
@@ -47,8 +50,8 @@ public sealed class S3Store : IBackupStore, IDisposable
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
         }
-        client = Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 }
-            ? new AmazonS3Client(new EnvironmentVariablesAWSCredentials(), config)
+        client = options.Credentials is { } credentials ? new AmazonS3Client(credentials, config)
+            : Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } ? new AmazonS3Client(new EnvironmentVariablesAWSCredentials(), config)
             : new AmazonS3Client(config);
     }
 
