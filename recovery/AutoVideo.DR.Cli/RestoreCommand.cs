@@ -17,6 +17,7 @@ public static class RestoreCommand
         command.SetAction(async (parse, ct) =>
         {
             var metrics = stores.MetricsFile(parse);
+            if (parse.GetValue(name) is var requested and not "latest") BackupName.Validate(requested!);
             var store = stores.Open(parse);
             var started = DateTimeOffset.UtcNow;
             try
