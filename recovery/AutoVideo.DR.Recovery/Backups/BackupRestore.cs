@@ -53,6 +53,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             logger.LogInformation("Restoring {Name} into {Target}", manifest.Name, target);
             await using var transaction = await connection.BeginTransactionAsync(ct);
             var tracker = new ProgressTracker("restore", manifest.TotalSize, manifest.Tables.Count, options.Progress);
+            // Index builds of the post-data section are the longest step after the data; give them room.
+            await using (var memory = new NpgsqlCommand("SET LOCAL maintenance_work_mem = '256MB'", connection)) await memory.ExecuteNonQueryAsync(ct);
             if (options.Force) await DropRestoredSchemasAsync(connection, manifest, ct);
             await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PreData), tracker, ct), ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
@@ -158,11 +160,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         // FREEZE: the table was created in this transaction, so rows can be written frozen (no later rewrite by vacuum).
         await ReadPartAsync(store, manifest, manifest.Part(table.Part), tracker, async (input, token) =>
         {
-            using var text = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, 1 << 16);
             await using var copy = await connection.BeginTextImportAsync($"COPY {table.QualifiedName}{columns} FROM STDIN WITH (FREEZE)", token);
-            var buffer = new char[1 << 16];
-            int n;
-            while ((n = await text.ReadAsync(buffer, token)) > 0) await copy.WriteAsync(buffer.AsMemory(0, n), token);
+            await CopyText.FromBytesAsync(input, copy, token);
             return 0;
         }, ct);
     }

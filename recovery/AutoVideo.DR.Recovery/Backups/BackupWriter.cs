@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
-using System.Text;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -19,8 +18,6 @@ public sealed record BackupOptions(int Parallelism = 0, IProgress<TransferProgre
 /// </summary>
 public sealed class BackupWriter(ILogger<BackupWriter> logger)
 {
-    static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-
     public async Task<BackupManifest> BackupAsync(string sourceConnectionString, IBackupStore store, BackupOptions options, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
@@ -59,6 +56,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
 
         var parts = new ConcurrentBag<BackupPart>();
         var tables = new ConcurrentBag<TableEntry>();
+        var finished = new ConcurrentDictionary<string, bool>();
         var tracker = new ProgressTracker("backup", inventory.Tables.Sum(t => t.Bytes), inventory.Tables.Count, options.Progress);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = failure.Token;
@@ -69,19 +67,32 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             catch { failure.Cancel(); throw; }
         }
 
-        var queue = new ConcurrentQueue<(SourceTable Table, int Index)>(inventory.Tables.Select((t, i) => (t, i + 1)));
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count)))
+        // Copying a table and fingerprinting it are separate jobs, biggest tables first, so the
+        // fingerprint scan of a big table runs beside its copy instead of after it.
+        var queue = new ConcurrentQueue<(SourceTable Table, int Index, bool Copy)>(
+            inventory.Tables.SelectMany((t, i) => new[] { (t, i + 1, true), (t, i + 1, false) }));
+        var fingerprints = new ConcurrentDictionary<string, (long Rows, string Fingerprint)>();
+        var copied = new ConcurrentDictionary<string, BackupPart>();
+        void Finish(SourceTable table)
+        {
+            if (!copied.TryGetValue(table.DisplayName, out var part) || !fingerprints.TryGetValue(table.DisplayName, out var print)) return;
+            // Whichever job ends second records the table; TryAdd makes that happen once.
+            if (!finished.TryAdd(table.DisplayName, true)) return;
+            parts.Add(part);
+            tables.Add(new TableEntry(table.Schema, table.Name, table.Columns, part.Path, print.Rows, print.Fingerprint));
+            tracker.TableDone();
+        }
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count * 2)))
             .Select(_ => Guard(async () =>
             {
                 await using var connection = await DatabaseConnection.OpenAsync(source, "source", token);
                 await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
                 await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
-                while (queue.TryDequeue(out var item))
+                while (queue.TryDequeue(out var job))
                 {
-                    var (part, table) = await CopyTableAsync(connection, store, name, item.Table, item.Index, tracker, token);
-                    parts.Add(part);
-                    tables.Add(table);
-                    tracker.TableDone();
+                    if (job.Copy) copied[job.Table.DisplayName] = await CopyTableAsync(connection, store, name, job.Table, job.Index, tracker, token);
+                    else fingerprints[job.Table.DisplayName] = await TableFingerprint.OfTableAsync(connection, job.Table.QualifiedName, token);
+                    lock (finished) Finish(job.Table);
                 }
                 await Execute(connection, "COMMIT", token);
             }))
@@ -124,26 +135,16 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         return manifest;
     }
 
-    async Task<(BackupPart, TableEntry)> CopyTableAsync(NpgsqlConnection connection, IBackupStore store, string name, SourceTable table, int index, ProgressTracker tracker, CancellationToken ct)
+    static async Task<BackupPart> CopyTableAsync(NpgsqlConnection connection, IBackupStore store, string name, SourceTable table, int index, ProgressTracker tracker, CancellationToken ct)
     {
         var path = $"{BackupPart.Folder}data/{index:D4}-{SafeFileName(table.DisplayName)}.copy.gz";
         // Text COPY, as pg_dump uses: binary COPY carries type OIDs inside arrays and composites, which differ in another database.
         var columns = table.Columns.Count == 0 ? "" : $" ({string.Join(", ", table.Columns.Select(SqlIdentifier.Quote))})";
-        var part = await WritePartAsync(store, name, path, BackupPart.TableData, async (output, token) =>
+        return await WritePartAsync(store, name, path, BackupPart.TableData, async (output, token) =>
         {
-            await using var text = new StreamWriter(output, Utf8, 1 << 16, leaveOpen: true);
             using var copy = await connection.BeginTextExportAsync($"COPY {table.QualifiedName}{columns} TO STDOUT", token);
-            var buffer = new char[1 << 16];
-            int n;
-            while ((n = await copy.ReadAsync(buffer, token)) > 0)
-            {
-                await text.WriteAsync(buffer.AsMemory(0, n), token);
-                tracker.Bytes(n);
-            }
+            await CopyText.ToBytesAsync(copy, output, tracker.Bytes, token);
         }, ct);
-        var (rows, fingerprint) = await TableFingerprint.OfTableAsync(connection, table.QualifiedName, ct);
-        logger.LogDebug("{Table}: {Rows} rows, {Bytes} bytes stored", table.DisplayName, rows, part.Size);
-        return (part, new TableEntry(table.Schema, table.Name, table.Columns, path, rows, fingerprint));
     }
 
     /// <summary>Writes one gzip-compressed part, hashing the stored bytes on their way to the store.</summary>
