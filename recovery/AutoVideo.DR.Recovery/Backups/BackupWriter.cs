@@ -90,8 +90,10 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
                 await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
                 while (queue.TryDequeue(out var job))
                 {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     if (job.Copy) copied[job.Table.DisplayName] = await CopyTableAsync(connection, store, name, job.Table, job.Index, tracker, token);
                     else fingerprints[job.Table.DisplayName] = await TableFingerprint.OfTableAsync(connection, job.Table.QualifiedName, token);
+                    logger.LogDebug("{Table}: {Job} took {Seconds:0.00} s", job.Table.DisplayName, job.Copy ? "copy" : "fingerprint", clock.Elapsed.TotalSeconds);
                     lock (finished) Finish(job.Table);
                 }
                 await Execute(connection, "COMMIT", token);
@@ -100,7 +102,9 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var schema = new[] { BackupPart.PreData, BackupPart.PostData }
             .Select(section => Guard(async () =>
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
+                logger.LogDebug("pg_dump --section={Section} took {Seconds:0.00} s", section, clock.Elapsed.TotalSeconds);
                 parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql.gz", section, (s, t) => s.WriteAsync(script, t).AsTask(), token));
             }))
             .ToList();

@@ -17,14 +17,22 @@ public static class CopyText
     {
         if (copy is StreamReader { BaseStream: { CanRead: true } raw })
         {
+            // The server sends one message per row and a read returns at most one: fill the buffer
+            // before passing it on, or the compressor is called millions of times with a row each.
+            // The reads are synchronous: per row, Npgsql's async path costs more than the copy itself
+            // (pgbench_accounts, 5M rows: 4.1 s async, 2.3 s sync); rows arrive continuously, so the
+            // thread is not held waiting, and cancellation is checked every buffer.
             var bytes = new byte[BufferSize];
-            int n;
-            while ((n = await raw.ReadAsync(bytes, ct)) > 0)
+            while (true)
             {
-                await output.WriteAsync(bytes.AsMemory(0, n), ct);
-                progress(n);
+                ct.ThrowIfCancellationRequested();
+                var filled = 0;
+                int n;
+                while (filled < bytes.Length && (n = raw.Read(bytes, filled, bytes.Length - filled)) > 0) filled += n;
+                if (filled == 0) return;
+                await output.WriteAsync(bytes.AsMemory(0, filled), ct);
+                progress(filled);
             }
-            return;
         }
         await using var text = new StreamWriter(output, Utf8, BufferSize, leaveOpen: true);
         var chars = new char[BufferSize];

@@ -31,8 +31,12 @@ public static class SchemaScript
 
     /// <summary>
     /// The script as SQL a driver can run: psql's \restrict/\unrestrict guard lines (pg_dump 15.14+) are
-    /// psql meta-commands, not SQL, and are the only meta-commands a schema-only dump contains.
+    /// psql meta-commands, not SQL, and are the only meta-commands a schema-only dump contains. A
+    /// source whose public schema was recreated dumps "CREATE SCHEMA public;", which every new
+    /// database already has; it is made conditional.
     /// </summary>
     public static string AsSql(string script) =>
-        string.Join('\n', script.Split('\n').Where(line => !line.StartsWith("\\restrict ", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
+        string.Join('\n', script.Split('\n')
+            .Where(line => !line.StartsWith("\\restrict ", StringComparison.Ordinal) && !line.StartsWith("\\unrestrict ", StringComparison.Ordinal))
+            .Select(line => line == "CREATE SCHEMA public;" ? "CREATE SCHEMA IF NOT EXISTS public;" : line));
 }
