@@ -41,6 +41,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         var clock = Stopwatch.StartNew();
         var manifest = await new BackupCatalog(store).ResolveAsync(nameOrLatest, ct);
         var report = await BackupVerifier.VerifyAsync(store, manifest, null, ct);
+        logger.LogDebug("Verified {Parts} parts in {Seconds:0.00} s", report.Parts.Count, clock.Elapsed.TotalSeconds);
         if (!report.Passed)
             throw new RecoveryException($"{report.Problem}; refusing to restore it (nothing was written to the target)");
 
@@ -58,6 +59,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             if (options.Force) await DropRestoredSchemasAsync(connection, manifest, ct);
             await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PreData), tracker, ct), ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+            logger.LogDebug("Schema (pre-data) created at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             foreach (var table in manifest.Tables)
             {
                 await CopyTableAsync(connection, store, manifest, table, tracker, ct);
@@ -73,19 +75,22 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
                 setval.Parameters.AddWithValue(sequence.IsCalled);
                 await setval.ExecuteNonQueryAsync(ct);
             }
+            logger.LogDebug("Data, large objects and sequences loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PostData), tracker, ct), ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+            logger.LogDebug("Indexes and constraints (post-data) built at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
             var checks = new List<TableVerification>();
             foreach (var table in manifest.Tables)
             {
-                var (rows, fingerprint) = await TableFingerprint.OfTableAsync(connection, table.QualifiedName, ct);
+                var (rows, fingerprint) = await TableFingerprint.OfTableAsync(connection, table, ct);
                 checks.Add(new TableVerification(table.DisplayName, table.Rows, rows, table.Fingerprint, fingerprint));
             }
             var (count, lobFingerprint) = await TableFingerprint.OfLargeObjectsAsync(connection, ct);
             if (manifest.LargeObjects.Count > 0 || count > 0)
                 checks.Add(new TableVerification(LargeObjectsName, manifest.LargeObjects.Count, count, manifest.LargeObjects.Fingerprint, lobFingerprint));
 
+            logger.LogDebug("Tables read back and compared at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             var passed = checks.All(c => c.Passed);
             if (passed) await transaction.CommitAsync(ct);
             else await transaction.RollbackAsync(ct);
@@ -156,7 +161,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
 
     static async Task CopyTableAsync(NpgsqlConnection connection, IBackupStore store, BackupManifest manifest, TableEntry table, ProgressTracker tracker, CancellationToken ct)
     {
-        var columns = table.Columns.Count == 0 ? "" : $" ({string.Join(", ", table.Columns.Select(SqlIdentifier.Quote))})";
+        var columns = TableFingerprint.ColumnList(table.Columns);
         // FREEZE: the table was created in this transaction, so rows can be written frozen (no later rewrite by vacuum).
         await ReadPartAsync(store, manifest, manifest.Part(table.Part), tracker, async (input, token) =>
         {

@@ -56,7 +56,6 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
 
         var parts = new ConcurrentBag<BackupPart>();
         var tables = new ConcurrentBag<TableEntry>();
-        var finished = new ConcurrentDictionary<string, bool>();
         var tracker = new ProgressTracker("backup", inventory.Tables.Sum(t => t.Bytes), inventory.Tables.Count, options.Progress);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = failure.Token;
@@ -67,34 +66,19 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             catch { failure.Cancel(); throw; }
         }
 
-        // Copying a table and fingerprinting it are separate jobs, biggest tables first, so the
-        // fingerprint scan of a big table runs beside its copy instead of after it.
-        var queue = new ConcurrentQueue<(SourceTable Table, int Index, bool Copy)>(
-            inventory.Tables.SelectMany((t, i) => new[] { (t, i + 1, true), (t, i + 1, false) }));
-        var fingerprints = new ConcurrentDictionary<string, (long Rows, string Fingerprint)>();
-        var copied = new ConcurrentDictionary<string, BackupPart>();
-        void Finish(SourceTable table)
-        {
-            if (!copied.TryGetValue(table.DisplayName, out var part) || !fingerprints.TryGetValue(table.DisplayName, out var print)) return;
-            // Whichever job ends second records the table; TryAdd makes that happen once.
-            if (!finished.TryAdd(table.DisplayName, true)) return;
-            parts.Add(part);
-            tables.Add(new TableEntry(table.Schema, table.Name, table.Columns, part.Path, print.Rows, print.Fingerprint));
-            tracker.TableDone();
-        }
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count * 2)))
+        var queue = new ConcurrentQueue<(SourceTable Table, int Index)>(inventory.Tables.Select((t, i) => (t, i + 1)));
+        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count)))
             .Select(_ => Guard(async () =>
             {
                 await using var connection = await DatabaseConnection.OpenAsync(source, "source", token);
                 await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
                 await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
-                while (queue.TryDequeue(out var job))
+                while (queue.TryDequeue(out var item))
                 {
-                    var clock = System.Diagnostics.Stopwatch.StartNew();
-                    if (job.Copy) copied[job.Table.DisplayName] = await CopyTableAsync(connection, store, name, job.Table, job.Index, tracker, token);
-                    else fingerprints[job.Table.DisplayName] = await TableFingerprint.OfTableAsync(connection, job.Table.QualifiedName, token);
-                    logger.LogDebug("{Table}: {Job} took {Seconds:0.00} s", job.Table.DisplayName, job.Copy ? "copy" : "fingerprint", clock.Elapsed.TotalSeconds);
-                    lock (finished) Finish(job.Table);
+                    var (part, table) = await CopyTableAsync(connection, store, name, item.Table, item.Index, tracker, token);
+                    parts.Add(part);
+                    tables.Add(table);
+                    tracker.TableDone();
                 }
                 await Execute(connection, "COMMIT", token);
             }))
@@ -102,9 +86,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var schema = new[] { BackupPart.PreData, BackupPart.PostData }
             .Select(section => Guard(async () =>
             {
-                var clock = System.Diagnostics.Stopwatch.StartNew();
                 var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
-                logger.LogDebug("pg_dump --section={Section} took {Seconds:0.00} s", section, clock.Elapsed.TotalSeconds);
                 parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql.gz", section, (s, t) => s.WriteAsync(script, t).AsTask(), token));
             }))
             .ToList();
@@ -139,16 +121,19 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         return manifest;
     }
 
-    static async Task<BackupPart> CopyTableAsync(NpgsqlConnection connection, IBackupStore store, string name, SourceTable table, int index, ProgressTracker tracker, CancellationToken ct)
+    /// <summary>Copies one table into its part, fingerprinting the rows from the same bytes on the way.</summary>
+    async Task<(BackupPart, TableEntry)> CopyTableAsync(NpgsqlConnection connection, IBackupStore store, string name, SourceTable table, int index, ProgressTracker tracker, CancellationToken ct)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var path = $"{BackupPart.Folder}data/{index:D4}-{SafeFileName(table.DisplayName)}.copy.gz";
-        // Text COPY, as pg_dump uses: binary COPY carries type OIDs inside arrays and composites, which differ in another database.
-        var columns = table.Columns.Count == 0 ? "" : $" ({string.Join(", ", table.Columns.Select(SqlIdentifier.Quote))})";
-        return await WritePartAsync(store, name, path, BackupPart.TableData, async (output, token) =>
+        var fingerprint = new RowFingerprint();
+        var part = await WritePartAsync(store, name, path, BackupPart.TableData, async (output, token) =>
         {
-            using var copy = await connection.BeginTextExportAsync($"COPY {table.QualifiedName}{columns} TO STDOUT", token);
-            await CopyText.ToBytesAsync(copy, output, tracker.Bytes, token);
+            using var copy = await connection.BeginTextExportAsync(TableFingerprint.CopyOut(table.QualifiedName, table.Columns), token);
+            await CopyText.ToBytesAsync(copy, output, bytes => { fingerprint.Append(bytes.Span); tracker.Bytes(bytes.Length); }, token);
         }, ct);
+        logger.LogDebug("{Table}: {Rows} rows, {Bytes} bytes stored in {Seconds:0.00} s", table.DisplayName, fingerprint.Rows, part.Size, clock.Elapsed.TotalSeconds);
+        return (part, new TableEntry(table.Schema, table.Name, table.Columns, path, fingerprint.Rows, fingerprint.Value));
     }
 
     /// <summary>Writes one gzip-compressed part, hashing the stored bytes on their way to the store.</summary>

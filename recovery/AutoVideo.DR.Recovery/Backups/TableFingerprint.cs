@@ -3,11 +3,11 @@ using Npgsql;
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
-/// The content fingerprint of a table, computed by the same SQL on the source snapshot and on the
-/// restored table: the row count and the sum of a 64-bit hash of each row's text form. The sum does
-/// not depend on row order (a restored table's physical order differs) and keeps duplicates apart;
-/// the row text includes generated columns, so their recomputation is checked too.
-/// hashtextextended is PostgreSQL's stable hash (the one hash partitioning relies on).
+/// The one definition of what a table's fingerprint is computed from, used on the source snapshot
+/// (from the very COPY output that becomes the table's part) and on the restored table (from the
+/// same COPY, read back inside the restore's transaction): the text COPY of the table's copied
+/// columns, in a session whose settings fix every type's text form, fed to <see cref="RowFingerprint"/>.
+/// Generated columns are not copied; the server recomputes them from the columns that are.
 /// </summary>
 public static class TableFingerprint
 {
@@ -24,14 +24,22 @@ public static class TableFingerprint
         await set.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Row count and fingerprint of one table (only its own rows, not inheritance children).</summary>
-    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, string qualifiedName, CancellationToken ct)
+    /// <summary>
+    /// The COPY a table's data and fingerprint come from. Text format, as pg_dump uses: binary COPY
+    /// carries type OIDs inside arrays and composites, which differ in another database.
+    /// </summary>
+    public static string CopyOut(string qualifiedName, IReadOnlyList<string> columns) => $"COPY {qualifiedName}{ColumnList(columns)} TO STDOUT";
+
+    public static string ColumnList(IReadOnlyList<string> columns) =>
+        columns.Count == 0 ? "" : $" ({string.Join(", ", columns.Select(SqlIdentifier.Quote))})";
+
+    /// <summary>Reads a (restored) table back and fingerprints it exactly as the backup did.</summary>
+    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, TableEntry table, CancellationToken ct)
     {
-        await using var query = new NpgsqlCommand(
-            $"SELECT count(*), coalesce(sum(hashtextextended(t::text, 0)), 0)::text FROM ONLY {qualifiedName} t", connection) { CommandTimeout = 0 };
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        return (reader.GetInt64(0), "h64sum:" + reader.GetString(1));
+        var fingerprint = new RowFingerprint();
+        using var copy = await connection.BeginTextExportAsync(CopyOut(table.QualifiedName, table.Columns), ct);
+        await CopyText.ToBytesAsync(copy, Stream.Null, bytes => fingerprint.Append(bytes.Span), ct);
+        return (fingerprint.Rows, fingerprint.Value);
     }
 
     /// <summary>Count and fingerprint of the large objects: each object's OID and the MD5 of its content.</summary>
