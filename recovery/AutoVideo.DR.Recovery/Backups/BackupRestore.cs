@@ -104,18 +104,34 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }
     }
 
-    /// <summary>Creates the target database when it does not exist yet (CREATE DATABASE cannot run inside the restore's transaction).</summary>
+    /// <summary>
+    /// Creates the target database when it does not exist yet (CREATE DATABASE cannot run inside the
+    /// restore's transaction). An existing database is used as it is, without needing the server's
+    /// maintenance database.
+    /// </summary>
     static async Task EnsureDatabaseAsync(string targetConnectionString, CancellationToken ct)
     {
-        var builder = new NpgsqlConnectionStringBuilder(targetConnectionString);
+        var builder = new NpgsqlConnectionStringBuilder(targetConnectionString) { Pooling = false };
         var database = builder.Database ?? throw new RecoveryException("the target connection string names no database (Database=...)");
+        try
+        {
+            await using var probe = new NpgsqlConnection(builder.ConnectionString);
+            await probe.OpenAsync(ct);
+            return;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            // Does not exist yet: create it below.
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return; // reported with a clear message by the connection that follows
+        }
         builder.Database = "postgres";
         await using var server = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target server's maintenance", ct);
-        await using var exists = new NpgsqlCommand("SELECT count(*) FROM pg_database WHERE datname = $1", server);
-        exists.Parameters.AddWithValue(database);
-        if ((long)(await exists.ExecuteScalarAsync(ct))! > 0) return;
         await using var inRecovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", server);
-        if ((bool)(await inRecovery.ExecuteScalarAsync(ct))!) return; // reported with a clear message once connected
+        if ((bool)(await inRecovery.ExecuteScalarAsync(ct))!)
+            throw new RecoveryException($"the target {DatabaseConnection.Describe(targetConnectionString)} does not exist and its server is a read-only standby in recovery; promote it first, or restore into another server with --target <connection string>");
         await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(database)} TEMPLATE template0 ENCODING 'UTF8'", server);
         await create.ExecuteNonQueryAsync(ct);
     }
