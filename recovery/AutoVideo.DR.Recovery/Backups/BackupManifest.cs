@@ -16,6 +16,7 @@ public sealed record BackupManifest(
     IReadOnlyList<BackupPart> Parts,
     IReadOnlyList<TableEntry> Tables,
     IReadOnlyList<SequenceEntry> Sequences,
+    IReadOnlyList<ViewEntry> MaterializedViews,
     LargeObjectsEntry LargeObjects)
 {
     public const int CurrentFormat = 1;
@@ -52,6 +53,15 @@ public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string
 
 /// <summary>A sequence's position, restored with setval after the data.</summary>
 public sealed record SequenceEntry(string Schema, string Name, long LastValue, bool IsCalled);
+
+/// <summary>
+/// A materialized view that was populated on the source. A schema-only dump creates it WITH NO
+/// DATA (its contents count as data), so the restore refreshes it.
+/// </summary>
+public sealed record ViewEntry(string Schema, string Name)
+{
+    public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
+}
 
 /// <summary>The large objects: how many, their fingerprint, and the part holding them (null when there are none).</summary>
 public sealed record LargeObjectsEntry(string? Part, long Count, string Fingerprint);

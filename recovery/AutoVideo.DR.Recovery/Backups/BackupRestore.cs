@@ -77,8 +77,9 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             }
             logger.LogDebug("Data, large objects and sequences loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PostData), tracker, ct), ct);
+            await RefreshMaterializedViewsAsync(connection, manifest, ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
-            logger.LogDebug("Indexes and constraints (post-data) built at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+            logger.LogDebug("Indexes and constraints (post-data) built, materialized views refreshed at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
             var checks = new List<TableVerification>();
             foreach (var table in manifest.Tables)
@@ -167,6 +168,35 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         if (sql.Length == 0) return;
         await using var drop = new NpgsqlCommand(sql.ToString(), connection);
         await drop.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// Refreshes the views that were populated on the source. A view over another can only be
+    /// refreshed after it, so a refresh that finds its source unpopulated is undone to a savepoint
+    /// and retried in the next round, until a round makes no progress.
+    /// </summary>
+    static async Task RefreshMaterializedViewsAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken ct)
+    {
+        var pending = manifest.MaterializedViews.ToList();
+        while (pending.Count > 0)
+        {
+            var failed = new List<ViewEntry>();
+            PostgresException? last = null;
+            foreach (var view in pending)
+            {
+                await using var refresh = new NpgsqlCommand($"SAVEPOINT refresh; REFRESH MATERIALIZED VIEW {view.QualifiedName}; RELEASE SAVEPOINT refresh", connection);
+                try { await refresh.ExecuteNonQueryAsync(ct); }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectNotInPrerequisiteState)
+                {
+                    await using var undo = new NpgsqlCommand("ROLLBACK TO SAVEPOINT refresh", connection);
+                    await undo.ExecuteNonQueryAsync(ct);
+                    failed.Add(view);
+                    last = e;
+                }
+            }
+            if (failed.Count == pending.Count) throw last!;
+            pending = failed;
+        }
     }
 
     static async Task RunScriptAsync(NpgsqlConnection connection, string script, CancellationToken ct)

@@ -114,6 +114,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             parts.OrderBy(p => p.Path, StringComparer.Ordinal).ToList(),
             tables.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal).ToList(),
             inventory.Sequences,
+            inventory.MaterializedViews,
             largeObjects);
         // Last, and only now: the manifest is what makes the backup visible and complete.
         await store.WriteAllBytesAsync($"{name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), ct);

@@ -12,10 +12,11 @@ public sealed record SourceTable(string Schema, string Name, IReadOnlyList<strin
 /// <summary>
 /// What a database holds, read inside the backup's snapshot: its schemas, tables with data
 /// (leaf partitions, not partitioned parents; permanent ones only, as unlogged tables are not
-/// readable on a standby and are empty after any crash anyway), and sequences. Objects that belong
+/// readable on a standby and are empty after any crash anyway), sequences, and the populated
+/// materialized views. Objects that belong
 /// to extensions are left to CREATE EXTENSION.
 /// </summary>
-public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyList<SourceTable> Tables, IReadOnlyList<SequenceEntry> Sequences)
+public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyList<SourceTable> Tables, IReadOnlyList<SequenceEntry> Sequences, IReadOnlyList<ViewEntry> MaterializedViews)
 {
     const string UserNamespace = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
     const string NotExtensionMember = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
@@ -57,6 +58,11 @@ public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyLis
             await reader.ReadAsync(ct);
             sequences.Add(new SequenceEntry(schema, name, reader.GetInt64(0), reader.GetBoolean(1)));
         }
-        return new SourceInventory(schemas, tables, sequences);
+        var views = new List<ViewEntry>();
+        await using (var query = new NpgsqlCommand(
+            $"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND {UserNamespace} AND {NotExtensionMember} ORDER BY c.oid", connection))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) views.Add(new ViewEntry(reader.GetString(0), reader.GetString(1)));
+        return new SourceInventory(schemas, tables, sequences, views);
     }
 }

@@ -4,7 +4,7 @@ namespace AutoVideo.DR.Recovery.Tests.Backups;
 /// A schema with the column types and objects a backup must carry: numeric (with NaN), jsonb,
 /// arrays (of text and of an enum), bytea, timestamptz (with infinity), enums, identity and
 /// generated columns, a partitioned table, a foreign key, a trigger function, a sequence moved
-/// by hand, awkward text (tabs, newlines, backslashes, quotes, non-ASCII) and a large object.
+/// by hand, materialized views (one over another), awkward text (tabs, newlines, backslashes, quotes, non-ASCII) and a large object.
 /// </summary>
 public static class RichSchema
 {
@@ -46,5 +46,7 @@ public static class RichSchema
         UPDATE media.videos SET poster = lo_from_bytea(0, '\x00010203deadbeef'::bytea || decode(repeat('ab', 5000), 'hex')) WHERE id = 1;
         INSERT INTO events (at, kind) SELECT '2025-06-01'::timestamptz + i * interval '1 hour', 'kind ' || i FROM generate_series(1, 6000) i;
         INSERT INTO media.comments SELECT i, i, 'comment ' || i FROM generate_series(1, 300) i;
+        CREATE MATERIALIZED VIEW media.moods_seen AS SELECT current_mood, count(*) AS videos FROM media.videos GROUP BY 1;
+        CREATE MATERIALIZED VIEW media.moods_ranked AS SELECT current_mood, rank() OVER (ORDER BY videos DESC) FROM media.moods_seen;
         """;
 }

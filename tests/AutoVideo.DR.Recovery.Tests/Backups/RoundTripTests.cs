@@ -15,6 +15,7 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
           SELECT 'videos' tbl, string_agg(v::text, '|' ORDER BY v.id) rows FROM media.videos v UNION ALL
           SELECT 'comments', string_agg(c::text, '|' ORDER BY c.id) FROM media.comments c UNION ALL
           SELECT 'events', string_agg(e::text, '|' ORDER BY e.id) FROM events e UNION ALL
+          SELECT 'moods', string_agg(m::text, '|' ORDER BY m::text) FROM media.moods_ranked m UNION ALL
           SELECT 'lo', string_agg(md5(lo_get(oid)), '|' ORDER BY oid) FROM pg_largeobject_metadata) t
         """;
 
