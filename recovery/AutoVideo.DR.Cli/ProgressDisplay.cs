@@ -21,8 +21,10 @@ public sealed class ProgressDisplay(CliContext context) : IProgress<TransferProg
         {
             var elapsed = Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
             var rate = p.BytesDone / elapsed;
-            var left = rate > 0 && p.BytesTotal > p.BytesDone ? TimeSpan.FromSeconds((p.BytesTotal - p.BytesDone) / rate) : TimeSpan.Zero;
-            var line = $"{p.Phase}: {Size(p.BytesDone)} of {(p.Phase == "backup" ? "~" : "")}{Size(p.BytesTotal)}, {p.TablesDone}/{p.TablesTotal} {(p.Phase == "verify" ? "parts" : "tables")}, {Size((long)rate)}/s, {left:hh\\:mm\\:ss} left";
+            // The first second's rate says little (connections, schema dump): no estimate before it.
+            var left = elapsed < 1 || rate <= 0 ? "estimating"
+                : p.BytesTotal > p.BytesDone ? $"{Duration(TimeSpan.FromSeconds((p.BytesTotal - p.BytesDone) / rate))} left" : "finishing";
+            var line = $"{p.Phase}: {Size(p.BytesDone)} of {(p.Phase == "backup" ? "~" : "")}{Size(p.BytesTotal)}, {p.TablesDone}/{p.TablesTotal} {(p.Phase == "verify" ? "parts" : "tables")}, {Size((long)rate)}/s, {left}";
             if (terminal)
             {
                 context.Error.Write($"\r{line,-100}");
@@ -36,6 +38,8 @@ public sealed class ProgressDisplay(CliContext context) : IProgress<TransferProg
             }
         }
     }
+
+    static string Duration(TimeSpan t) => $"{(int)t.TotalHours}:{t.Minutes:D2}:{t.Seconds:D2}";
 
     public static string Size(long bytes) => bytes switch
     {

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
-/// <summary>Opens the connections backups and restores use: fixed text settings, and one-line errors.</summary>
+/// <summary>Opens the connections backups and restores use: fixed text settings, pg_dump's safety settings, and one-line errors.</summary>
 public static class DatabaseConnection
 {
     public static async Task<NpgsqlConnection> OpenAsync(string connectionString, string role, CancellationToken ct)
@@ -14,6 +14,10 @@ public static class DatabaseConnection
         {
             await connection.OpenAsync(ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+            // As pg_dump does: row security off, so a policy can never silently leave rows out of a
+            // backup or its check (it fails instead), and no timeout a role's defaults may carry.
+            await using var safety = new NpgsqlCommand("SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", connection);
+            await safety.ExecuteNonQueryAsync(ct);
             return connection;
         }
         catch (Exception e) when (e is NpgsqlException or SocketException or TimeoutException)
