@@ -51,6 +51,11 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
                 (reader.GetString(0), reader.GetBoolean(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetInt32(5));
         }
         var inventory = await SourceInventory.ReadAsync(control, ct);
+        // As pg_dump does: hold every table for the backup's length, so a concurrent DROP or ALTER
+        // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
+        // allowed on a hot standby and blocks no reads or writes.
+        foreach (var batch in inventory.Tables.Chunk(500))
+            await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", ct);
         var name = await FreeNameAsync(store, startedAt, ct);
         logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables", name, DatabaseConnection.Describe(source), inRecovery ? "standby" : "primary", lsn, inventory.Tables.Count);
 
