@@ -11,7 +11,7 @@ public static class RestoreCommand
     {
         var name = new Argument<string>("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
         var target = new Option<string>("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
-        var force = new Option<bool>("--force") { Description = "restore into a non-empty target, replacing the schemas and large objects the backup holds" };
+        var force = new Option<bool>("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
         var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest") { name, target, force };
         var stores = new StoreArguments().AddTo(command);
         command.SetAction(async (parse, ct) =>

@@ -26,6 +26,9 @@ public sealed record BackupManifest(
 
     public BackupPart Part(string path) =>
         Parts.FirstOrDefault(p => p.Path == path) ?? throw new RecoveryException($"backup {Name}: the manifest lists no part {path}");
+
+    public BackupPart PartOfKind(string kind) =>
+        Parts.SingleOrDefault(p => p.Kind == kind) ?? throw new RecoveryException($"backup {Name}: the manifest has no single {kind} part");
 }
 
 /// <summary>Where the backup was taken from. Role is "primary" or "standby".</summary>

@@ -7,7 +7,7 @@ using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
-/// <summary>How a restore runs: Force replaces the objects the backup holds in a non-empty target.</summary>
+/// <summary>How a restore runs: Force restores into a non-empty target, dropping the backup's schemas and the target's large objects first.</summary>
 public sealed record RestoreOptions(bool Force = false, IProgress<TransferProgress>? Progress = null);
 
 /// <summary>One table (or the large objects) after restore beside what the manifest recorded.</summary>
@@ -57,7 +57,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             // Index builds of the post-data section are the longest step after the data; give them room.
             await using (var memory = new NpgsqlCommand("SET LOCAL maintenance_work_mem = '256MB'", connection)) await memory.ExecuteNonQueryAsync(ct);
             if (options.Force) await DropRestoredSchemasAsync(connection, manifest, ct);
-            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PreData), tracker, ct), ct);
+            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.PartOfKind(BackupPart.PreData), tracker, ct), ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
             logger.LogDebug("Schema (pre-data) created at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             foreach (var table in manifest.Tables)
@@ -76,7 +76,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
                 await setval.ExecuteNonQueryAsync(ct);
             }
             logger.LogDebug("Data, large objects and sequences loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
-            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.Parts.Single(p => p.Kind == BackupPart.PostData), tracker, ct), ct);
+            await RunScriptAsync(connection, await ReadPartTextAsync(store, manifest, manifest.PartOfKind(BackupPart.PostData), tracker, ct), ct);
             await RefreshMaterializedViewsAsync(connection, manifest, ct);
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
             logger.LogDebug("Indexes and constraints (post-data) built, materialized views refreshed at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
@@ -158,14 +158,17 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             throw new RecoveryException($"the target {target} is not empty ({objects} objects); restore into an empty database, or pass --force to replace the objects the backup holds");
     }
 
-    /// <summary>--force: the backup's schemas are dropped with everything in them and recreated by its script.</summary>
+    /// <summary>
+    /// --force: the backup's schemas are dropped with everything in them and recreated by its script,
+    /// and the target's large objects give way to the backup's (they belong to no schema; any left
+    /// behind would also make the large-object check fail).
+    /// </summary>
     static async Task DropRestoredSchemasAsync(NpgsqlConnection connection, BackupManifest manifest, CancellationToken ct)
     {
-        var sql = new StringBuilder();
+        var sql = new StringBuilder("SELECT count(lo_unlink(oid)) FROM pg_largeobject_metadata;");
         foreach (var schema in manifest.Schemas) sql.Append($"DROP SCHEMA IF EXISTS {SqlIdentifier.Quote(schema)} CASCADE;");
         // pg_dump does not create the standard public schema; everything else it creates itself.
         if (manifest.Schemas.Contains("public")) sql.Append("CREATE SCHEMA public AUTHORIZATION pg_database_owner;");
-        if (sql.Length == 0) return;
         await using var drop = new NpgsqlCommand(sql.ToString(), connection);
         await drop.ExecuteNonQueryAsync(ct);
     }

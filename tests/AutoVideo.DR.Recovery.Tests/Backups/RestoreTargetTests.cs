@@ -13,7 +13,7 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
     {
         var target = fixture.NewTarget();
         await new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(), default);
-        await BackupsFixture.QueryAsync<int>(target, "DELETE FROM media.comments WHERE id > 10; SELECT 1");
+        await BackupsFixture.QueryAsync<uint>(target, "DELETE FROM media.comments WHERE id > 10; SELECT lo_from_bytea(0, 'not in the backup')");
         using var metrics = new TemporaryDirectory();
         var metricsFile = metrics.Combine("backups.prom");
 
@@ -31,6 +31,7 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
         Assert.Contains("media.comments", forced.Out);
         Assert.DoesNotContain("MISMATCH", forced.Out);
         Assert.Equal(300L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM media.comments"));
+        Assert.Equal(1L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_largeobject_metadata"));
         var prom = await File.ReadAllTextAsync(metricsFile);
         Assert.Contains("autovideo_dr_restore_last_success 1", prom);
         Assert.Contains("autovideo_dr_restore_last_duration_seconds ", prom);
