@@ -9,8 +9,15 @@ namespace AutoVideo.DR.Recovery.Tests.Backups;
 
 /// <summary>The backup commands as an operator (or a cron job) runs them: exit codes, one-line errors, results and metrics.</summary>
 [Collection(BackupsCollection.Name)]
-public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto)
+public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) : IDisposable
 {
+    /// <summary>Where tests that do not look at metrics still write them: never a shared file.</summary>
+    readonly TemporaryDirectory scratch = new();
+
+    string UnusedMetrics => scratch.Combine("unused.prom");
+
+    public void Dispose() => scratch.Dispose();
+
     [Fact]
     public async Task Backup_list_latest_and_verify_work_together_and_feed_the_metrics_file()
     {
@@ -97,7 +104,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto)
     public async Task Wrong_s3_credentials_are_reported_in_one_line()
     {
         var result = await CliRunner.RunAsync(
-            ["backups", "list", "--store", $"s3://{MotoS3Fixture.Bucket}", "--s3-endpoint", moto.AuthenticatingEndpoint, "--s3-path-style", "--metrics-file", "/tmp/avdr-unused.prom"],
+            ["backups", "list", "--store", $"s3://{MotoS3Fixture.Bucket}", "--s3-endpoint", moto.AuthenticatingEndpoint, "--s3-path-style", "--metrics-file", UnusedMetrics],
             MotoS3Fixture.CliEnvironment("AKIAWRONGWRONGWRONG0", "not-the-secret"));
 
         Assert.Equal(1, result.ExitCode);
@@ -111,7 +118,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto)
     {
         var closed = $"http://127.0.0.1:{FreePort.Pick()}";
         var result = await CliRunner.RunAsync(
-            ["backups", "list", "--store", "s3://somewhere/backups", "--s3-endpoint", closed, "--s3-path-style", "--metrics-file", "/tmp/avdr-unused.prom"],
+            ["backups", "list", "--store", "s3://somewhere/backups", "--s3-endpoint", closed, "--s3-path-style", "--metrics-file", UnusedMetrics],
             MotoS3Fixture.CliEnvironment());
 
         Assert.Equal(1, result.ExitCode);
@@ -143,7 +150,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto)
     [InlineData("no --store given and no local environment", "backups", "list", "--workdir", "/tmp/avdr-no-such-workdir")]
     public async Task Bad_input_fails_with_one_line_naming_what_is_accepted(string message, params string[] args)
     {
-        var result = await CliRunner.RunAsync([.. args, "--metrics-file", "/tmp/avdr-unused.prom"]);
+        var result = await CliRunner.RunAsync([.. args, "--metrics-file", UnusedMetrics]);
 
         Assert.Equal(1, result.ExitCode);
         var line = Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("autovideo-dr: error:"));
