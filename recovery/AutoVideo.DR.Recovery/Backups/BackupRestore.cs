@@ -50,7 +50,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         await using var connection = await DatabaseConnection.OpenAsync(targetConnectionString, "target", ct);
         try
         {
-            await RefuseUnsuitableTargetAsync(connection, target, options.Force, ct);
+            await RefuseUnsuitableTargetAsync(connection, target, manifest, options.Force, ct);
             logger.LogInformation("Restoring {Name} into {Target}", manifest.Name, target);
             await using var transaction = await connection.BeginTransactionAsync(ct);
             var tracker = new ProgressTracker("restore", manifest.TotalSize, manifest.Tables.Count, options.Progress);
@@ -137,8 +137,16 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         await create.ExecuteNonQueryAsync(ct);
     }
 
-    static async Task RefuseUnsuitableTargetAsync(NpgsqlConnection connection, string target, bool force, CancellationToken ct)
+    static async Task RefuseUnsuitableTargetAsync(NpgsqlConnection connection, string target, BackupManifest manifest, bool force, CancellationToken ct)
     {
+        // pg_dump's SQL is meant for the same or a newer major version; an older one fails half-way through it.
+        await using (var version = new NpgsqlCommand("SELECT current_setting('server_version_num')::int, current_setting('server_version')", connection))
+        await using (var reader = await version.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            if (reader.GetInt32(0) / 10000 < manifest.Source.ServerVersionNumber / 10000)
+                throw new RecoveryException($"the target {target} runs PostgreSQL {reader.GetString(1)}, older than the backup's {manifest.Source.ServerVersion}; restore into PostgreSQL {manifest.Source.ServerVersionNumber / 10000} or newer");
+        }
         await using (var recovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection))
             if ((bool)(await recovery.ExecuteScalarAsync(ct))!)
                 throw new RecoveryException($"the target {target} is a read-only standby in recovery; promote it first, or restore into another database with --target <connection string>");

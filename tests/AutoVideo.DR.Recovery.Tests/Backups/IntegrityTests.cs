@@ -128,6 +128,21 @@ public sealed class IntegrityTests(BackupsFixture fixture)
         Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
     }
 
+    [Fact]
+    public async Task A_target_older_than_the_backups_server_is_refused_before_anything_is_written()
+    {
+        using var directory = new TemporaryDirectory();
+        var store = fixture.CopyOfBackup(directory);
+        var future = fixture.Manifest with { Source = fixture.Manifest.Source with { ServerVersion = "99.1", ServerVersionNumber = 990001 } };
+        await store.WriteAllBytesAsync($"{future.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(future), default);
+        var target = fixture.NewTarget();
+
+        var e = await Assert.ThrowsAsync<RecoveryException>(() => Restore.RestoreAsync(store, future.Name, target, new RestoreOptions(), default));
+
+        Assert.Contains("older than the backup's 99.1; restore into PostgreSQL 99 or newer", e.Message);
+        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+    }
+
     /// <summary>A store that fails on its Nth write, as a crash or a full disk would, half-way through a backup.</summary>
     sealed class FailingStore(IBackupStore inner, int failOnWrite) : IBackupStore
     {
