@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
@@ -18,9 +19,10 @@ public static class BackupCommand
         {
             var clock = Stopwatch.StartNew();
             var metrics = stores.MetricsFile(parse);
-            var store = stores.Open(parse);
+            IBackupStore? store = null;
             try
             {
+                store = stores.Open(parse);
                 var source = StoreArguments.Database(parse, parse.GetValue(from)!, "--from");
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
                 BackupManifest manifest;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
@@ -18,10 +19,11 @@ public static class RestoreCommand
         {
             var metrics = stores.MetricsFile(parse);
             if (parse.GetValue(name) is var requested and not "latest") BackupName.Validate(requested!);
-            var store = stores.Open(parse);
+            IBackupStore? store = null;
             var started = DateTimeOffset.UtcNow;
             try
             {
+                store = stores.Open(parse);
                 var connection = StoreArguments.Database(parse, parse.GetValue(target)!, "--target");
                 context.Progress($"verifying {parse.GetValue(name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 RestoreResult result;

@@ -169,6 +169,16 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) :
     }
 
     [Fact]
+    public async Task A_backup_that_cannot_open_its_store_is_recorded_as_failed()
+    {
+        var result = await CliRunner.RunAsync("backup", "--store", "ftp://host/backups", "--workdir", fixture.WorkDirectory, "--metrics-file", UnusedMetrics);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("unknown store 'ftp://host/backups'", result.Error);
+        Assert.Contains("autovideo_dr_backup_last_success 0", await File.ReadAllTextAsync(UnusedMetrics));
+    }
+
+    [Fact]
     public async Task An_unknown_option_is_a_usage_error()
     {
         var result = await CliRunner.RunAsync("backups", "prune", "--keep-monthly", "3");
