@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
-using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
@@ -18,11 +16,8 @@ public static class BackupCommand
         command.SetAction(async (parse, ct) =>
         {
             var clock = Stopwatch.StartNew();
-            var metrics = stores.MetricsFile(parse);
-            IBackupStore? store = null;
-            try
+            return await stores.RunAsync(parse, async store =>
             {
-                store = stores.Open(parse);
                 var source = StoreArguments.Database(parse, parse.GetValue(from)!, "--from");
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
                 BackupManifest manifest;
@@ -32,27 +27,18 @@ public static class BackupCommand
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                await BackupMetrics.UpdateAsync(metrics, values, ct);
+                await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), values, ct);
                 if (parse.GetValue(GlobalOptions.Json))
                     JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, DurationSeconds = clock.Elapsed.TotalSeconds });
                 else
                     context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role}; {clock.Elapsed.TotalSeconds:0.0} s");
                 return 0;
-            }
-            catch (Exception e) when (e is RecoveryException or OperationCanceledException)
+            }, () => new Dictionary<string, double>
             {
-                await BackupMetrics.UpdateAsync(metrics, new Dictionary<string, double>
-                {
-                    [BackupMetrics.BackupSuccess] = 0,
-                    [BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds,
-                    [BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
-                }, CancellationToken.None);
-                throw;
-            }
-            finally
-            {
-                (store as IDisposable)?.Dispose();
-            }
+                [BackupMetrics.BackupSuccess] = 0,
+                [BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds,
+                [BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            });
         });
         return command;
     }

@@ -69,35 +69,27 @@ public static class BackupsCommands
         var stores = new StoreArguments().AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var metrics = stores.MetricsFile(parse);
-            try
+            var report = await stores.RunAsync(parse, async store =>
             {
-                var report = await WithCatalog(stores, parse, async catalog =>
-                {
-                    var manifest = await catalog.ResolveAsync(parse.GetValue(name)!, ct);
-                    VerificationReport result;
-                    using (var progress = new ProgressDisplay(context))
-                        result = await BackupVerifier.VerifyAsync(catalog.Store, manifest, progress, ct);
-                    await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
-                    return result;
-                });
-                await BackupMetrics.UpdateAsync(metrics, new Dictionary<string, double>
-                {
-                    [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
-                    [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
-                }, ct);
-                if (parse.GetValue(GlobalOptions.Json))
-                    JsonOutput.Write(context, new { report.Name, report.Passed, report.Problem, report.Parts });
-                if (!report.Passed) throw new RecoveryException(report.Problem!);
-                if (!parse.GetValue(GlobalOptions.Json))
-                    context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
-                return 0;
-            }
-            catch (RecoveryException)
+                var catalog = new BackupCatalog(store);
+                var manifest = await catalog.ResolveAsync(parse.GetValue(name)!, ct);
+                VerificationReport result;
+                using (var progress = new ProgressDisplay(context))
+                    result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
+                await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
+                return result;
+            }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
+            await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
             {
-                await BackupMetrics.UpdateAsync(metrics, new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 }, CancellationToken.None);
-                throw;
-            }
+                [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
+                [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
+            }, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+                JsonOutput.Write(context, new { report.Name, report.Passed, report.Problem, report.Parts });
+            if (!report.Passed) throw new RecoveryException(report.Problem!);
+            if (!parse.GetValue(GlobalOptions.Json))
+                context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
+            return 0;
         });
         return command;
     }
@@ -143,12 +135,8 @@ public static class BackupsCommands
         return command;
     }
 
-    static async Task<T> WithCatalog<T>(StoreArguments stores, ParseResult parse, Func<BackupCatalog, Task<T>> use)
-    {
-        var store = stores.Open(parse);
-        try { return await use(new BackupCatalog(store)); }
-        finally { (store as IDisposable)?.Dispose(); }
-    }
+    static Task<T> WithCatalog<T>(StoreArguments stores, ParseResult parse, Func<BackupCatalog, Task<T>> use) =>
+        stores.RunAsync(parse, store => use(new BackupCatalog(store)));
 
     static string Age(TimeSpan age) =>
         age.TotalDays >= 1 ? $"{(int)age.TotalDays}d {age.Hours}h" : age.TotalHours >= 1 ? $"{(int)age.TotalHours}h {age.Minutes}m" : age.TotalMinutes >= 1 ? $"{(int)age.TotalMinutes}m {age.Seconds}s" : $"{(int)age.TotalSeconds}s";

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
-using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
@@ -17,19 +16,16 @@ public static class RestoreCommand
         var stores = new StoreArguments().AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var metrics = stores.MetricsFile(parse);
             if (parse.GetValue(name) is var requested and not "latest") BackupName.Validate(requested!);
-            IBackupStore? store = null;
             var started = DateTimeOffset.UtcNow;
-            try
+            return await stores.RunAsync(parse, async store =>
             {
-                store = stores.Open(parse);
                 var connection = StoreArguments.Database(parse, parse.GetValue(target)!, "--target");
                 context.Progress($"verifying {parse.GetValue(name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 RestoreResult result;
                 using (var progress = new ProgressDisplay(context))
                     result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(name)!, connection, new RestoreOptions(parse.GetValue(force), progress), ct);
-                await BackupMetrics.UpdateAsync(metrics, new Dictionary<string, double>
+                await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,
                     [BackupMetrics.RestoreDuration] = result.Duration.TotalSeconds,
@@ -42,20 +38,11 @@ public static class RestoreCommand
                     throw new RecoveryException($"restore of {result.Name} did not match its manifest for {failed.Count} table(s) ({string.Join(", ", failed)}); it was rolled back");
                 }
                 return 0;
-            }
-            catch (Exception e) when (e is RecoveryException or OperationCanceledException)
+            }, () => new Dictionary<string, double>
             {
-                await BackupMetrics.UpdateAsync(metrics, new Dictionary<string, double>
-                {
-                    [BackupMetrics.RestoreSuccess] = 0,
-                    [BackupMetrics.RestoreDuration] = (DateTimeOffset.UtcNow - started).TotalSeconds,
-                }, CancellationToken.None);
-                throw;
-            }
-            finally
-            {
-                (store as IDisposable)?.Dispose();
-            }
+                [BackupMetrics.RestoreSuccess] = 0,
+                [BackupMetrics.RestoreDuration] = (DateTimeOffset.UtcNow - started).TotalSeconds,
+            });
         });
         return command;
     }

@@ -39,6 +39,30 @@ public sealed class StoreArguments
             new GcsStoreOptions(parse.GetValue(gcsEndpoint))));
     }
 
+    /// <summary>
+    /// Runs a command against the store it names and closes the store after. When the command fails
+    /// or is interrupted, <paramref name="failure"/>'s gauges are written to the metrics file before
+    /// the error reaches the operator, so a failing cron job never leaves the last success standing.
+    /// </summary>
+    public async Task<T> RunAsync<T>(ParseResult parse, Func<IBackupStore, Task<T>> run, Func<Dictionary<string, double>>? failure = null)
+    {
+        IBackupStore? store = null;
+        try
+        {
+            store = Open(parse);
+            return await run(store);
+        }
+        catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
+        {
+            await Recovery.Backups.BackupMetrics.UpdateAsync(MetricsFile(parse), failure(), CancellationToken.None);
+            throw;
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
     public string MetricsFile(ParseResult parse) =>
         parse.GetValue(metricsFile) is { Length: > 0 } path
             ? path
