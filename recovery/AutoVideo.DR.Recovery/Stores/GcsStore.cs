@@ -65,6 +65,8 @@ public sealed class GcsStore : IBackupStore, IDisposable
         var name = prefix + StoreKey.Validate(key);
         await Call(key, () => client.GetObjectAsync(bucket, name, cancellationToken: ct));
         var pipe = new Pipe();
+        // Not started with ct: a task that never runs would never complete the pipe and the reader
+        // would wait forever; the download itself observes ct and ends the pipe with the error.
         _ = Task.Run(async () =>
         {
             try
@@ -76,7 +78,7 @@ public sealed class GcsStore : IBackupStore, IDisposable
             {
                 await pipe.Writer.CompleteAsync(new RecoveryException($"reading {key} from {Location} failed: {e.Message.Split('\n')[0]}", e));
             }
-        }, ct);
+        });
         return pipe.Reader.AsStream();
     }
 
