@@ -248,6 +248,10 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         {
             try { result = await consume(gzip, ct); }
             catch (InvalidDataException e) { throw new RecoveryException($"backup {manifest.Name}: part {part.Path} is damaged ({e.Message})"); }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+                throw new RecoveryException($"backup {manifest.Name}: part {part.Path} could not be read to the end ({e.Message.Split('\n')[0]}); the restore was rolled back");
+            }
         }
         await digest.CopyToAsync(Stream.Null, ct);
         if (digest.Count != part.Size || digest.Sha256() != part.Sha256)

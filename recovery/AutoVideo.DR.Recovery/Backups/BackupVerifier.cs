@@ -37,7 +37,14 @@ public static class BackupVerifier
         var listed = (await store.ListAsync($"{manifest.Name}/{part.Path}", ct)).FirstOrDefault(o => o.Key == $"{manifest.Name}/{part.Path}");
         if (listed is null) return new PartCheck(part.Path, part.Size, 0, false, "is missing");
         await using var digest = new DigestStream(await store.OpenReadAsync($"{manifest.Name}/{part.Path}", ct), onBytes: n => tracker.Bytes(n));
-        await digest.CopyToAsync(Stream.Null, ct);
+        try
+        {
+            await digest.CopyToAsync(Stream.Null, ct);
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            return new PartCheck(part.Path, part.Size, digest.Count, false, $"could not be read to the end: {e.Message.Split('\n')[0]}");
+        }
         var sha = digest.Sha256();
         if (digest.Count != part.Size)
             return new PartCheck(part.Path, part.Size, digest.Count, false, digest.Count < part.Size
