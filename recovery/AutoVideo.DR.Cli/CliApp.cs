@@ -29,6 +29,9 @@ public static class CliApp
         root.Subcommands.Add(FailoverCommand.Create(context));
         root.Subcommands.Add(FailbackCommand.Create(context));
         root.Subcommands.Add(IncidentCommands.Create(context));
+        root.Subcommands.Add(BackupCommand.Create(context));
+        root.Subcommands.Add(BackupsCommands.Create(context));
+        root.Subcommands.Add(RestoreCommand.Create(context));
         return root;
     }
 

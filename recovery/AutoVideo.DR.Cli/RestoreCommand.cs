@@ -1,0 +1,69 @@
+using System.CommandLine;
+using AutoVideo.DR.Recovery;
+using AutoVideo.DR.Recovery.Backups;
+
+namespace AutoVideo.DR.Cli;
+
+/// <summary>autovideo-dr restore: verify a backup, restore it into a target database, and compare every table with the manifest.</summary>
+public static class RestoreCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var name = new Argument<string>("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
+        var target = new Option<string>("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
+        var force = new Option<bool>("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
+        var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest") { name, target, force };
+        var stores = new StoreArguments().AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(name) is var requested and not "latest") BackupName.Validate(requested!);
+            var started = DateTimeOffset.UtcNow;
+            return await stores.RunAsync(parse, async store =>
+            {
+                var connection = StoreArguments.Database(parse, parse.GetValue(target)!, "--target");
+                context.Progress($"verifying {parse.GetValue(name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
+                RestoreResult result;
+                using (var progress = new ProgressDisplay(context))
+                    result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(name)!, connection, new RestoreOptions(parse.GetValue(force), progress), ct);
+                await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
+                {
+                    [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,
+                    [BackupMetrics.RestoreDuration] = result.Duration.TotalSeconds,
+                    [BackupMetrics.RestoreBackupAge] = result.BackupAge.TotalSeconds,
+                }, ct);
+                Print(context, result, parse.GetValue(GlobalOptions.Json));
+                if (!result.Passed)
+                {
+                    var failed = result.Tables.Where(t => !t.Passed).Select(t => t.Table).ToList();
+                    throw new RecoveryException($"restore of {result.Name} did not match its manifest for {failed.Count} table(s) ({string.Join(", ", failed)}); it was rolled back");
+                }
+                return 0;
+            }, () => new Dictionary<string, double>
+            {
+                [BackupMetrics.RestoreSuccess] = 0,
+                [BackupMetrics.RestoreDuration] = (DateTimeOffset.UtcNow - started).TotalSeconds,
+            });
+        });
+        return command;
+    }
+
+    static void Print(CliContext context, RestoreResult result, bool json)
+    {
+        if (json)
+        {
+            JsonOutput.Write(context, new
+            {
+                result.Name, result.Target, result.Snapshot, BackupAgeSeconds = result.BackupAge.TotalSeconds, DurationSeconds = result.Duration.TotalSeconds,
+                result.Passed, Tables = result.Tables.Select(t => new { t.Table, t.ExpectedRows, t.ActualRows, t.ExpectedFingerprint, t.ActualFingerprint, t.Passed }),
+            });
+            return;
+        }
+        var table = new TextTable("table", "rows (backup)", "rows (restored)", "fingerprint", "result");
+        foreach (var t in result.Tables)
+            table.Add(t.Table, t.ExpectedRows.ToString(), t.ActualRows.ToString(), t.ExpectedFingerprint == t.ActualFingerprint ? "same" : "DIFFERENT", t.Passed ? "ok" : "MISMATCH");
+        context.Out.Write(table.Render());
+        context.Out.WriteLine(result.Passed
+            ? $"restored {result.Name} into {result.Target}: {result.Tables.Count} tables verified; snapshot {result.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z (LSN {result.Snapshot.Lsn}), {result.BackupAge.TotalSeconds:0} s old; {result.Duration.TotalSeconds:0.0} s"
+            : $"restore of {result.Name} into {result.Target} rolled back: verification failed");
+    }
+}

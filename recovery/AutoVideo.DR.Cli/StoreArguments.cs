@@ -1,0 +1,85 @@
+using System.CommandLine;
+using AutoVideo.DR.Recovery;
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Stores;
+
+namespace AutoVideo.DR.Cli;
+
+/// <summary>
+/// The options every backup command shares: which store (--store and its S3/GCS settings) and
+/// where the metrics go. The default store is the local environment's backup directory.
+/// </summary>
+public sealed class StoreArguments
+{
+    readonly Option<string?> store = new("--store") { Description = "where backups are kept: a directory, s3://bucket/prefix or gs://bucket/prefix (default: the local environment's backup directory)" };
+    readonly Option<string?> s3Endpoint = new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    readonly Option<bool> s3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
+    readonly Option<string?> s3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
+    readonly Option<string?> gcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
+    readonly Option<string?> metricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
+
+    public StoreArguments AddTo(Command command)
+    {
+        foreach (var option in new Option[] { store, s3Endpoint, s3PathStyle, s3Region, gcsEndpoint, metricsFile }) command.Options.Add(option);
+        return this;
+    }
+
+    public IBackupStore Open(ParseResult parse)
+    {
+        var location = parse.GetValue(store);
+        if (string.IsNullOrWhiteSpace(location))
+        {
+            var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
+            location = LocalEnvironmentState.TryLoad(Path.GetFullPath(workDirectory))?.BackupDirectory
+                ?? throw new RecoveryException($"no --store given and no local environment in {Path.GetFullPath(workDirectory)}; pass --store DIR|s3://bucket/prefix|gs://bucket/prefix or create one with 'autovideo-dr local up'");
+        }
+        return BackupStore.Open(location, new StoreOptions(
+            new S3StoreOptions(parse.GetValue(s3Endpoint), parse.GetValue(s3PathStyle), parse.GetValue(s3Region)),
+            new GcsStoreOptions(parse.GetValue(gcsEndpoint))));
+    }
+
+    /// <summary>
+    /// Runs a command against the store it names and closes the store after. When the command fails
+    /// or is interrupted, <paramref name="failure"/>'s gauges are written to the metrics file before
+    /// the error reaches the operator, so a failing cron job never leaves the last success standing.
+    /// </summary>
+    public async Task<T> RunAsync<T>(ParseResult parse, Func<IBackupStore, Task<T>> run, Func<Dictionary<string, double>>? failure = null)
+    {
+        IBackupStore? store = null;
+        try
+        {
+            store = Open(parse);
+            return await run(store);
+        }
+        catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
+        {
+            await Recovery.Backups.BackupMetrics.UpdateAsync(MetricsFile(parse), failure(), CancellationToken.None);
+            throw;
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    public string MetricsFile(ParseResult parse) =>
+        parse.GetValue(metricsFile) is { Length: > 0 } path
+            ? path
+            : Path.Combine(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!), "metrics", "autovideo_dr_backups.prom");
+
+    /// <summary>"primary", "standby" (nodes of the local environment) or a connection string.</summary>
+    public static string Database(ParseResult parse, string value, string option)
+    {
+        if (value.Contains('=')) return value;
+        var role = value switch
+        {
+            "primary" => NodeRole.Primary,
+            "standby" => NodeRole.Standby,
+            _ => throw new RecoveryException($"{option} '{value}' is not understood; accepted: primary, standby or a connection string (Host=...;Port=...;Username=...;Database=...)"),
+        };
+        var state = LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!);
+        return state.Describe().Databases.FirstOrDefault(d => d.Role == role)?.ConnectionString
+            ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no {value} now; pass a connection string to {option}");
+    }
+}

@@ -1,0 +1,70 @@
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>
+/// What a backup holds and how to check it: written last, so its presence is what makes a backup
+/// complete. Every part is listed with its size and SHA-256; every table with its row count and
+/// content fingerprint (<see cref="TableFingerprint"/>) as of the snapshot.
+/// </summary>
+public sealed record BackupManifest(
+    int FormatVersion,
+    string Name,
+    DateTimeOffset StartedAt,
+    DateTimeOffset CompletedAt,
+    BackupSource Source,
+    SnapshotPoint Snapshot,
+    IReadOnlyList<string> Schemas,
+    IReadOnlyList<BackupPart> Parts,
+    IReadOnlyList<TableEntry> Tables,
+    IReadOnlyList<SequenceEntry> Sequences,
+    IReadOnlyList<ViewEntry> MaterializedViews,
+    LargeObjectsEntry LargeObjects)
+{
+    public const int CurrentFormat = 1;
+    public const string FileName = "manifest.json";
+
+    public long TotalSize => Parts.Sum(p => p.Size);
+
+    public BackupPart Part(string path) =>
+        Parts.FirstOrDefault(p => p.Path == path) ?? throw new RecoveryException($"backup {Name}: the manifest lists no part {path}");
+
+    public BackupPart PartOfKind(string kind) =>
+        Parts.SingleOrDefault(p => p.Kind == kind) ?? throw new RecoveryException($"backup {Name}: the manifest has no single {kind} part");
+}
+
+/// <summary>Where the backup was taken from. Role is "primary" or "standby".</summary>
+public sealed record BackupSource(string Host, int Port, string Database, string Role, string ServerVersion, int ServerVersionNumber);
+
+/// <summary>The consistent point the backup shows: the WAL position (replayed, on a standby) and the time it was taken.</summary>
+public sealed record SnapshotPoint(string Lsn, DateTimeOffset Time);
+
+/// <summary>One stored file of a backup, relative to the backup's folder (always under parts/).</summary>
+public sealed record BackupPart(string Path, string Kind, long Size, string Sha256)
+{
+    public const string Folder = "parts/";
+    public const string PreData = "schema-pre-data";
+    public const string PostData = "schema-post-data";
+    public const string TableData = "table-data";
+    public const string LargeObjects = "large-objects";
+}
+
+/// <summary>One table's data: the columns copied (generated ones are recomputed on restore), its part, rows and fingerprint.</summary>
+public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string> Columns, string Part, long Rows, string Fingerprint)
+{
+    public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
+    public string DisplayName => $"{Schema}.{Name}";
+}
+
+/// <summary>A sequence's position, restored with setval after the data.</summary>
+public sealed record SequenceEntry(string Schema, string Name, long LastValue, bool IsCalled);
+
+/// <summary>
+/// A materialized view that was populated on the source. A schema-only dump creates it WITH NO
+/// DATA (its contents count as data), so the restore refreshes it.
+/// </summary>
+public sealed record ViewEntry(string Schema, string Name)
+{
+    public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
+}
+
+/// <summary>The large objects: how many, their fingerprint, and the part holding them (null when there are none).</summary>
+public sealed record LargeObjectsEntry(string? Part, long Count, string Fingerprint);

@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>
+/// The manifest on disk: indented JSON that ends with its own SHA-256 ("manifestSha256", computed
+/// over the text with that value empty). A byte changed anywhere in it, a size, a row count or a
+/// hash, is caught before the manifest is trusted; every path in it is checked to stay in its backup.
+/// </summary>
+public static partial class BackupManifestFile
+{
+    const string SealField = "manifestSha256";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    sealed record Sealed(BackupManifest Manifest, string ManifestSha256);
+
+    public static byte[] Serialize(BackupManifest manifest)
+    {
+        var unsealed = JsonSerializer.Serialize(new Sealed(manifest, ""), Json);
+        var seal = Hash(unsealed);
+        return Encoding.UTF8.GetBytes(unsealed.Replace($"\"{SealField}\": \"\"", $"\"{SealField}\": \"{seal}\""));
+    }
+
+    public static BackupManifest Parse(string name, byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        var seals = SealPattern().Matches(text);
+        if (seals.Count != 1)
+            throw new RecoveryException($"backup {name}: {BackupManifest.FileName} is damaged (its checksum field is missing or altered)");
+        var unsealed = text.Remove(seals[0].Groups[1].Index, seals[0].Groups[1].Length);
+        if (Hash(unsealed) != seals[0].Groups[1].Value)
+            throw new RecoveryException($"backup {name}: {BackupManifest.FileName} is damaged (SHA-256 mismatch)");
+        BackupManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<Sealed>(text, Json)?.Manifest ?? throw new JsonException("empty");
+        }
+        catch (JsonException e)
+        {
+            throw new RecoveryException($"backup {name}: {BackupManifest.FileName} is not a valid manifest ({e.Message})");
+        }
+        if (manifest.FormatVersion != BackupManifest.CurrentFormat)
+            throw new RecoveryException($"backup {name}: manifest format {manifest.FormatVersion} is not supported (this version reads format {BackupManifest.CurrentFormat})");
+        if (manifest.Name != name)
+            throw new RecoveryException($"backup {name}: its manifest names another backup ({manifest.Name})");
+        foreach (var path in manifest.Parts.Select(p => p.Path).Concat(manifest.Tables.Select(t => t.Part)))
+            CheckPartPath(name, path);
+        return manifest;
+    }
+
+    /// <summary>A part path must be a safe relative path under parts/: anything else could write or read outside the backup.</summary>
+    public static void CheckPartPath(string name, string path)
+    {
+        if (!Stores.StoreKey.IsSafe(path) || !path.StartsWith(BackupPart.Folder, StringComparison.Ordinal))
+            throw new RecoveryException($"backup {name}: unsafe path '{path}' rejected: it would leave the backup's {BackupPart.Folder} folder");
+    }
+
+    static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    [GeneratedRegex("\"manifestSha256\": \"([0-9a-f]{64})\"")]
+    private static partial Regex SealPattern();
+}

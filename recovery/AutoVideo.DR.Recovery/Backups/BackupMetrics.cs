@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>
+/// Prometheus text-format gauges for node exporter's textfile collector. Every backup, verify,
+/// restore and list updates its own gauges and keeps the others, and the file is replaced
+/// atomically (temp + rename) so the collector never reads half of it. The stacks alert on
+/// autovideo_dr_backup_newest_age_seconds &gt; 900 and autovideo_dr_restore_last_success == 0.
+/// </summary>
+public static class BackupMetrics
+{
+    public const string NewestAge = "autovideo_dr_backup_newest_age_seconds";
+    public const string NewestSize = "autovideo_dr_backup_newest_size_bytes";
+    public const string NewestTimestamp = "autovideo_dr_backup_newest_timestamp_seconds";
+    public const string Count = "autovideo_dr_backup_count";
+    public const string BackupSuccess = "autovideo_dr_backup_last_success";
+    public const string BackupDuration = "autovideo_dr_backup_last_duration_seconds";
+    public const string BackupTimestamp = "autovideo_dr_backup_last_run_timestamp_seconds";
+    public const string VerifySuccess = "autovideo_dr_verify_last_success";
+    public const string VerifyDuration = "autovideo_dr_verify_last_duration_seconds";
+    public const string RestoreSuccess = "autovideo_dr_restore_last_success";
+    public const string RestoreDuration = "autovideo_dr_restore_last_duration_seconds";
+    public const string RestoreBackupAge = "autovideo_dr_restore_last_backup_age_seconds";
+
+    static readonly (string Name, string Help)[] Known =
+    [
+        (NewestAge, "Age of the newest complete backup when this file was written (+Inf when there is none)."),
+        (NewestSize, "Stored size of the newest complete backup."),
+        (NewestTimestamp, "Snapshot time of the newest complete backup (Unix seconds); time() minus this stays true between runs."),
+        (Count, "Complete backups in the store."),
+        (BackupSuccess, "1 if the last backup succeeded, 0 if it failed."),
+        (BackupDuration, "Duration of the last backup."),
+        (BackupTimestamp, "When the last backup attempt ended (Unix seconds)."),
+        (VerifySuccess, "1 if the last verify found every part intact, 0 otherwise."),
+        (VerifyDuration, "Duration of the last verify."),
+        (RestoreSuccess, "1 if the last restore was committed with every table matching its manifest, 0 otherwise."),
+        (RestoreDuration, "Duration of the last restore, verification included."),
+        (RestoreBackupAge, "Age of the restored backup's snapshot at restore time: the RPO of that restore."),
+    ];
+
+    /// <summary>The catalog's gauges: newest backup's age, size and time, and how many there are.</summary>
+    public static Dictionary<string, double> ForCatalog(IReadOnlyList<CatalogEntry> entries, DateTimeOffset now)
+    {
+        var newest = entries.FirstOrDefault(e => e.Manifest is not null);
+        return new Dictionary<string, double>
+        {
+            [NewestAge] = newest is null ? double.PositiveInfinity : Math.Max(0, newest.Age(now).TotalSeconds),
+            [NewestSize] = newest?.StoredSize ?? 0,
+            [NewestTimestamp] = newest?.Time.ToUnixTimeMilliseconds() / 1000.0 ?? 0,
+            [Count] = entries.Count(e => e.Manifest is not null),
+        };
+    }
+
+    public static async Task UpdateAsync(string path, IReadOnlyDictionary<string, double> values, CancellationToken ct)
+    {
+        var current = await ReadAsync(path, ct);
+        foreach (var (name, value) in values) current[name] = value;
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, help) in Known)
+        {
+            if (!current.TryGetValue(name, out var value)) continue;
+            text.Append($"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {Format(value)}\n");
+        }
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = $"{full}.{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(temporary, text.ToString(), ct);
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    public static async Task<Dictionary<string, double>> ReadAsync(string path, CancellationToken ct)
+    {
+        var values = new Dictionary<string, double>();
+        if (!File.Exists(path)) return values;
+        foreach (var line in await File.ReadAllLinesAsync(path, ct))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 2 && !line.StartsWith('#') && Known.Any(k => k.Name == fields[0]))
+                values[fields[0]] = fields[1] == "+Inf" ? double.PositiveInfinity : double.Parse(fields[1], CultureInfo.InvariantCulture);
+        }
+        return values;
+    }
+
+    static string Format(double value) =>
+        double.IsPositiveInfinity(value) ? "+Inf" : value.ToString("0.###", CultureInfo.InvariantCulture);
+}

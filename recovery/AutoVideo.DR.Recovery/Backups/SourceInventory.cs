@@ -1,0 +1,68 @@
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>A table to copy: its name, the columns COPY can carry (not generated ones) and its size on disk (for ordering and progress).</summary>
+public sealed record SourceTable(string Schema, string Name, IReadOnlyList<string> Columns, long Bytes)
+{
+    public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
+    public string DisplayName => $"{Schema}.{Name}";
+}
+
+/// <summary>
+/// What a database holds, read inside the backup's snapshot: its schemas, tables with data
+/// (leaf partitions, not partitioned parents; permanent ones only, as unlogged tables are not
+/// readable on a standby and are empty after any crash anyway), sequences, and the populated
+/// materialized views. Objects that belong
+/// to extensions are left to CREATE EXTENSION.
+/// </summary>
+public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyList<SourceTable> Tables, IReadOnlyList<SequenceEntry> Sequences, IReadOnlyList<ViewEntry> MaterializedViews)
+{
+    const string UserNamespace = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+    const string NotExtensionMember = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')";
+
+    public static async Task<SourceInventory> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var schemas = new List<string>();
+        await using (var query = new NpgsqlCommand(
+            $"SELECT n.nspname FROM pg_namespace n WHERE {UserNamespace} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') ORDER BY 1", connection))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) schemas.Add(reader.GetString(0));
+
+        var tables = new List<SourceTable>();
+        await using (var query = new NpgsqlCommand($"""
+            SELECT n.nspname, c.relname,
+                   array(SELECT a.attname::text FROM pg_attribute a
+                         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                         ORDER BY a.attnum),
+                   pg_relation_size(c.oid)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember}
+            ORDER BY 4 DESC, 1, 2
+            """, connection))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                tables.Add(new SourceTable(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3)));
+
+        var sequenceNames = new List<(string Schema, string Name)>();
+        await using (var query = new NpgsqlCommand(
+            $"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember} ORDER BY 1, 2", connection))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) sequenceNames.Add((reader.GetString(0), reader.GetString(1)));
+
+        var sequences = new List<SequenceEntry>();
+        foreach (var (schema, name) in sequenceNames)
+        {
+            await using var query = new NpgsqlCommand($"SELECT last_value, is_called FROM {SqlIdentifier.Quote(schema)}.{SqlIdentifier.Quote(name)}", connection);
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            sequences.Add(new SequenceEntry(schema, name, reader.GetInt64(0), reader.GetBoolean(1)));
+        }
+        var views = new List<ViewEntry>();
+        await using (var query = new NpgsqlCommand(
+            $"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND {UserNamespace} AND {NotExtensionMember} ORDER BY c.oid", connection))
+        await using (var reader = await query.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct)) views.Add(new ViewEntry(reader.GetString(0), reader.GetString(1)));
+        return new SourceInventory(schemas, tables, sequences, views);
+    }
+}

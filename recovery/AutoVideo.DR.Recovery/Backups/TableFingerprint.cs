@@ -1,0 +1,54 @@
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>
+/// The one definition of what a table's fingerprint is computed from, used on the source snapshot
+/// (from the very COPY output that becomes the table's part) and on the restored table (from the
+/// same COPY, read back inside the restore's transaction): the text COPY of the table's copied
+/// columns, in a session whose settings fix every type's text form, fed to <see cref="RowFingerprint"/>.
+/// Generated columns are not copied; the server recomputes them from the columns that are.
+/// </summary>
+public static class TableFingerprint
+{
+    /// <summary>
+    /// Settings that fix every type's text form (time zone, date and interval styles, float digits,
+    /// bytea output) so the same value gives the same text on any server and session.
+    /// </summary>
+    public const string SessionSettings =
+        "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1; SET bytea_output = 'hex'";
+
+    public static async Task ApplySessionSettingsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var set = new NpgsqlCommand(SessionSettings, connection);
+        await set.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>
+    /// The COPY a table's data and fingerprint come from. Text format, as pg_dump uses: binary COPY
+    /// carries type OIDs inside arrays and composites, which differ in another database.
+    /// </summary>
+    public static string CopyOut(string qualifiedName, IReadOnlyList<string> columns) => $"COPY {qualifiedName}{ColumnList(columns)} TO STDOUT";
+
+    public static string ColumnList(IReadOnlyList<string> columns) =>
+        columns.Count == 0 ? "" : $" ({string.Join(", ", columns.Select(SqlIdentifier.Quote))})";
+
+    /// <summary>Reads a (restored) table back and fingerprints it exactly as the backup did.</summary>
+    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, TableEntry table, CancellationToken ct)
+    {
+        var fingerprint = new RowFingerprint();
+        using var copy = await connection.BeginTextExportAsync(CopyOut(table.QualifiedName, table.Columns), ct);
+        await CopyText.ToBytesAsync(copy, Stream.Null, bytes => fingerprint.Append(bytes.Span), ct);
+        return (fingerprint.Rows, fingerprint.Value);
+    }
+
+    /// <summary>Count and fingerprint of the large objects: each object's OID and the MD5 of its content.</summary>
+    public static async Task<(long Count, string Fingerprint)> OfLargeObjectsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var query = new NpgsqlCommand(
+            "SELECT count(*), coalesce(sum(hashtextextended(oid::text || ':' || md5(lo_get(oid)), 0)), 0)::text FROM pg_largeobject_metadata", connection) { CommandTimeout = 0 };
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), "h64sum:" + reader.GetString(1));
+    }
+}

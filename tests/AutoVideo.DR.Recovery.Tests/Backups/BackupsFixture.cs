@@ -1,0 +1,88 @@
+using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Stores;
+using AutoVideo.DR.Recovery.Tests.Infrastructure;
+using AutoVideo.DR.Recovery.Tests.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Tests.Backups;
+
+/// <summary>
+/// A local environment (primary + streaming standby) whose database holds <see cref="RichSchema"/>,
+/// and one backup of it taken from the standby into the environment's backup directory. Started
+/// once for the collection; tests restore into fresh databases on the primary, and copy the
+/// backup before damaging it.
+/// </summary>
+public sealed class BackupsFixture : IAsyncLifetime
+{
+    readonly TemporaryDirectory directory = new();
+
+    public LocalEnvironmentState State { get; private set; } = null!;
+    public string WorkDirectory => directory.Path;
+    public DirectoryStore Store { get; private set; } = null!;
+    public BackupManifest Manifest { get; private set; } = null!;
+    public string Primary => State.Describe().Primary!.ConnectionString;
+    public string Standby => State.Describe().Standby!.ConnectionString;
+
+    public async Task InitializeAsync()
+    {
+        State = await LocalEnvironmentFixture.StartAsync(directory.Path);
+        await using (var primary = new NpgsqlConnection(Primary))
+        {
+            await primary.OpenAsync();
+            await using var create = new NpgsqlCommand(RichSchema.Sql, primary);
+            await create.ExecuteNonQueryAsync();
+        }
+        await WaitForStandbyAsync();
+        Store = new DirectoryStore(State.BackupDirectory);
+        Manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(Standby, Store, new BackupOptions(), default);
+    }
+
+    /// <summary>A connection string for a database on the primary that does not exist yet (restore creates it).</summary>
+    public string NewTarget() => new NpgsqlConnectionStringBuilder(Primary) { Database = "restored_" + Guid.NewGuid().ToString("N")[..10] }.ConnectionString;
+
+    /// <summary>A copy of the fixture's backup in a store of its own, for tests that damage it.</summary>
+    public DirectoryStore CopyOfBackup(TemporaryDirectory into)
+    {
+        var source = Path.Combine(State.BackupDirectory, Manifest.Name);
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(into.Path, Manifest.Name, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+        return new DirectoryStore(into.Path);
+    }
+
+    public static async Task<T> QueryAsync<T>(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    async Task WaitForStandbyAsync()
+    {
+        var target = await QueryAsync<string>(Primary, "SELECT pg_current_wal_lsn()::text");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await QueryAsync<bool>(Standby, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the standby did not replay the test schema within 30 s");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await LocalEnvironmentFixture.StopAsync(directory.Path);
+        directory.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BackupsCollection : ICollectionFixture<BackupsFixture>, ICollectionFixture<MotoS3Fixture>
+{
+    public const string Name = "backups";
+}
