@@ -16,9 +16,10 @@ public static class DrillCommand
         var writers = new Option<int>("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
         var warmUp = new Option<double>("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
         var detach = new Option<bool>("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
+        var restore = new Option<string?>("--restore") { Description = "treat the replica as unusable and restore this backup (latest or a name) into the promoted standby; the RPO is the backup's age" };
         var drill = new Command("drill", "inject a disaster under a write workload, recover, and report the RTO and RPO achieved")
         {
-            owner, output, disaster, writers, warmUp, detach,
+            owner, output, disaster, writers, warmUp, detach, restore,
         };
         drill.SetAction(async (parse, ct) =>
         {
@@ -29,7 +30,8 @@ public static class DrillCommand
                 Disaster: Disaster.Parse(parse.GetValue(disaster)!),
                 Writers: parse.GetValue(writers),
                 WarmUp: TimeSpan.FromSeconds(parse.GetValue(warmUp)),
-                DetachStandbyBeforeDisaster: parse.GetValue(detach));
+                DetachStandbyBeforeDisaster: parse.GetValue(detach),
+                RestoreBackup: parse.GetValue(restore));
             var result = await new FailoverDrill(context.Loggers, context.Progress).RunAsync(options, ct);
             Print(context, result, parse.GetValue(GlobalOptions.Json));
             return result.Passed ? 0 : CliApp.Failure;

@@ -37,7 +37,7 @@ public static class FailoverCommand
         {
             var disaster = DisasterLevels.Parse(parse.GetValue(level)!);
             var (target, directory) = Target(context, parse);
-            var runbook = RunbookCatalog.Failover(disaster, target, new NoDataRestore(), new IncidentReport(directory));
+            var runbook = RunbookCatalog.Failover(disaster, target, new BackupDataRestore(context.Loggers), new IncidentReport(directory));
             return await PlanOrRunAsync(context, parse, runbook, directory, ct);
         });
         return failover;

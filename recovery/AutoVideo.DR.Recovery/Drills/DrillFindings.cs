@@ -15,7 +15,8 @@ public sealed record DrillMeasurements(
     TimeSpan ClientOutage,
     bool RtoMet,
     bool RpoMet,
-    bool StandbyLeft);
+    bool StandbyLeft,
+    string? BackupEvidence = null);
 
 /// <summary>
 /// Fills the plan's checklist ("測試檢核表") from what the drill actually checked, and derives the
@@ -30,7 +31,9 @@ public static class DrillFindings
         var rows = m.Verification.Sum(v => v.FoundRows);
         return
         [
-            new("驗證備份檔案完整性 (backup files intact)", m.Archive.Intact, $"WAL archive: {m.Archive.Describe()}"),
+            m.BackupEvidence is { } backup
+                ? new("驗證備份檔案完整性 (backup files intact)", true, backup)
+                : new("驗證備份檔案完整性 (backup files intact)", m.Archive.Intact, $"WAL archive: {m.Archive.Describe()}"),
             new("測試恢復程序 (recovery procedure)", stepsOk, stepsOk ? $"all {m.Timeline.Count} steps succeeded" : $"failed: {string.Join(", ", m.Timeline.Where(s => !s.Succeeded).Select(s => s.Name))}"),
             new("確認恢復時間符合 RTO (RTO met)", m.RtoMet, $"RTO {m.Rto.TotalSeconds:0.000} s"),
             new("驗證恢復數據完整性 (restored data intact)", dataOk, dataOk
@@ -47,7 +50,12 @@ public static class DrillFindings
         foreach (var step in m.Timeline.Where(s => !s.Succeeded))
             problems.Add($"step '{step.Name}' failed: {step.Detail}");
         if (!m.RtoMet) problems.Add($"RTO {m.Rto.TotalSeconds:0.0} s exceeds the target");
-        if (m.Rpo.LostCommits > 0)
+        if (m.Rpo.LostCommits > 0 && m.BackupEvidence is not null)
+        {
+            problems.Add($"{m.Rpo.LostCommits} acknowledged commits made after the backup's snapshot were lost with the replica: a restore loses everything newer than the backup");
+            suggestions.Add("back up more often than the RPO, or replay the WAL archive on top of the restored backup (point-in-time recovery) to shrink what a restore loses");
+        }
+        else if (m.Rpo.LostCommits > 0)
         {
             problems.Add($"{m.Rpo.LostCommits} acknowledged commits were lost, spanning {m.Rpo.Window.TotalSeconds:0.000} s before the disaster: replication is asynchronous");
             suggestions.Add("for data that must never be lost after acknowledgement, commit with synchronous_commit = remote_write and a synchronous standby (costs write latency)");

@@ -12,7 +12,8 @@ public sealed record DrillOptions(
     int Writers = 4,
     TimeSpan? WarmUp = null,
     TimeSpan? RunAfterRecovery = null,
-    bool DetachStandbyBeforeDisaster = false)
+    bool DetachStandbyBeforeDisaster = false,
+    string? RestoreBackup = null)
 {
     public TimeSpan WarmUpTime => WarmUp ?? TimeSpan.FromSeconds(3);
     public TimeSpan AfterRecoveryTime => RunAfterRecovery ?? TimeSpan.FromSeconds(1);
@@ -22,6 +23,10 @@ public sealed record DrillOptions(
         if (Writers is < 1 or > 32) throw new RecoveryException($"--writers {Writers} is out of range; accepted: 1 to 32");
         if (WarmUpTime < TimeSpan.Zero || WarmUpTime > TimeSpan.FromHours(1))
             throw new RecoveryException($"--warm-up {WarmUpTime.TotalSeconds} s is out of range; accepted: 0 to 3600 seconds");
+        if (RestoreBackup is not null && RestoreBackup != "latest" && !RestoreBackup.StartsWith("autovideo_backup_", StringComparison.Ordinal))
+            throw new RecoveryException($"--restore '{RestoreBackup}' names no backup; accepted: latest or a name like autovideo_backup_20261125T030000Z");
+        if (RestoreBackup is not null && DetachStandbyBeforeDisaster)
+            throw new RecoveryException("--restore and --detach-standby exclude each other; accepted: one of them");
         if (string.IsNullOrWhiteSpace(Owner)) throw new RecoveryException("--owner is empty; accepted: the name of who runs the drill");
     }
 }

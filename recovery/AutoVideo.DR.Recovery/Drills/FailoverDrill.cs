@@ -6,6 +6,7 @@ using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Promotion;
 using AutoVideo.DR.Recovery.Reports;
+using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -15,7 +16,9 @@ namespace AutoVideo.DR.Recovery.Drills;
 /// The failover drill: a write workload on the primary, a disaster injected into it, detection by
 /// the health probes, the critical runbook (assess, fence, promote, switch clients, verify), and the
 /// measured RTO (disaster to verified writable service) and RPO (acknowledged commits missing on the
-/// new primary). Ends in the plan's DR test report.
+/// new primary). Ends in the plan's DR test report. With a backup to restore, the replica is treated
+/// as unusable: clients are held off, the backup is restored into the promoted standby and verified,
+/// and the RPO is the backup's age.
 /// </summary>
 public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progress)
 {
@@ -59,6 +62,8 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var description = state.Describe();
         var objective = RecoveryObjective.For(DisasterLevel.Critical);
 
+        var restore = options.RestoreBackup is null ? null : new BackupRecovery(BackupStore.Open(state.BackupDirectory), loggers);
+
         await WorkloadSchema.CreateAsync(description.Primary!.ConnectionString, ct);
         await using var workload = new AutoVideoWorkload(description.ClientConnectionString(), options.Writers, logger);
         workload.Start();
@@ -68,6 +73,16 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             if (workload.Ledger.Count == 0) throw new RecoveryException("the workload acknowledged no commit during warm-up; see 'autovideo-dr health'");
             return $"{options.Writers} writers, {workload.Ledger.Count} commits acknowledged on {primaryNode.Name}";
         });
+        if (restore is not null)
+        {
+            await timeline.StepAsync("scheduled backup", async () =>
+            {
+                var taken = await restore.EnsureBackupAsync(options.RestoreBackup!, description.Standby!.ConnectionString, ct);
+                // The workload goes on after the backup: what it commits now is what a restore loses.
+                await Task.Delay(options.WarmUpTime / 2, ct);
+                return taken;
+            });
+        }
         if (options.DetachStandbyBeforeDisaster)
         {
             await timeline.StepAsync("detach the standby (induced lag)", async () =>
@@ -95,6 +110,12 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             return $"critical: {string.Join("; ", assessment.Reasons)}";
         });
 
+        // Restoring from a backup, clients are held off until the restored data is verified.
+        if (restore is not null) await timeline.StepAsync("hold clients off", async () =>
+        {
+            await workload.StopAsync();
+            return "the workload stops until the restore is verified";
+        });
         var promotionStartedAt = DateTimeOffset.UtcNow;
         var promotion = await timeline.StepAsync("fence old primary + promote standby", async () =>
         {
@@ -102,6 +123,14 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             return (result, $"fence {result.FenceDuration.TotalMilliseconds:0} ms ({result.Fence.Method}); pg_promote until writable {result.PromoteDuration.TotalMilliseconds:0} ms");
         });
         var promoted = LocalEnvironmentState.Load(state.WorkDirectory).Describe();
+        await using var resumed = restore is null ? null : new AutoVideoWorkload(promoted.ClientConnectionString(), options.Writers, logger, run: 1);
+        if (restore is not null)
+        {
+            await timeline.StepAsync($"restore {options.RestoreBackup} into {promotion.NewPrimary}", () =>
+                restore.RestoreAsync(options.RestoreBackup!, promoted.Primary!, ct));
+            resumed!.Start();
+        }
+        var serving = resumed ?? workload;
         await timeline.StepAsync("switch clients", async () =>
         {
             var port = await ClientTargetPortAsync(promoted.ClientConnectionString(), ct);
@@ -113,46 +142,54 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         {
             var deadline = DateTime.UtcNow.AddSeconds(30);
             AcknowledgedCommit? commit;
-            while ((commit = workload.Ledger.FirstOn(promotion.NewPrimaryPort, promotionStartedAt)) is null)
+            while ((commit = serving.Ledger.FirstOn(promotion.NewPrimaryPort, promotionStartedAt)) is null)
             {
                 if (DateTime.UtcNow > deadline) throw new RecoveryException($"the workload committed nothing on {promotion.NewPrimary} within 30 s of its promotion");
                 await Task.Delay(5, ct);
             }
-            return (commit, $"the running workload committed on {promotion.NewPrimary} without a restart");
+            return (commit, resumed is null
+                ? $"the running workload committed on {promotion.NewPrimary} without a restart"
+                : $"the workload, let back in, committed on {promotion.NewPrimary}");
         });
         var rto = timeline.SinceDisaster;
         progress($"service restored: RTO {rto.TotalSeconds:0.000} s");
 
         await Task.Delay(options.AfterRecoveryTime, ct);
         await workload.StopAsync();
+        if (resumed is not null) await resumed.StopAsync();
+        var ledger = resumed is null ? workload.Ledger : CommitLedger.Combine(workload.Ledger, resumed.Ledger);
 
         var recovered = await timeline.StepAsync("RPO accounting", async () =>
         {
             var content = await RecoveredContent.LoadAsync(promoted.Primary!.ConnectionString, ct);
-            var rpo = RpoAccounting.Account(workload.Ledger, content, timeline.DisasterAt);
+            var rpo = RpoAccounting.Account(ledger, content, timeline.DisasterAt);
             return ((content, rpo), $"{rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged commits missing (window {rpo.Window.TotalSeconds:0.000} s); {rpo.InDoubtApplied + rpo.InDoubtLost} in doubt");
         });
         var verification = await timeline.StepAsync("verify data", () =>
         {
-            var tables = DataVerification.Verify(workload.Ledger, recovered.content, recovered.rpo.Lost);
+            var tables = DataVerification.Verify(ledger, recovered.content, recovered.rpo.Lost).Concat(restore?.ManifestChecks ?? []).ToList();
             return Task.FromResult<(IReadOnlyList<TableVerification>, string)>((tables,
                 string.Join(", ", tables.Select(t => $"{t.Table} {t.FoundRows}/{t.ExpectedRows}{(t.Passed ? "" : " FAILED")}"))));
         });
 
+        // Restored from a backup, the data is as old as the backup: that age at the disaster is the RPO.
+        var rpoAchieved = restore?.Snapshot is { } snapshot ? timeline.DisasterAt - snapshot : recovered.rpo.Window;
         var measurements = new DrillMeasurements(timeline.Steps, rto, detectionTime, recovered.rpo, verification,
-            WalArchive.Check(state.ArchiveDirectory), workload.Ledger.FailedAttempts, firstCommit.AcknowledgedAt - timeline.DisasterAt,
-            objective.RtoMet(rto), objective.RpoMet(recovered.rpo.Window), StandbyLeft: true);
+            WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, firstCommit.AcknowledgedAt - timeline.DisasterAt,
+            objective.RtoMet(rto), objective.RpoMet(rpoAchieved), StandbyLeft: true, BackupEvidence: restore?.Evidence);
         var (problems, suggestions) = DrillFindings.Derive(measurements);
         var report = new RecoveryReport(
-            Title: "Failover drill",
+            Title: restore is null ? "Failover drill" : "Backup restore drill",
             Date: timeline.DisasterAt,
-            Type: TestType.Failover,
-            Scenario: $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, promotion of the streaming standby",
+            Type: restore is null ? TestType.Failover : TestType.BackupRestore,
+            Scenario: restore is null
+                ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, promotion of the streaming standby"
+                : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: backup {restore.BackupName} restored into the promoted standby",
             Owner: options.Owner,
             Environment: description.Name,
             Objective: objective,
             ActualRto: rto,
-            ActualRpo: recovered.rpo.Window,
+            ActualRpo: rpoAchieved,
             LostCommits: recovered.rpo.LostCommits,
             Timeline: timeline.Steps,
             Checklist: DrillFindings.Checklist(measurements),

@@ -74,7 +74,29 @@ public sealed class DrillTests
         Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
     }
 
+    [Fact]
+    public async Task A_restore_drill_takes_the_scheduled_backup_restores_it_into_the_promoted_standby_and_reports_its_age_as_the_rpo()
+    {
+        using var work = new TemporaryDirectory();
+        using var reports = new TemporaryDirectory();
+
+        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", "--restore", "latest", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var json = JsonDocument.Parse(result.Out);
+        Assert.True(json.RootElement.GetProperty("lostCommits").GetInt64() > 0, "commits made after the backup should be lost");
+        Assert.InRange(json.RootElement.GetProperty("rpoSeconds").GetDouble(), 0.1, 900);
+        var markdown = await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!);
+        Assert.Contains("**測試類型**: 備份恢復", markdown);
+        Assert.Contains("| scheduled backup |", markdown);
+        Assert.Contains("matched its SHA-256 before the restore wrote anything", markdown);
+        Assert.Contains("| public.video_projects (manifest) |", markdown);
+        Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
+        Assert.Contains("made after the backup's snapshot were lost", markdown);
+    }
+
     [Theory]
+    [InlineData("--restore", "yesterday", "--restore 'yesterday' names no backup; accepted: latest or a name like autovideo_backup_")]
     [InlineData("--disaster", "meteor", "unknown disaster 'meteor'; accepted: kill-primary, stop-primary, freeze-primary")]
     [InlineData("--writers", "0", "--writers 0 is out of range; accepted: 1 to 32")]
     [InlineData("--warm-up", "-1", "--warm-up -1 s is out of range")]

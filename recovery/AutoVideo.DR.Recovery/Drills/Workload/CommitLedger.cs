@@ -27,6 +27,19 @@ public sealed class CommitLedger
     public long FailedAttempts => Interlocked.Read(ref failedAttempts);
     public int Count => acknowledged.Count;
 
+    /// <summary>Several workloads' ledgers as one, for accounting over all of them.</summary>
+    public static CommitLedger Combine(params CommitLedger[] ledgers)
+    {
+        var combined = new CommitLedger();
+        foreach (var ledger in ledgers)
+        {
+            foreach (var commit in ledger.acknowledged) combined.acknowledged.Enqueue(commit);
+            foreach (var rows in ledger.inDoubt) combined.inDoubt.Enqueue(rows);
+            combined.failedAttempts += ledger.FailedAttempts;
+        }
+        return combined;
+    }
+
     /// <summary>The first commit acknowledged by the server on <paramref name="port"/> at or after <paramref name="after"/>.</summary>
     public AcknowledgedCommit? FirstOn(int port, DateTimeOffset after) =>
         acknowledged.Where(c => c.ServerPort == port && c.AcknowledgedAt >= after).MinBy(c => c.AcknowledgedAt);

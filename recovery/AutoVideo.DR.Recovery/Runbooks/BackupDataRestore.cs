@@ -1,0 +1,51 @@
+using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Stores;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Runbooks;
+
+/// <summary>
+/// The runbooks' restore step on the backup engine: the newest backup in the environment's store,
+/// verified before anything is written, restored over the promoted replica's data (--force, since
+/// the replica is what was judged unusable) and compared table by table with its manifest.
+/// The database remembers which backup it holds, so a resumed run never restores twice.
+/// </summary>
+public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
+{
+    const string RestoredFrom = "autovideo_dr.restored_from";
+
+    public async Task<RestoreOutcome> RestoreLatestAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct)
+    {
+        var store = Store(environment);
+        var result = await new BackupRestore(loggers.CreateLogger<BackupRestore>())
+            .RestoreAsync(store, "latest", target.ConnectionString, new RestoreOptions(Force: true), ct);
+        if (!result.Passed)
+            throw new RecoveryException($"restore of {result.Name} into {target.Name} did not verify ({string.Join(", ", result.Tables.Where(t => !t.Passed).Select(t => t.Table))}); nothing was committed");
+        await using (var connection = new NpgsqlConnection(target.ConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var remember = new NpgsqlCommand($"ALTER DATABASE \"{connection.Database.Replace("\"", "\"\"")}\" SET {RestoredFrom} = '{result.Name}'", connection);
+            await remember.ExecuteNonQueryAsync(ct);
+        }
+        return new RestoreOutcome(result.Name,
+            $"{result.Tables.Count} tables verified against the manifest; data as of {result.Snapshot.Time:O} (age {result.BackupAge.TotalSeconds:0} s: the RPO of this restore)");
+    }
+
+    public async Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct)
+    {
+        var latest = await new BackupCatalog(Store(environment)).LatestAsync(ct);
+        await using var connection = new NpgsqlConnection(target.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var query = new NpgsqlCommand($"SELECT current_setting('{RestoredFrom}', true)", connection);
+        var restored = await query.ExecuteScalarAsync(ct) as string;
+        return restored is not null && restored == latest.Name
+            ? StepCheck.Yes($"{target.Name} holds {restored}, verified when it was restored")
+            : StepCheck.No(restored is null ? $"{target.Name} holds no restored backup" : $"{target.Name} holds {restored}, not the newest {latest.Name}");
+    }
+
+    static IBackupStore Store(EnvironmentDescription environment) =>
+        BackupStore.Open(environment.BackupStore
+            ?? throw new RecoveryException($"environment '{environment.Name}' names no backup store to restore from"));
+}
