@@ -176,12 +176,17 @@ export class Workloads extends pulumi.ComponentResource {
         };
         // Backups are taken where the writes happen; a standby receives them by replication,
         // so its job is declared but suspended until promotion.
+        // Kubernetes expands $(VAR) in args from the container's environment; the password comes from
+        // PGPASSWORD, which Npgsql reads, so it never appears in the job's spec.
+        const database = (name: string) =>
+            `Host=$(DATABASE_HOST);Port=$(DATABASE_PORT);Database=${name};Username=autovideo;SSL Mode=Require`;
         job("autovideo-dr-backup", args.backupSchedule, backupServiceAccount, args.backupRoleArn,
-            ["backup", "--store", store, "--json"], args.role !== "primary");
-        // The plan's monthly backup-restore test (每月: 備份恢復測試) runs in both regions: the
-        // standby's proves the replicated backups restore too.
+            ["backup", "--from", database("autovideo"), "--store", store, "--json"], args.role !== "primary");
+        // The plan's monthly backup-restore test (每月: 備份恢復測試): restore the newest backup into a
+        // scratch database (checksums verified first, every table compared with the manifest). It
+        // needs a writable server, so like the backup it waits for the stack to be primary.
         job("autovideo-dr-restore-test", args.restoreTestSchedule, restoreTestServiceAccount, args.restoreTestRoleArn,
-            ["restore", "--verify", "--latest", "--store", store, "--json"], false);
+            ["restore", "latest", "--target", database("autovideo_restore_test"), "--force", "--store", store, "--json"], args.role !== "primary");
 
         this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
     }

@@ -209,9 +209,13 @@ export function checkWorkloads(get: () => Run, role: "primary" | "standby", pilo
         assert.equal(backup.jobTemplate.spec.template.spec.serviceAccountName, "autovideo-dr-backup");
         const restore = jobs["autovideo-dr-restore-test"];
         const args = restore.jobTemplate.spec.template.spec.containers[0].args;
-        assert.deepEqual(args.slice(0, 2), ["restore", "--verify"]);
+        assert.deepEqual(args.slice(0, 2), ["restore", "latest"]);
+        assert.ok(args.includes("--force"));
+        assert.match(args[args.indexOf("--target") + 1], /Database=autovideo_restore_test;/, "a scratch database, never the live one");
+        assert.match(container.args[container.args.indexOf("--from") + 1], /^Host=\$\(DATABASE_HOST\);/);
+        assert.ok(!container.args.join(" ").includes("Password"), "no password in the job spec");
         assert.match(restore.schedule, /^\S+ \S+ 1 \* \*$/, "monthly");
-        assert.equal(restore.suspend, false);
+        assert.equal(restore.suspend, role !== "primary");
         const sa = run.ofType("kubernetes:core/v1:ServiceAccount").find(s => s.name === "autovideo-dr-backup")!;
         assert.match(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], /autovideo-dr-jobs-backup/);
     });
