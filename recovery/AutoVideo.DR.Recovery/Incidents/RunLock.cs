@@ -46,7 +46,7 @@ public sealed class RunLock : IDisposable
             catch (IOException) when (File.Exists(path))
             {
                 var other = Read(path);
-                if (other is not null && other.Pid != Environment.ProcessId && IsAlive(other.Pid))
+                if (other is not null && other.Pid != Environment.ProcessId && ProcessTable.IsAlive(other.Pid))
                     throw new RecoveryException(
                         $"another run holds the lock: '{other.Command}' (pid {other.Pid}, started {other.StartedAt:yyyy-MM-dd HH:mm:ss}Z); wait for it to finish, or see 'autovideo-dr incident status'");
                 // Dead holder (or an unreadable, half-written lock): take it over.
@@ -61,17 +61,6 @@ public sealed class RunLock : IDisposable
     {
         try { return JsonSerializer.Deserialize<RunLockHolder>(File.ReadAllText(path)); }
         catch (Exception e) when (e is IOException or JsonException) { return null; }
-    }
-
-    static bool IsAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
-            return state != 'Z' && state != 'X';
-        }
-        catch (IOException) { return false; }
     }
 
     public void Dispose()

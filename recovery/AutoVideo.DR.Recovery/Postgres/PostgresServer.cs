@@ -57,7 +57,7 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     public int? Kill()
     {
         var pid = PostmasterPid();
-        if (pid is null || !ProcessIsAlive(pid.Value)) return null;
+        if (pid is null || !ProcessTable.IsAlive(pid.Value)) return null;
         using var process = Process.GetProcessById(pid.Value);
         process.Kill();
         return pid;
@@ -71,7 +71,7 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     public IReadOnlyList<int> KillServerAndBackends()
     {
         var pid = PostmasterPid();
-        if (pid is null || !ProcessIsAlive(pid.Value)) return [];
+        if (pid is null || !ProcessTable.IsAlive(pid.Value)) return [];
         var doomed = new List<int> { pid.Value };
         doomed.AddRange(ChildrenOf(pid.Value));
         foreach (var victim in doomed) Signal(victim, "KILL");
@@ -82,7 +82,7 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     public int? Freeze()
     {
         var pid = PostmasterPid();
-        if (pid is null || !ProcessIsAlive(pid.Value)) return null;
+        if (pid is null || !ProcessTable.IsAlive(pid.Value)) return null;
         Signal(pid.Value, "STOP");
         return pid;
     }
@@ -92,18 +92,8 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
             .Select(Path.GetFileName)
             .Where(name => name!.All(char.IsAsciiDigit))
             .Select(name => int.Parse(name!))
-            .Where(pid => ParentOf(pid) == parent)
+            .Where(pid => ProcessTable.ParentOf(pid) == parent)
             .ToList();
-
-    static int? ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-        }
-        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { return null; }
-    }
 
     static void Signal(int pid, string signal)
     {
@@ -133,17 +123,5 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
             File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
     }
 
-    public bool IsRunning() => PostmasterPid() is { } pid && ProcessIsAlive(pid);
-
-    static bool ProcessIsAlive(int pid)
-    {
-        // A killed postmaster may linger as a zombie where nothing reaps it; that is not running.
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var state = stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault();
-            return state != 'Z' && state != 'X';
-        }
-        catch (IOException) { return false; }
-    }
+    public bool IsRunning() => PostmasterPid() is { } pid && ProcessTable.IsAlive(pid);
 }
