@@ -53,7 +53,8 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             progress($"resuming run {header.RunId} (declared by {header.DeclaredBy} at {incident.DeclaredAt:HH:mm:ss}Z); done: {(done.Count == 0 ? "nothing yet" : string.Join(", ", done))}");
             return (journal, incident);
         }
-        var runId = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{runbook.Name}";
+        // Milliseconds: two runs in one second (a refused minor, then major at once) must not share a journal.
+        var runId = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{runbook.Name}";
         var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level?.ToString().ToLowerInvariant(), runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy, request.Webhook));
         progress($"run {runId}: {runbook.Name} on {runbook.Target}, declared by {request.DeclaredBy}; journal {created.Path}");
         return (created, Incident.From(created.Read()));

@@ -19,6 +19,10 @@ public static class CliRunner
     static readonly Lazy<string> ReadableCopy = new(() =>
     {
         var copy = Path.Combine("/tmp", "avdr-cli-" + Environment.ProcessId);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(copy, recursive: true); } catch (IOException) { }
+        };
         foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
         {
             var target = Path.Combine(copy, Path.GetRelativePath(AppContext.BaseDirectory, file));
