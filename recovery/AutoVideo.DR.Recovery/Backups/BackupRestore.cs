@@ -11,7 +11,7 @@ namespace AutoVideo.DR.Recovery.Backups;
 public sealed record RestoreOptions(bool Force = false, IProgress<TransferProgress>? Progress = null);
 
 /// <summary>One table (or the large objects) after restore beside what the manifest recorded.</summary>
-public sealed record TableVerification(string Table, long ExpectedRows, long ActualRows, string ExpectedFingerprint, string ActualFingerprint)
+public sealed record RestoredTableCheck(string Table, long ExpectedRows, long ActualRows, string ExpectedFingerprint, string ActualFingerprint)
 {
     public bool Passed => ExpectedRows == ActualRows && ExpectedFingerprint == ActualFingerprint;
 }
@@ -23,7 +23,7 @@ public sealed record TableVerification(string Table, long ExpectedRows, long Act
 /// </summary>
 public sealed record RestoreResult(
     string Name, string Target, SnapshotPoint Snapshot, TimeSpan BackupAge, long BytesRead,
-    IReadOnlyList<TableVerification> Tables, TimeSpan Duration, bool Passed);
+    IReadOnlyList<RestoredTableCheck> Tables, TimeSpan Duration, bool Passed);
 
 /// <summary>
 /// Restores a backup into a target database. The backup is verified (manifest seal, every part's
@@ -81,15 +81,15 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
             logger.LogDebug("Indexes and constraints (post-data) built, materialized views refreshed at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
-            var checks = new List<TableVerification>();
+            var checks = new List<RestoredTableCheck>();
             foreach (var table in manifest.Tables)
             {
                 var (rows, fingerprint) = await TableFingerprint.OfTableAsync(connection, table, ct);
-                checks.Add(new TableVerification(table.DisplayName, table.Rows, rows, table.Fingerprint, fingerprint));
+                checks.Add(new RestoredTableCheck(table.DisplayName, table.Rows, rows, table.Fingerprint, fingerprint));
             }
             var (count, lobFingerprint) = await TableFingerprint.OfLargeObjectsAsync(connection, ct);
             if (manifest.LargeObjects.Count > 0 || count > 0)
-                checks.Add(new TableVerification(LargeObjectsName, manifest.LargeObjects.Count, count, manifest.LargeObjects.Fingerprint, lobFingerprint));
+                checks.Add(new RestoredTableCheck(LargeObjectsName, manifest.LargeObjects.Count, count, manifest.LargeObjects.Fingerprint, lobFingerprint));
 
             logger.LogDebug("Tables read back and compared at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             var passed = checks.All(c => c.Passed);

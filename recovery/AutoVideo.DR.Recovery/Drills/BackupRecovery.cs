@@ -1,5 +1,6 @@
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Reports;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,7 @@ public sealed class BackupRecovery(IBackupStore store, ILoggerFactory loggers)
     public string? BackupName { get; private set; }
     public DateTimeOffset? Snapshot { get; private set; }
     public string? Evidence { get; private set; }
-    public IReadOnlyList<Reports.TableVerification> ManifestChecks { get; private set; } = [];
+    public IReadOnlyList<TableVerification> ManifestChecks { get; private set; } = [];
 
     /// <summary>For "latest" with an empty store, takes a backup from <paramref name="sourceConnectionString"/>.</summary>
     public async Task<string> EnsureBackupAsync(string nameOrLatest, string sourceConnectionString, CancellationToken ct)
@@ -34,7 +35,7 @@ public sealed class BackupRecovery(IBackupStore store, ILoggerFactory loggers)
         BackupName = result.Name;
         Snapshot = result.Snapshot.Time;
         Evidence = $"every part of {result.Name} ({result.BytesRead} bytes) matched its SHA-256 before the restore wrote anything";
-        ManifestChecks = result.Tables.Select(t => new Reports.TableVerification(
+        ManifestChecks = result.Tables.Select(t => new TableVerification(
             $"{t.Table} (manifest)", t.ExpectedRows, t.ActualRows, Math.Max(0, t.ExpectedRows - t.ActualRows), t.Passed ? 0 : 1,
             Short(t.ExpectedFingerprint), Short(t.ActualFingerprint), t.Passed)).ToList();
         if (!result.Passed)
