@@ -42,17 +42,10 @@ public sealed class DrillTests
     [Fact]
     public async Task A_drill_with_the_standby_cut_off_reports_the_lost_commits_as_a_problem()
     {
-        using var work = new TemporaryDirectory();
-        using var reports = new TemporaryDirectory();
-
-        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", "--detach-standby", "--json");
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var json = JsonDocument.Parse(result.Out);
+        var (json, markdown) = await PassingDrillAsync("--detach-standby");
         var lost = json.RootElement.GetProperty("lostCommits").GetInt64();
         Assert.True(lost > 0, "cutting the standby off lost no commit");
         Assert.True(json.RootElement.GetProperty("rpoSeconds").GetDouble() > 0);
-        var markdown = await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!);
         Assert.Contains($"1. {lost} acknowledged commits were lost", markdown);
         Assert.Contains("synchronous_commit", markdown);
     }
@@ -60,14 +53,7 @@ public sealed class DrillTests
     [Fact]
     public async Task A_hung_primary_is_detected_by_probe_timeouts_fenced_and_the_drill_still_verifies_every_table()
     {
-        using var work = new TemporaryDirectory();
-        using var reports = new TemporaryDirectory();
-
-        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", "--disaster", "freeze-primary", "--json");
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var json = JsonDocument.Parse(result.Out);
-        var markdown = await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!);
+        var (_, markdown) = await PassingDrillAsync("--disaster", "freeze-primary");
         Assert.Contains("SIGSTOP", markdown);
         Assert.Contains("no answer within", markdown);
         Assert.Contains("still running: SIGKILL to its postmaster", markdown);
@@ -77,16 +63,9 @@ public sealed class DrillTests
     [Fact]
     public async Task A_restore_drill_takes_the_scheduled_backup_restores_it_into_the_promoted_standby_and_reports_its_age_as_the_rpo()
     {
-        using var work = new TemporaryDirectory();
-        using var reports = new TemporaryDirectory();
-
-        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", "--restore", "latest", "--json");
-
-        Assert.True(result.ExitCode == 0, result.ToString());
-        using var json = JsonDocument.Parse(result.Out);
+        var (json, markdown) = await PassingDrillAsync("--restore", "latest");
         Assert.True(json.RootElement.GetProperty("lostCommits").GetInt64() > 0, "commits made after the backup should be lost");
         Assert.InRange(json.RootElement.GetProperty("rpoSeconds").GetDouble(), 0.1, 900);
-        var markdown = await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!);
         Assert.Contains("**測試類型**: 備份恢復", markdown);
         Assert.Contains("| scheduled backup |", markdown);
         Assert.Contains("matched its SHA-256 before the restore wrote anything", markdown);
@@ -117,5 +96,16 @@ public sealed class DrillTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("PostgreSQL 15 not found", result.Error);
         Assert.False(Directory.Exists(work.Path));
+    }
+
+    /// <summary>Runs a short drill in fresh directories, asserts it passed, and gives its JSON and report.</summary>
+    static async Task<(JsonDocument Json, string Markdown)> PassingDrillAsync(params string[] options)
+    {
+        using var work = new TemporaryDirectory();
+        using var reports = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync(["drill", "--workdir", work.Path, "--out", reports.Path, "--warm-up", "1", .. options, "--json"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonDocument.Parse(result.Out);
+        return (json, await File.ReadAllTextAsync(json.RootElement.GetProperty("report").GetString()!));
     }
 }
