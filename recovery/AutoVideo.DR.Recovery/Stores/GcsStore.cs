@@ -78,7 +78,7 @@ public sealed class GcsStore : IBackupStore, IDisposable
             {
                 await pipe.Writer.CompleteAsync(new RecoveryException($"reading {key} from {Location} failed: {e.Message.Split('\n')[0]}", e));
             }
-        });
+        }, CancellationToken.None);
         return pipe.Reader.AsStream();
     }
 
