@@ -6,7 +6,6 @@ using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 
 namespace AutoVideo.DR.Benchmarks;
 
@@ -94,12 +93,7 @@ public static class DrillBenchmark
             var standby = LocalEnvironment.Server(installation, account, standbyNode);
             var clock = Stopwatch.StartNew();
             await standby.RunAsync("pg_ctl", ["-D", standbyNode.DataDirectory, "-w", "promote"], ct);
-            await using (var connection = new NpgsqlConnection(standby.ConnectionString(state.Database)))
-            {
-                await connection.OpenAsync(ct);
-                await using var write = new NpgsqlCommand("CREATE TABLE promoted(v int)", connection);
-                await write.ExecuteNonQueryAsync(ct);
-            }
+            await DatabaseConnection.ExecuteAsync(standby.ConnectionString(state.Database), "CREATE TABLE promoted(v int)", ct);
             return clock.Elapsed.TotalMilliseconds;
         }
         finally

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Cli;
 

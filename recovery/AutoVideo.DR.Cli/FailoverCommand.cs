@@ -5,6 +5,8 @@ using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Runbooks;
 using AutoVideo.DR.Recovery.Stacks;
+using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Local;
 
 namespace AutoVideo.DR.Cli;
 

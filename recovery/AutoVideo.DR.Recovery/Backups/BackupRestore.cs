@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
+using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -47,7 +48,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
 
         var target = DatabaseConnection.Describe(targetConnectionString);
         await EnsureDatabaseAsync(targetConnectionString, ct);
-        await using var connection = await DatabaseConnection.OpenAsync(targetConnectionString, "target", ct);
+        await using var connection = await BackupSession.OpenAsync(targetConnectionString, "target", ct);
         try
         {
             await RefuseUnsuitableTargetAsync(connection, target, manifest, options.Force, ct);
@@ -116,25 +117,22 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         var database = builder.Database ?? throw new RecoveryException("the target connection string names no database (Database=...)");
         try
         {
-            await using var probe = new NpgsqlConnection(builder.ConnectionString);
-            await probe.OpenAsync(ct);
+            await using var probe = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target", ct);
             return;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        catch (RecoveryException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName })
         {
             // Does not exist yet: create it below.
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        catch (RecoveryException)
         {
             return; // reported with a clear message by the connection that follows
         }
         builder.Database = "postgres";
         await using var server = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target server's maintenance", ct);
-        await using var inRecovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", server);
-        if ((bool)(await inRecovery.ExecuteScalarAsync(ct))!)
+        if (await DatabaseConnection.ScalarAsync<bool>(server, "SELECT pg_is_in_recovery()", ct))
             throw new RecoveryException($"the target {DatabaseConnection.Describe(targetConnectionString)} does not exist and its server is a read-only standby in recovery; promote it first, or restore into another server with --target <connection string>");
-        await using var create = new NpgsqlCommand($"CREATE DATABASE {SqlIdentifier.Quote(database)} TEMPLATE template0 ENCODING 'UTF8'", server);
-        await create.ExecuteNonQueryAsync(ct);
+        await DatabaseConnection.ExecuteAsync(server, $"CREATE DATABASE {SqlIdentifier.Quote(database)} TEMPLATE template0 ENCODING 'UTF8'", ct);
     }
 
     static async Task RefuseUnsuitableTargetAsync(NpgsqlConnection connection, string target, BackupManifest manifest, bool force, CancellationToken ct)

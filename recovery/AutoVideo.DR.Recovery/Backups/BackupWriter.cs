@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Compression;
+using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -21,7 +22,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     public async Task<BackupManifest> BackupAsync(string sourceConnectionString, IBackupStore store, BackupOptions options, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        await using var control = await DatabaseConnection.OpenAsync(sourceConnectionString, "source", ct);
+        await using var control = await BackupSession.OpenAsync(sourceConnectionString, "source", ct);
         try
         {
             return await BackupAsync(control, sourceConnectionString, store, options, startedAt, ct);
@@ -75,7 +76,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count)))
             .Select(_ => Guard(async () =>
             {
-                await using var connection = await DatabaseConnection.OpenAsync(source, "source", token);
+                await using var connection = await BackupSession.OpenAsync(source, "source", token);
                 await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
                 await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
                 while (queue.TryDequeue(out var item))

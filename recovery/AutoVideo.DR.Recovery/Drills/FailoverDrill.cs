@@ -8,7 +8,6 @@ using AutoVideo.DR.Recovery.Promotion;
 using AutoVideo.DR.Recovery.Reports;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Drills;
 
@@ -133,7 +132,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var serving = resumed ?? workload;
         await timeline.StepAsync("switch clients", async () =>
         {
-            var port = await ClientTargetPortAsync(promoted.ClientConnectionString(), ct);
+            var port = (await ClientLanding.ProbeAsync(promoted.ClientConnectionString(), ct)).Port;
             if (port != promotion.NewPrimaryPort)
                 throw new RecoveryException($"clients reach port {port}, not the new primary's {promotion.NewPrimaryPort}");
             return $"the client connection string ({promoted.ClientConnectionString().Split(';')[0]}) now resolves to {promotion.NewPrimary}:{port}";
@@ -198,13 +197,5 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             Suggestions: suggestions);
         var files = await RecoveryReportWriter.WriteAsync(report, options.ReportDirectory, $"dr-drill-{timeline.DisasterAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}", ct);
         return new DrillResult(report, files, measurements);
-    }
-
-    static async Task<int> ClientTargetPortAsync(string clientConnectionString, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(clientConnectionString);
-        await connection.OpenAsync(ct);
-        await using var query = new NpgsqlCommand("SELECT inet_server_port()", connection);
-        return (int)(await query.ExecuteScalarAsync(ct))!;
     }
 }

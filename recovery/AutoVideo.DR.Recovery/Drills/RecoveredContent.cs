@@ -1,4 +1,5 @@
 using AutoVideo.DR.Recovery.Drills.Workload;
+using AutoVideo.DR.Recovery.Postgres;
 using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Drills;
@@ -12,10 +13,9 @@ public sealed class RecoveredContent(IReadOnlyDictionary<string, IReadOnlyDictio
 
     public static async Task<RecoveredContent> LoadAsync(string connectionString, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
+        await using var connection = await DatabaseConnection.OpenAsync(connectionString, "recovered", ct);
         // Content is compared as text; timestamps must print the way the workload wrote them.
-        await using (var utc = new NpgsqlCommand("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'", connection)) await utc.ExecuteNonQueryAsync(ct);
+        await DatabaseConnection.ExecuteAsync(connection, "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'", ct);
         var tables = new Dictionary<string, IReadOnlyDictionary<long, string>>();
         foreach (var table in WorkloadSchema.Tables)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Postgres;
 using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Health;
@@ -36,8 +37,7 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
         var role = node.Role.ToString().ToLowerInvariant();
         try
         {
-            await using var connection = new NpgsqlConnection(WithTimeout(node.ConnectionString));
-            await connection.OpenAsync(ct);
+            await using var connection = await DatabaseConnection.OpenAsync(WithTimeout(node.ConnectionString), node.Name, ct);
             await using var query = new NpgsqlCommand("""
                 SELECT pg_is_in_recovery(),
                        CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
@@ -67,9 +67,9 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
                 ?? (inRecovery ? (streaming ? "standby, streaming" : "standby, not streaming") : "primary, accepts writes");
             return new ComponentHealth(node.Name, ComponentKind.Database, status, detail, clock.Elapsed, inRecovery, lagBytes, lagSeconds, role);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
-            return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down, OneLine(e), clock.Elapsed, ExpectedRole: role);
+            return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down, "unreachable: " + DatabaseConnection.Message(e), clock.Elapsed, ExpectedRole: role);
         }
     }
 
@@ -91,13 +91,10 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
     {
         try
         {
-            await using var connection = new NpgsqlConnection(WithTimeout(primaryConnectionString));
-            await connection.OpenAsync(ct);
-            await using var query = new NpgsqlCommand("SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END", connection);
-            var result = await query.ExecuteScalarAsync(ct);
+            var result = await DatabaseConnection.ScalarAsync<object>(WithTimeout(primaryConnectionString), "SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn() END", ct);
             return result is NpgsqlTypes.NpgsqlLogSequenceNumber primaryLsn ? Math.Max(0, (long)((ulong)primaryLsn - replayLsn)) : null;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
             return null;
         }
@@ -105,10 +102,4 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
 
     string WithTimeout(string connectionString) =>
         new NpgsqlConnectionStringBuilder(connectionString) { Timeout = TimeoutSeconds, Pooling = false }.ConnectionString;
-
-    static string OneLine(Exception e)
-    {
-        var message = e.InnerException is System.Net.Sockets.SocketException s ? s.Message : e.Message;
-        return "unreachable: " + message.ReplaceLineEndings(" ");
-    }
 }

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Postgres;
 using System.Text.Json;
 
 namespace AutoVideo.DR.Recovery.Incidents;

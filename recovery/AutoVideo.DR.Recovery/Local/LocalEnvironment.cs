@@ -1,7 +1,6 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Local;
 
@@ -87,12 +86,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         await ServerConfiguration.WriteAsync(primaryNode.DataDirectory, state.ArchiveDirectory, account, ct);
         logger.LogInformation("Starting primary {Node} on port {Port}", primaryNode.Name, primaryNode.Port);
         await primary.StartAsync(ct);
-        await using (var connection = new NpgsqlConnection(primary.ConnectionString("postgres")))
-        {
-            await connection.OpenAsync(ct);
-            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{state.Database}\"", connection);
-            await create.ExecuteNonQueryAsync(ct);
-        }
+        await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"), $"CREATE DATABASE \"{state.Database}\"", ct);
 
         await StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct);
     }
@@ -119,23 +113,17 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
 
     static async Task DropSlotIfPresentAsync(PostgresServer primary, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
-        await connection.OpenAsync(ct);
-        await using var drop = new NpgsqlCommand(
-            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", connection);
-        drop.Parameters.AddWithValue(StandbySlot);
-        await drop.ExecuteNonQueryAsync(ct);
+        await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"),
+            "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND NOT active", ct, StandbySlot);
     }
 
     internal static async Task WaitForStreamingAsync(PostgresServer primary, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
-        await connection.OpenAsync(ct);
+        await using var connection = await DatabaseConnection.OpenAsync(primary.ConnectionString("postgres"), "primary", ct);
         while (true)
         {
-            await using var query = new NpgsqlCommand("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", connection);
-            if ((long)(await query.ExecuteScalarAsync(ct))! > 0) return;
+            if (await DatabaseConnection.ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", ct) > 0) return;
             if (DateTime.UtcNow > deadline)
                 throw new RecoveryException($"the standby did not start streaming from port {primary.Port} within 60 s; see the standby's log");
             await Task.Delay(100, ct);

@@ -66,11 +66,6 @@ public sealed record LocalEnvironmentState(
 
     public EnvironmentDescription Describe() => new(
         Name: $"local:{WorkDirectory}",
-        Databases: Nodes.Select(n => new DatabaseNode(n.Name, n.Role,
-            new Npgsql.NpgsqlConnectionStringBuilder
-            {
-                Host = Postgres.PostgresServer.Host, Port = n.Port, Username = Postgres.PostgresServer.Superuser,
-                Database = Database, Timeout = 3, Pooling = false,
-            }.ConnectionString)).ToList(),
+        Databases: Nodes.Select(n => new DatabaseNode(n.Name, n.Role, Postgres.PostgresServer.ConnectionString(n.Port, Database))).ToList(),
         BackupStore: BackupDirectory);
 }

@@ -1,5 +1,4 @@
 using AutoVideo.DR.Recovery.Postgres;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Local;
 
@@ -11,18 +10,13 @@ public static class ReplicationLink
 {
     public static async Task DetachAsync(PostgresServer standby, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(standby.ConnectionString("postgres"));
-        await connection.OpenAsync(ct);
+        await using var connection = await DatabaseConnection.OpenAsync(standby.ConnectionString("postgres"), "standby", ct);
         foreach (var sql in new[] { "ALTER SYSTEM SET primary_conninfo = ''", "ALTER SYSTEM SET restore_command = ''", "SELECT pg_reload_conf()" })
-        {
-            await using var command = new NpgsqlCommand(sql, connection);
-            await command.ExecuteNonQueryAsync(ct);
-        }
+            await DatabaseConnection.ExecuteAsync(connection, sql, ct);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
         {
-            await using var receiving = new NpgsqlCommand("SELECT count(*) FROM pg_stat_wal_receiver", connection);
-            if ((long)(await receiving.ExecuteScalarAsync(ct))! == 0) return;
+            if (await DatabaseConnection.ScalarAsync<long>(connection, "SELECT count(*) FROM pg_stat_wal_receiver", ct) == 0) return;
             if (DateTime.UtcNow > deadline) throw new RecoveryException($"the standby on port {standby.Port} kept streaming 30 s after being detached");
             await Task.Delay(50, ct);
         }

@@ -16,10 +16,13 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     public int Port { get; } = port;
     public string LogFile { get; } = logFile;
 
-    public string ConnectionString(string database) =>
+    public string ConnectionString(string database) => ConnectionString(Port, database);
+
+    /// <summary>How the recovery side reaches a local server: loopback, the superuser, no pooling, short timeouts.</summary>
+    public static string ConnectionString(int port, string database) =>
         new NpgsqlConnectionStringBuilder
         {
-            Host = Host, Port = Port, Username = Superuser, Database = database,
+            Host = Host, Port = port, Username = Superuser, Database = database,
             Timeout = 3, CommandTimeout = 30, Pooling = false,
         }.ConnectionString;
 

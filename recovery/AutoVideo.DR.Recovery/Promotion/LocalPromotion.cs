@@ -43,13 +43,8 @@ public sealed class LocalPromotion(ILogger<LocalPromotion> logger)
 
         var promoteClock = Stopwatch.StartNew();
         logger.LogInformation("Promoting {Node}", standbyNode.Name);
-        await using (var connection = new NpgsqlConnection(standby.ConnectionString(state.Database)))
-        {
-            await connection.OpenAsync(ct);
-            await using var promote = new NpgsqlCommand("SELECT pg_promote(wait => true, wait_seconds => 60)", connection);
-            if (!(bool)(await promote.ExecuteScalarAsync(ct))!)
-                throw new RecoveryException($"{standbyNode.Name} did not finish promotion within 60 s; see {standbyNode.LogFile}");
-        }
+        if (!await DatabaseConnection.ScalarAsync<bool>(standby.ConnectionString(state.Database), "SELECT pg_promote(wait => true, wait_seconds => 60)", ct))
+            throw new RecoveryException($"{standbyNode.Name} did not finish promotion within 60 s; see {standbyNode.LogFile}");
         await WaitUntilWritableAsync(standby, state.Database, ct);
         promoteClock.Stop();
 
@@ -60,18 +55,17 @@ public sealed class LocalPromotion(ILogger<LocalPromotion> logger)
 
     static async Task EnsureInRecoveryAsync(PostgresServer standby, LocalNodeState node, string database, CancellationToken ct)
     {
+        bool inRecovery;
         try
         {
-            await using var connection = new NpgsqlConnection(standby.ConnectionString(database));
-            await connection.OpenAsync(ct);
-            await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
-            if (!(bool)(await query.ExecuteScalarAsync(ct))!)
-                throw new RecoveryException($"{node.Name} on port {node.Port} is not in recovery (it already accepts writes); nothing to promote — see 'autovideo-dr health'");
+            inRecovery = await DatabaseConnection.ScalarAsync<bool>(standby.ConnectionString(database), "SELECT pg_is_in_recovery()", ct);
         }
-        catch (NpgsqlException e)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
-            throw new RecoveryException($"cannot reach the standby {node.Name} on port {node.Port} to promote it: {(e.InnerException ?? e).Message.ReplaceLineEndings(" ")}");
+            throw new RecoveryException($"cannot reach the standby {node.Name} on port {node.Port} to promote it: {DatabaseConnection.Message(e)}", e);
         }
+        if (!inRecovery)
+            throw new RecoveryException($"{node.Name} on port {node.Port} is not in recovery (it already accepts writes); nothing to promote — see 'autovideo-dr health'");
     }
 
     /// <summary>Writable means a transaction id can be assigned: impossible while in recovery.</summary>
@@ -82,10 +76,7 @@ public sealed class LocalPromotion(ILogger<LocalPromotion> logger)
         {
             try
             {
-                await using var connection = new NpgsqlConnection(server.ConnectionString(database));
-                await connection.OpenAsync(ct);
-                await using var write = new NpgsqlCommand("SELECT pg_current_xact_id()", connection);
-                await write.ExecuteScalarAsync(ct);
+                await DatabaseConnection.ExecuteAsync(server.ConnectionString(database), "SELECT pg_current_xact_id()", ct);
                 return;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction && DateTime.UtcNow < deadline)

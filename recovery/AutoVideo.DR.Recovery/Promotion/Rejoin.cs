@@ -3,7 +3,6 @@ using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Promotion;
 
@@ -82,11 +81,7 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
 
     static async Task EnsureSlotAsync(PostgresServer primary, CancellationToken ct)
     {
-        await using var connection = new NpgsqlConnection(primary.ConnectionString("postgres"));
-        await connection.OpenAsync(ct);
-        await using var create = new NpgsqlCommand(
-            "SELECT pg_create_physical_replication_slot($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", connection);
-        create.Parameters.AddWithValue(LocalEnvironment.StandbySlot);
-        await create.ExecuteNonQueryAsync(ct);
+        await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"),
+            "SELECT pg_create_physical_replication_slot($1) WHERE NOT EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)", ct, LocalEnvironment.StandbySlot);
     }
 }

@@ -16,13 +16,3 @@ public interface IDataRestore
     /// <summary>Whether the target already holds a restored, verified copy (so a resumed run never restores twice).</summary>
     Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct);
 }
-
-/// <summary>Stands in until a backup engine is plugged in: a restore it is asked for fails with what to do instead.</summary>
-public sealed class NoDataRestore : IDataRestore
-{
-    public Task<RestoreOutcome> RestoreLatestAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct) =>
-        throw new RecoveryException($"the replica {target.Name} is unusable and no backup restore is available in this build; restore the newest backup into {target.Name} by hand, then run the same command again to resume");
-
-    public Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct) =>
-        Task.FromResult(StepCheck.No("no backup restore is available in this build"));
-}

@@ -2,7 +2,6 @@ using System.Text.Json;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using AutoVideo.DR.Recovery.Tests.Stores;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;

@@ -1,7 +1,6 @@
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using AutoVideo.DR.Recovery.Tests.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -28,12 +27,7 @@ public sealed class BackupsFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         State = await LocalEnvironmentFixture.StartAsync(directory.Path);
-        await using (var primary = new NpgsqlConnection(Primary))
-        {
-            await primary.OpenAsync();
-            await using var create = new NpgsqlCommand(RichSchema.Sql, primary);
-            await create.ExecuteNonQueryAsync();
-        }
+        await Sql.ExecuteAsync(Primary, RichSchema.Sql);
         await WaitForStandbyAsync();
         Store = new DirectoryStore(State.BackupDirectory);
         Manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(Standby, Store, new BackupOptions(), default);
@@ -55,23 +49,10 @@ public sealed class BackupsFixture : IAsyncLifetime
         return new DirectoryStore(into.Path);
     }
 
-    public static async Task<T> QueryAsync<T>(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
-
     async Task WaitForStandbyAsync()
     {
-        var target = await QueryAsync<string>(Primary, "SELECT pg_current_wal_lsn()::text");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await QueryAsync<bool>(Standby, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the standby did not replay the test schema within 30 s");
-            await Task.Delay(50);
-        }
+        var target = await Sql.ScalarAsync<string>(Primary, "SELECT pg_current_wal_lsn()::text");
+        await Sql.EventuallyAsync(() => Sql.ScalarAsync<bool>(Standby, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"), "the standby replaying the test schema");
     }
 
     public async Task DisposeAsync()

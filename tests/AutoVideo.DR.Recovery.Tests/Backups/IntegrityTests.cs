@@ -1,6 +1,5 @@
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
@@ -69,7 +68,7 @@ public sealed class IntegrityTests(BackupsFixture fixture)
         Assert.Contains(part.Path, e.Message);
         Assert.Contains("nothing was written", e.Message);
         var database = new Npgsql.NpgsqlConnectionStringBuilder(target).Database;
-        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(fixture.Primary, $"SELECT count(*) FROM pg_database WHERE datname = '{database}'"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(fixture.Primary, $"SELECT count(*) FROM pg_database WHERE datname = '{database}'"));
     }
 
     [Fact]
@@ -128,7 +127,7 @@ public sealed class IntegrityTests(BackupsFixture fixture)
 
         Assert.False(result.Passed);
         Assert.Equal("media.comments", Assert.Single(result.Tables, t => !t.Passed).Table);
-        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
     }
 
     [Fact]
@@ -143,6 +142,6 @@ public sealed class IntegrityTests(BackupsFixture fixture)
         var e = await Assert.ThrowsAsync<RecoveryException>(() => Restore.RestoreAsync(store, future.Name, target, new RestoreOptions(), default));
 
         Assert.Contains("older than the backup's 99.1; restore into PostgreSQL 99 or newer", e.Message);
-        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
     }
 }

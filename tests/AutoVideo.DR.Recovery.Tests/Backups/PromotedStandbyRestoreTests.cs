@@ -1,4 +1,3 @@
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
 
@@ -17,14 +16,14 @@ public sealed class PromotedStandbyRestoreTests
         {
             var primary = state.Describe().Primary!.ConnectionString;
             var standby = state.Describe().Standby!.ConnectionString;
-            await BackupsFixture.QueryAsync<int>(primary, "CREATE TABLE jobs (id int PRIMARY KEY, state text); INSERT INTO jobs SELECT i, 'done' FROM generate_series(1, 500) i; SELECT 1");
-            var lsn = await BackupsFixture.QueryAsync<string>(primary, "SELECT pg_current_wal_lsn()::text");
-            while (!await BackupsFixture.QueryAsync<bool>(standby, $"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")) await Task.Delay(50);
+            await Sql.ScalarAsync<int>(primary, "CREATE TABLE jobs (id int PRIMARY KEY, state text); INSERT INTO jobs SELECT i, 'done' FROM generate_series(1, 500) i; SELECT 1");
+            var lsn = await Sql.ScalarAsync<string>(primary, "SELECT pg_current_wal_lsn()::text");
+            while (!await Sql.ScalarAsync<bool>(standby, $"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")) await Task.Delay(50);
 
             var backup = await CliRunner.RunAsync("backup", "--workdir", directory.Path);
             Assert.True(backup.ExitCode == 0, backup.ToString());
-            Assert.True(await BackupsFixture.QueryAsync<bool>(standby, "SELECT pg_promote()"));
-            await BackupsFixture.QueryAsync<int>(standby, "UPDATE jobs SET state = 'lost' WHERE id <= 100; SELECT 1");
+            Assert.True(await Sql.ScalarAsync<bool>(standby, "SELECT pg_promote()"));
+            await Sql.ScalarAsync<int>(standby, "UPDATE jobs SET state = 'lost' WHERE id <= 100; SELECT 1");
 
             var refused = await CliRunner.RunAsync("restore", "--workdir", directory.Path, "--target", "standby");
             var restored = await CliRunner.RunAsync("restore", "latest", "--workdir", directory.Path, "--target", "standby", "--force");
@@ -32,7 +31,7 @@ public sealed class PromotedStandbyRestoreTests
             Assert.Contains("is not empty", refused.Error);
             Assert.True(restored.ExitCode == 0, restored.ToString());
             Assert.Contains("public.jobs", restored.Out);
-            Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(standby, "SELECT count(*) FROM jobs WHERE state = 'lost'"));
+            Assert.Equal(0L, await Sql.ScalarAsync<long>(standby, "SELECT count(*) FROM jobs WHERE state = 'lost'"));
             Assert.Contains("autovideo_dr_restore_last_success 1", await File.ReadAllTextAsync(Path.Combine(directory.Path, "metrics", "autovideo_dr_backups.prom")));
         }
         finally

@@ -1,5 +1,4 @@
 using AutoVideo.DR.Recovery.Backups;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
@@ -13,7 +12,7 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
     {
         var target = fixture.NewTarget();
         await new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(), default);
-        await BackupsFixture.QueryAsync<uint>(target, "DELETE FROM media.comments WHERE id > 10; SELECT lo_from_bytea(0, 'not in the backup')");
+        await Sql.ScalarAsync<uint>(target, "DELETE FROM media.comments WHERE id > 10; SELECT lo_from_bytea(0, 'not in the backup')");
         using var metrics = new TemporaryDirectory();
         var metricsFile = metrics.Combine("backups.prom");
 
@@ -30,8 +29,8 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
         Assert.True(forced.ExitCode == 0, forced.ToString());
         Assert.Contains("media.comments", forced.Out);
         Assert.DoesNotContain("MISMATCH", forced.Out);
-        Assert.Equal(300L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM media.comments"));
-        Assert.Equal(1L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_largeobject_metadata"));
+        Assert.Equal(300L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM media.comments"));
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM pg_largeobject_metadata"));
         var prom = await File.ReadAllTextAsync(metricsFile);
         Assert.Contains("autovideo_dr_restore_last_success 1", prom);
         Assert.Contains("autovideo_dr_restore_last_duration_seconds ", prom);
@@ -47,7 +46,7 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(Progress: progress), interrupt.Token));
 
-        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'media') + (SELECT count(*) FROM pg_class WHERE relname LIKE 'events%')"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, "SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'media') + (SELECT count(*) FROM pg_class WHERE relname LIKE 'events%')"));
         var rerun = await new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(), default);
         Assert.True(rerun.Passed);
     }

@@ -47,14 +47,14 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
         Assert.True(result.Passed);
         Assert.Equal(fixture.Manifest.Tables.Count + 1, result.Tables.Count);
         Assert.All(result.Tables, t => Assert.True(t.Passed, $"{t.Table}: {t.ActualRows} rows {t.ActualFingerprint}, expected {t.ExpectedRows} {t.ExpectedFingerprint}"));
-        Assert.Equal(await BackupsFixture.QueryAsync<string>(fixture.Primary, Content), await BackupsFixture.QueryAsync<string>(target, Content));
+        Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, Content), await Sql.ScalarAsync<string>(target, Content));
         // Identity, serial and plain sequences continue after the restored rows; generated columns and triggers work.
-        Assert.True(await BackupsFixture.QueryAsync<long>(target, "INSERT INTO media.videos (title) VALUES ('after restore') RETURNING id") > 2000);
-        Assert.Equal(13, await BackupsFixture.QueryAsync<int>(target, "SELECT title_length FROM media.videos WHERE title = 'after restore'"));
-        Assert.True(await BackupsFixture.QueryAsync<int>(target, "INSERT INTO events (at, kind) VALUES ('2026-05-01', 'new') RETURNING id") > 6000);
-        Assert.Equal(4243, await BackupsFixture.QueryAsync<long>(target, "SELECT nextval('invoice_numbers')"));
-        Assert.Equal("comment 1 (edited)", await BackupsFixture.QueryAsync<string>(target, "UPDATE media.comments SET body = body WHERE id = 1 RETURNING body"));
-        Assert.Equal(2, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"));
+        Assert.True(await Sql.ScalarAsync<long>(target, "INSERT INTO media.videos (title) VALUES ('after restore') RETURNING id") > 2000);
+        Assert.Equal(13, await Sql.ScalarAsync<int>(target, "SELECT title_length FROM media.videos WHERE title = 'after restore'"));
+        Assert.True(await Sql.ScalarAsync<int>(target, "INSERT INTO events (at, kind) VALUES ('2026-05-01', 'new') RETURNING id") > 6000);
+        Assert.Equal(4243, await Sql.ScalarAsync<long>(target, "SELECT nextval('invoice_numbers')"));
+        Assert.Equal("comment 1 (edited)", await Sql.ScalarAsync<string>(target, "UPDATE media.comments SET body = body WHERE id = 1 RETURNING body"));
+        Assert.Equal(2, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass"));
     }
 
     [Fact]
@@ -70,6 +70,6 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
         var result = await Restore.RestoreAsync(store, "latest", target, new RestoreOptions(), default);
 
         Assert.True(result.Passed);
-        Assert.Equal(await BackupsFixture.QueryAsync<string>(fixture.Primary, Content), await BackupsFixture.QueryAsync<string>(target, Content));
+        Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, Content), await Sql.ScalarAsync<string>(target, Content));
     }
 }

@@ -1,6 +1,6 @@
+using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -18,9 +18,9 @@ public sealed class SnapshotConsistencyTests(BackupsFixture fixture)
     public async Task Tables_copied_in_parallel_during_writes_show_one_instant()
     {
         var source = fixture.NewTarget();
-        await BackupsFixture.QueryAsync<int>(new NpgsqlConnectionStringBuilder(source) { Database = "postgres" }.ConnectionString,
+        await Sql.ScalarAsync<int>(new NpgsqlConnectionStringBuilder(source) { Database = "postgres" }.ConnectionString,
             $"CREATE DATABASE {new NpgsqlConnectionStringBuilder(source).Database}; SELECT 1");
-        await BackupsFixture.QueryAsync<int>(source, """
+        await Sql.ScalarAsync<int>(source, """
             CREATE TABLE debits (id bigint PRIMARY KEY, amount int, pad text);
             CREATE TABLE credits (id bigint PRIMARY KEY, amount int, pad text);
             INSERT INTO debits SELECT i, i % 100, repeat('d', 200) FROM generate_series(1, 100000) i;
@@ -30,8 +30,7 @@ public sealed class SnapshotConsistencyTests(BackupsFixture fixture)
         using var stop = new CancellationTokenSource();
         var writer = Task.Run(async () =>
         {
-            await using var connection = new NpgsqlConnection(source);
-            await connection.OpenAsync();
+            await using var connection = await DatabaseConnection.OpenAsync(source, "source", CancellationToken.None);
             for (var id = 100001L; !stop.IsCancellationRequested; id++)
             {
                 await using var write = new NpgsqlCommand(
@@ -60,6 +59,6 @@ public sealed class SnapshotConsistencyTests(BackupsFixture fixture)
         var target = fixture.NewTarget();
         var result = await new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(store, "latest", target, new RestoreOptions(), default);
         Assert.True(result.Passed);
-        Assert.Equal(0L, await BackupsFixture.QueryAsync<long>(target, "SELECT count(*) FROM debits d FULL JOIN credits c USING (id) WHERE d.id IS NULL OR c.id IS NULL"));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM debits d FULL JOIN credits c USING (id) WHERE d.id IS NULL OR c.id IS NULL"));
     }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Drills;
 

@@ -2,7 +2,6 @@ using AutoVideo.DR.Recovery.Drills;
 using AutoVideo.DR.Recovery.Drills.Workload;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Promotion;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Drills;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Health;
 

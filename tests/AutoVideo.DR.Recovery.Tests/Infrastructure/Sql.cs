@@ -1,25 +1,15 @@
-using Npgsql;
+using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Recovery.Tests.Infrastructure;
 
-/// <summary>One-statement SQL against a connection string, for test setup and assertions.</summary>
+/// <summary>One-statement SQL for test setup and assertions, through the library's own DatabaseConnection.</summary>
 public static class Sql
 {
-    public static async Task<T> ScalarAsync<T>(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    public static async Task<T> ScalarAsync<T>(string connectionString, string sql) =>
+        (await DatabaseConnection.ScalarAsync<T>(connectionString, sql, CancellationToken.None))!;
 
-    public static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
+    public static Task ExecuteAsync(string connectionString, string sql) =>
+        DatabaseConnection.ExecuteAsync(connectionString, sql, CancellationToken.None);
 
     /// <summary>Polls until <paramref name="condition"/> holds, failing the test after <paramref name="seconds"/>.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Tests.Local;
 
@@ -14,43 +12,20 @@ public sealed class LocalEnvironmentTests(LocalEnvironmentFixture environment)
     public async Task Up_starts_a_primary_and_a_standby_that_replays_its_writes()
     {
         var description = environment.State.Describe();
-        await using (var primary = new NpgsqlConnection(description.Primary!.ConnectionString))
-        {
-            await primary.OpenAsync();
-            await using var write = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS env_probe(v text); INSERT INTO env_probe VALUES ('replicated')", primary);
-            await write.ExecuteNonQueryAsync();
-        }
-        await using var standby = new NpgsqlConnection(description.Standby!.ConnectionString);
-        await standby.OpenAsync();
-        await using var inRecovery = new NpgsqlCommand("SELECT pg_is_in_recovery()", standby);
-        Assert.True((bool)(await inRecovery.ExecuteScalarAsync())!);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            await using var read = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relname = 'env_probe'", standby);
-            if ((long)(await read.ExecuteScalarAsync())! == 1)
-            {
-                await using var rows = new NpgsqlCommand("SELECT count(*) FROM env_probe WHERE v = 'replicated'", standby);
-                if ((long)(await rows.ExecuteScalarAsync())! >= 1) break;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the standby did not replay the primary's write within 20 s");
-            await Task.Delay(50);
-        }
+        await Sql.ExecuteAsync(description.Primary!.ConnectionString, "CREATE TABLE IF NOT EXISTS env_probe(v text); INSERT INTO env_probe VALUES ('replicated')");
+        var standby = description.Standby!.ConnectionString;
+        Assert.True(await Sql.ScalarAsync<bool>(standby, "SELECT pg_is_in_recovery()"));
+        await Sql.EventuallyAsync(async () =>
+            await Sql.ScalarAsync<long>(standby, "SELECT count(*) FROM pg_class WHERE relname = 'env_probe'") == 1
+            && await Sql.ScalarAsync<long>(standby, "SELECT count(*) FROM env_probe WHERE v = 'replicated'") >= 1,
+            "the standby replaying the primary's write", seconds: 20);
     }
 
     [Fact]
     public async Task Up_archives_wal_into_the_environment()
     {
-        await using var primary = new NpgsqlConnection(environment.State.Describe().Primary!.ConnectionString);
-        await primary.OpenAsync();
-        await using var switchWal = new NpgsqlCommand("SELECT pg_walfile_name(pg_switch_wal())", primary);
-        var segment = (string)(await switchWal.ExecuteScalarAsync())!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!File.Exists(Path.Combine(environment.State.ArchiveDirectory, segment)))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"WAL segment {segment} was not archived within 30 s");
-            await Task.Delay(100);
-        }
+        var segment = await Sql.ScalarAsync<string>(environment.State.Describe().Primary!.ConnectionString, "SELECT pg_walfile_name(pg_switch_wal())");
+        await Sql.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(environment.State.ArchiveDirectory, segment))), $"archiving WAL segment {segment}");
     }
 
     [Fact]

@@ -1,6 +1,6 @@
+using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Promotion;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -58,8 +58,7 @@ public sealed class PromotionTests
     public async Task A_hung_primary_is_killed_with_its_backends_so_a_session_it_had_open_cannot_commit()
     {
         await using var environment = await OwnEnvironment.StartAsync();
-        await using var session = new NpgsqlConnection(environment.ConnectionString("pg-a"));
-        await session.OpenAsync();
+        await using var session = await DatabaseConnection.OpenAsync(environment.ConnectionString("pg-a"), "primary", CancellationToken.None);
         await using var transaction = await session.BeginTransactionAsync();
         await using (var write = new NpgsqlCommand("CREATE TABLE written_by_the_hung_primary(v int)", session, transaction)) await write.ExecuteNonQueryAsync();
         environment.Server("pg-a").Freeze();

@@ -1,7 +1,6 @@
 using System.Xml.Linq;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Reports;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Reports;
 

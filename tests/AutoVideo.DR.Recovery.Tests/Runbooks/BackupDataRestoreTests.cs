@@ -1,8 +1,6 @@
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Promotion;
-using AutoVideo.DR.Recovery.Runbooks;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Runbooks;

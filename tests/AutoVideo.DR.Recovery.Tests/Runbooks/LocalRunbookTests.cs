@@ -4,7 +4,6 @@ using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Tests.Runbooks;
@@ -40,12 +39,8 @@ public sealed class LocalRunbookTests : IAsyncLifetime
     static async Task<(int Port, bool InRecovery)> WhereClientsLandAsync(LocalEnvironmentState current)
     {
         var builder = new NpgsqlConnectionStringBuilder(current.Describe().ClientConnectionString()) { Pooling = false };
-        await using var connection = new NpgsqlConnection(builder.ConnectionString);
-        await connection.OpenAsync();
-        await using var query = new NpgsqlCommand("SELECT inet_server_port(), pg_is_in_recovery()", connection);
-        await using var reader = await query.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt32(0), reader.GetBoolean(1));
+        var landing = await ClientLanding.ProbeAsync(builder.ConnectionString, CancellationToken.None);
+        return (landing.Port, landing.InRecovery);
     }
 
     [Fact]
@@ -175,12 +170,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
     {
         Kill(NodeRole.Primary);
         Assert.Equal(0, (await Cli("failover", "--level", "critical")).ExitCode);
-        await using (var write = new NpgsqlConnection(Current.Describe().Primary!.ConnectionString))
-        {
-            await write.OpenAsync();
-            await using var insert = new NpgsqlCommand("CREATE TABLE written_during_incident(v int); INSERT INTO written_during_incident VALUES (42)", write);
-            await insert.ExecuteNonQueryAsync();
-        }
+        await Sql.ExecuteAsync(Current.Describe().Primary!.ConnectionString, "CREATE TABLE written_during_incident(v int); INSERT INTO written_during_incident VALUES (42)");
 
         var rejoined = await Cli("failback");
         Assert.True(rejoined.ExitCode == 0, rejoined.ToString());
@@ -194,10 +184,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-a").Role);
         Assert.Equal(NodeRole.Standby, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.Equal((state.NodeWithRole(NodeRole.Primary).Port, false), await WhereClientsLandAsync(Current));
-        await using var read = new NpgsqlConnection(Current.Describe().Primary!.ConnectionString);
-        await read.OpenAsync();
-        await using var select = new NpgsqlCommand("SELECT v FROM written_during_incident", read);
-        Assert.Equal(42, (int)(await select.ExecuteScalarAsync())!);
+        Assert.Equal(42, await Sql.ScalarAsync<int>(Current.Describe().Primary!.ConnectionString, "SELECT v FROM written_during_incident"));
         Assert.Contains("pg-b streams from pg-a", Entries("failback-switch-back").Last(e => e.StepId == "full-verification").Output);
     }
 

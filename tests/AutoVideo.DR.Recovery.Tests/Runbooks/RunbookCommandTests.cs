@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Incidents;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Runbooks;
 

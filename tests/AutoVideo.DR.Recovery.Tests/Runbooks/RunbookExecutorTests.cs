@@ -1,7 +1,6 @@
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Runbooks;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Runbooks;

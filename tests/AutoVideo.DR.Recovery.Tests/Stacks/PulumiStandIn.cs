@@ -1,4 +1,3 @@
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Stacks;
 

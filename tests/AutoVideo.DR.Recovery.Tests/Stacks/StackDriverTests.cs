@@ -1,6 +1,5 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Stacks;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Stacks;

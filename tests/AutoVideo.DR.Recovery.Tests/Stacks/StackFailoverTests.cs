@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using AutoVideo.DR.Recovery.Postgres;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Stacks;
 

@@ -1,6 +1,5 @@
 using Xunit.Abstractions;
 using AutoVideo.DR.Recovery.Stores;
-using AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 namespace AutoVideo.DR.Recovery.Tests.Stores;
 

@@ -1,4 +1,4 @@
-using Npgsql;
+using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Recovery.Drills.Workload;
 
@@ -40,11 +40,5 @@ public static class WorkloadSchema
         _ => throw new ArgumentOutOfRangeException(nameof(table), table, null),
     };
 
-    public static async Task CreateAsync(string connectionString, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync(ct);
-        await using var create = new NpgsqlCommand(Ddl, connection);
-        await create.ExecuteNonQueryAsync(ct);
-    }
+    public static Task CreateAsync(string connectionString, CancellationToken ct) => DatabaseConnection.ExecuteAsync(connectionString, Ddl, ct);
 }

@@ -1,10 +1,11 @@
-using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Postgres;
+using AutoVideo.DR.Recovery.Runbooks;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace AutoVideo.DR.Recovery.Runbooks;
+namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
 /// The runbooks' restore step on the backup engine: the newest backup in the environment's store,
@@ -23,12 +24,8 @@ public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
             .RestoreAsync(store, "latest", target.ConnectionString, new RestoreOptions(Force: true), ct);
         if (!result.Passed)
             throw new RecoveryException($"restore of {result.Name} into {target.Name} did not verify ({string.Join(", ", result.Tables.Where(t => !t.Passed).Select(t => t.Table))}); nothing was committed");
-        await using (var connection = new NpgsqlConnection(target.ConnectionString))
-        {
-            await connection.OpenAsync(ct);
-            await using var remember = new NpgsqlCommand($"ALTER DATABASE \"{connection.Database.Replace("\"", "\"\"")}\" SET {RestoredFrom} = '{result.Name}'", connection);
-            await remember.ExecuteNonQueryAsync(ct);
-        }
+        var database = new NpgsqlConnectionStringBuilder(target.ConnectionString).Database!;
+        await DatabaseConnection.ExecuteAsync(target.ConnectionString, $"ALTER DATABASE {SqlIdentifier.Quote(database)} SET {RestoredFrom} = '{result.Name}'", ct);
         return new RestoreOutcome(result.Name,
             $"{result.Tables.Count} tables verified against the manifest; data as of {result.Snapshot.Time:O} (age {result.BackupAge.TotalSeconds:0} s: the RPO of this restore)");
     }
@@ -36,10 +33,7 @@ public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
     public async Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct)
     {
         var latest = await new BackupCatalog(Store(environment)).LatestAsync(ct);
-        await using var connection = new NpgsqlConnection(target.ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var query = new NpgsqlCommand($"SELECT current_setting('{RestoredFrom}', true)", connection);
-        var restored = await query.ExecuteScalarAsync(ct) as string;
+        var restored = await DatabaseConnection.ScalarAsync<string>(target.ConnectionString, $"SELECT current_setting('{RestoredFrom}', true)", ct);
         return restored is not null && restored == latest.Name
             ? StepCheck.Yes($"{target.Name} holds {restored}, verified when it was restored")
             : StepCheck.No(restored is null ? $"{target.Name} holds no restored backup" : $"{target.Name} holds {restored}, not the newest {latest.Name}");

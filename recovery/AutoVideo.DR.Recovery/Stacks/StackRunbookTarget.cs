@@ -1,8 +1,8 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
-using AutoVideo.DR.Recovery.Stacks;
+using AutoVideo.DR.Recovery.Runbooks;
 
-namespace AutoVideo.DR.Recovery.Runbooks;
+namespace AutoVideo.DR.Recovery.Stacks;
 
 /// <summary>
 /// The Pulumi stacks as a runbook target: nodes are stacks (the standby <c>dr</c> and its peer

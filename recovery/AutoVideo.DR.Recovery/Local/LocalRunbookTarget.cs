@@ -1,12 +1,12 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
-using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Promotion;
+using AutoVideo.DR.Recovery.Runbooks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace AutoVideo.DR.Recovery.Runbooks;
+namespace AutoVideo.DR.Recovery.Local;
 
 /// <summary>
 /// The local environment as a runbook target: nodes are its PostgreSQL servers. Promotion,
@@ -56,12 +56,9 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
     {
         try
         {
-            await using var connection = new NpgsqlConnection(Server(node).ConnectionString(State().Database));
-            await connection.OpenAsync(ct);
-            await using var query = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
-            return (bool)(await query.ExecuteScalarAsync(ct))!;
+            return await DatabaseConnection.ScalarAsync<bool>(Server(node).ConnectionString(State().Database), "SELECT pg_is_in_recovery()", ct);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
             return null;
         }
@@ -216,20 +213,14 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var target = Node(node);
         try
         {
-            await using var connection = new NpgsqlConnection(ClientConnectionString());
-            await connection.OpenAsync(ct);
-            await using var query = new NpgsqlCommand("SELECT inet_server_port(), pg_is_in_recovery()", connection);
-            await using var reader = await query.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            var port = reader.GetInt32(0);
-            var inRecovery = reader.GetBoolean(1);
-            return port == target.Port && !inRecovery
-                ? StepCheck.Yes($"the client connection string resolves to {node} (port {port}), which accepts writes")
-                : StepCheck.No($"the client connection string resolves to port {port}{(inRecovery ? " (in recovery)" : "")}, not {node} (port {target.Port})");
+            var landing = await ClientLanding.ProbeAsync(ClientConnectionString(), ct);
+            return landing.Port == target.Port && !landing.InRecovery
+                ? StepCheck.Yes($"the client connection string resolves to {node} (port {landing.Port}), which accepts writes")
+                : StepCheck.No($"the client connection string resolves to port {landing.Port}{(landing.InRecovery ? " (in recovery)" : "")}, not {node} (port {target.Port})");
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
-            return StepCheck.No($"the client connection string reaches no writable node: {e.Message.ReplaceLineEndings(" ")}");
+            return StepCheck.No($"the client connection string reaches no writable node: {DatabaseConnection.Message(e)}");
         }
     }
 
@@ -242,18 +233,15 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         try
         {
             // A real write and read on the primary, in a temporary table: proves writes without leaving data behind.
-            await using var connection = new NpgsqlConnection(Server(primary).ConnectionString(state.Database));
-            await connection.OpenAsync(ct);
-            await using var write = new NpgsqlCommand("""
+            written = (await DatabaseConnection.ScalarAsync<string>(Server(primary).ConnectionString(state.Database), """
                 CREATE TEMP TABLE autovideo_dr_verification(at timestamptz);
                 INSERT INTO autovideo_dr_verification VALUES (now());
                 SELECT (SELECT count(*) FROM autovideo_dr_verification) || ' probe row, ' || (SELECT count(*) FROM pg_stat_user_tables) || ' user tables readable'
-                """, connection);
-            written = (string)(await write.ExecuteScalarAsync(ct))!;
+                """, ct))!;
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
         {
-            return StepCheck.No($"primary {primary.Name} does not accept a write: {e.Message.ReplaceLineEndings(" ")}");
+            return StepCheck.No($"primary {primary.Name} does not accept a write: {DatabaseConnection.Message(e)}");
         }
         var standby = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby);
         if (requireStandby)

@@ -1,4 +1,4 @@
-namespace AutoVideo.DR.Recovery;
+namespace AutoVideo.DR.Recovery.Postgres;
 
 /// <summary>What the kernel's process table (/proc) says of a process id.</summary>
 public static class ProcessTable

@@ -1,0 +1,27 @@
+using AutoVideo.DR.Recovery.Postgres;
+using Npgsql;
+
+namespace AutoVideo.DR.Recovery.Backups;
+
+/// <summary>The sessions backups and restores read and write through: fixed text settings and pg_dump's safety settings.</summary>
+public static class BackupSession
+{
+    public static async Task<NpgsqlConnection> OpenAsync(string connectionString, string role, CancellationToken ct)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, CommandTimeout = 0 };
+        var connection = await DatabaseConnection.OpenAsync(builder.ConnectionString, role, ct);
+        try
+        {
+            await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
+            // As pg_dump does: row security off, so a policy can never silently leave rows out of a
+            // backup or its check (it fails instead), and no timeout a role's defaults may carry.
+            await DatabaseConnection.ExecuteAsync(connection, "SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", ct);
+            return connection;
+        }
+        catch (Exception e) when (DatabaseConnection.IsUnreachable(e))
+        {
+            await connection.DisposeAsync();
+            throw new RecoveryException($"cannot set up a session on the {role} database {DatabaseConnection.Describe(connectionString)}: {DatabaseConnection.Message(e)}", e);
+        }
+    }
+}
