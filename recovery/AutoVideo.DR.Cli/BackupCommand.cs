@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Cli;
@@ -8,31 +9,32 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr backup: take a consistent backup of the database into a store.</summary>
 public static class BackupCommand
 {
+    static readonly Option<string> From = new("--from") { Description = "the database to back up: standby (default, keeps load off the primary), primary, or a connection string", DefaultValueFactory = _ => "standby" };
+    static readonly Option<int> Parallel = new("--parallel") { Description = "tables copied at once (default: one per processor, at least 2)" };
+
     public static Command Create(CliContext context)
     {
-        var from = new Option<string>("--from") { Description = "the database to back up: standby (default, keeps load off the primary), primary, or a connection string", DefaultValueFactory = _ => "standby" };
-        var parallel = new Option<int>("--parallel") { Description = "tables copied at once (default: one per processor, at least 2)" };
-        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store") { from, parallel };
-        var stores = new StoreArguments().AddTo(command);
+        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store") { From, Parallel };
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var clock = Stopwatch.StartNew();
-            return await stores.RunAsync(parse, async store =>
+            return await StoreArguments.RunAsync(parse, async store =>
             {
-                var source = StoreArguments.Database(parse, parse.GetValue(from)!, "--from");
+                var source = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(From)!, "--from");
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
                 BackupManifest manifest;
                 using (var progress = new ProgressDisplay(context))
-                    manifest = await new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(parallel), progress), ct);
+                    manifest = await new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress), ct);
                 var values = BackupMetrics.ForCatalog(await new BackupCatalog(store).ListAsync(ct), DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), values, ct);
+                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), values, ct);
                 if (parse.GetValue(GlobalOptions.Json))
                     JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, DurationSeconds = clock.Elapsed.TotalSeconds });
                 else
-                    context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role}; {clock.Elapsed.TotalSeconds:0.0} s");
+                    context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role.Name()}; {clock.Elapsed.TotalSeconds:0.0} s");
                 return 0;
             }, () => new Dictionary<string, double>
             {

@@ -7,6 +7,13 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr backups list|latest|verify|prune: the catalog of a store.</summary>
 public static class BackupsCommands
 {
+    static readonly RetentionPolicy Defaults = new();
+    static readonly Argument<string> VerifyName = new("name") { Description = "the backup to verify (default: latest)", DefaultValueFactory = _ => "latest" };
+    static readonly Option<bool> DryRun = new("--dry-run") { Description = "show what would be deleted, delete nothing" };
+    static readonly Option<int> KeepHourly = new("--keep-hourly") { Description = $"keep the newest backup of each of the last N hours (default {Defaults.KeepHourly})", DefaultValueFactory = _ => Defaults.KeepHourly };
+    static readonly Option<int> KeepDaily = new("--keep-daily") { Description = $"keep the newest backup of each of the last N days (default {Defaults.KeepDaily})", DefaultValueFactory = _ => Defaults.KeepDaily };
+    static readonly Option<int> KeepWeekly = new("--keep-weekly") { Description = $"keep the newest backup of each of the last N weeks (default {Defaults.KeepWeekly})", DefaultValueFactory = _ => Defaults.KeepWeekly };
+
     public static Command Create(CliContext context)
     {
         var backups = new Command("backups", "list, verify and prune the backups in a store");
@@ -20,12 +27,12 @@ public static class BackupsCommands
     static Command List(CliContext context)
     {
         var command = new Command("list", "list the complete backups, newest first, with size, age, tables and whether verified");
-        var stores = new StoreArguments().AddTo(command);
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var now = DateTimeOffset.UtcNow;
-            var entries = await WithCatalog(stores, parse, catalog => catalog.ListAsync(ct));
-            await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), BackupMetrics.ForCatalog(entries, now), ct);
+            var entries = await WithCatalog(parse, catalog => catalog.ListAsync(ct));
+            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), BackupMetrics.ForCatalog(entries, now), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 JsonOutput.Write(context, entries.Select(e => new
@@ -49,10 +56,10 @@ public static class BackupsCommands
     static Command Latest(CliContext context)
     {
         var command = new Command("latest", "print the name of the newest complete backup");
-        var stores = new StoreArguments().AddTo(command);
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var latest = await WithCatalog(stores, parse, catalog => catalog.LatestAsync(ct));
+            var latest = await WithCatalog(parse, catalog => catalog.LatestAsync(ct));
             if (parse.GetValue(GlobalOptions.Json))
                 JsonOutput.Write(context, new { latest.Name, latest.Time, Size = latest.StoredSize, latest.Manifest!.Snapshot });
             else
@@ -64,22 +71,21 @@ public static class BackupsCommands
 
     static Command Verify(CliContext context)
     {
-        var name = new Argument<string>("name") { Description = "the backup to verify (default: latest)", DefaultValueFactory = _ => "latest" };
-        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest") { name };
-        var stores = new StoreArguments().AddTo(command);
+        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest") { VerifyName };
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var report = await stores.RunAsync(parse, async store =>
+            var report = await StoreArguments.RunAsync(parse, async store =>
             {
                 var catalog = new BackupCatalog(store);
-                var manifest = await catalog.ResolveAsync(parse.GetValue(name)!, ct);
+                var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
                 VerificationReport result;
                 using (var progress = new ProgressDisplay(context))
                     result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
                 await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
                 return result;
             }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
-            await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
+            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
             {
                 [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
                 [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
@@ -96,18 +102,13 @@ public static class BackupsCommands
 
     static Command Prune(CliContext context)
     {
-        var defaults = new RetentionPolicy();
-        var dryRun = new Option<bool>("--dry-run") { Description = "show what would be deleted, delete nothing" };
-        var hourly = new Option<int>("--keep-hourly") { Description = $"keep the newest backup of each of the last N hours (default {defaults.KeepHourly})", DefaultValueFactory = _ => defaults.KeepHourly };
-        var daily = new Option<int>("--keep-daily") { Description = $"keep the newest backup of each of the last N days (default {defaults.KeepDaily})", DefaultValueFactory = _ => defaults.KeepDaily };
-        var weekly = new Option<int>("--keep-weekly") { Description = $"keep the newest backup of each of the last N weeks (default {defaults.KeepWeekly})", DefaultValueFactory = _ => defaults.KeepWeekly };
-        var command = new Command("prune", "delete the backups the hourly/daily/weekly retention policy no longer keeps, and interrupted backups older than a day") { dryRun, hourly, daily, weekly };
-        var stores = new StoreArguments().AddTo(command);
+        var command = new Command("prune", "delete the backups the hourly/daily/weekly retention policy no longer keeps, and interrupted backups older than a day") { DryRun, KeepHourly, KeepDaily, KeepWeekly };
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var policy = new RetentionPolicy(parse.GetValue(hourly), parse.GetValue(daily), parse.GetValue(weekly)).Validated();
-            var apply = !parse.GetValue(dryRun);
-            var rows = await WithCatalog(stores, parse, async catalog =>
+            var policy = new RetentionPolicy(parse.GetValue(KeepHourly), parse.GetValue(KeepDaily), parse.GetValue(KeepWeekly)).Validated();
+            var apply = !parse.GetValue(DryRun);
+            var rows = await WithCatalog(parse, async catalog =>
             {
                 var entries = await catalog.ListAsync(ct);
                 var decisions = policy.Decide(entries.Select(e => (e.Name, e.Time)));
@@ -118,7 +119,7 @@ public static class BackupsCommands
                     .ToList();
                 if (apply)
                     foreach (var row in result.Where(r => !r.Keep)) await catalog.DeleteAsync(row.Name, ct);
-                if (apply) await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
+                if (apply) await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
                 return result;
             });
             if (parse.GetValue(GlobalOptions.Json))
@@ -135,8 +136,8 @@ public static class BackupsCommands
         return command;
     }
 
-    static Task<T> WithCatalog<T>(StoreArguments stores, ParseResult parse, Func<BackupCatalog, Task<T>> use) =>
-        stores.RunAsync(parse, store => use(new BackupCatalog(store)));
+    static Task<T> WithCatalog<T>(ParseResult parse, Func<BackupCatalog, Task<T>> use) =>
+        StoreArguments.RunAsync(parse, store => use(new BackupCatalog(store)));
 
     static string Age(TimeSpan age) =>
         age.TotalDays >= 1 ? $"{(int)age.TotalDays}d {age.Hours}h" : age.TotalHours >= 1 ? $"{(int)age.TotalHours}h {age.Minutes}m" : age.TotalMinutes >= 1 ? $"{(int)age.TotalMinutes}m {age.Seconds}s" : $"{(int)age.TotalSeconds}s";

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Stacks;
 using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Cli;
@@ -9,4 +10,7 @@ public sealed record CliContext(TextWriter Out, TextWriter Error, ILoggerFactory
 
     /// <summary>A progress line for the operator on stderr, so stdout stays the result.</summary>
     public void Progress(string line) => Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {line}");
+
+    /// <summary>The one way commands reach the Pulumi stacks: the pulumi CLI found on PATH (or PULUMI_BIN), run from here.</summary>
+    public StackDriver Stacks() => new(PulumiExecutable.Locate(), null, Logger<StackDriver>());
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using AutoVideo.DR.Recovery.Drills;
 using AutoVideo.DR.Recovery.Reports;
 
@@ -8,30 +7,31 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr drill: a measured disaster-recovery drill on the local environment, ending in the DR test report.</summary>
 public static class DrillCommand
 {
+    static readonly Option<string> Owner = new("--owner") { Description = "who runs the drill (測試負責人)", DefaultValueFactory = _ => Environment.UserName };
+    static readonly Option<string> Output = new("--out") { Description = "directory for the report and its timeline", DefaultValueFactory = _ => RecoveryReportWriter.DefaultDirectory };
+    static readonly Option<string> Disaster = new("--disaster") { Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)", DefaultValueFactory = _ => "kill-primary" };
+    static readonly Option<int> Writers = new("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
+    static readonly Option<double> WarmUp = new("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
+    static readonly Option<bool> Detach = new("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
+    static readonly Option<string?> Restore = new("--restore") { Description = "treat the replica as unusable and restore this backup (latest or a name) into the promoted standby; the RPO is the backup's age" };
+
     public static Command Create(CliContext context)
     {
-        var owner = new Option<string>("--owner") { Description = "who runs the drill (測試負責人)", DefaultValueFactory = _ => Environment.UserName };
-        var output = new Option<string>("--out") { Description = "directory for the report and its timeline", DefaultValueFactory = _ => RecoveryReportWriter.DefaultDirectory };
-        var disaster = new Option<string>("--disaster") { Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)", DefaultValueFactory = _ => "kill-primary" };
-        var writers = new Option<int>("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
-        var warmUp = new Option<double>("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
-        var detach = new Option<bool>("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
-        var restore = new Option<string?>("--restore") { Description = "treat the replica as unusable and restore this backup (latest or a name) into the promoted standby; the RPO is the backup's age" };
         var drill = new Command("drill", "inject a disaster under a write workload, recover, and report the RTO and RPO achieved")
         {
-            owner, output, disaster, writers, warmUp, detach, restore,
+            Owner, Output, Disaster, Writers, WarmUp, Detach, Restore,
         };
         drill.SetAction(async (parse, ct) =>
         {
             var options = new DrillOptions(
                 WorkDirectory: parse.GetValue(GlobalOptions.WorkDirectory)!,
-                Owner: parse.GetValue(owner)!,
-                ReportDirectory: parse.GetValue(output)!,
-                Disaster: Disaster.Parse(parse.GetValue(disaster)!),
-                Writers: parse.GetValue(writers),
-                WarmUp: TimeSpan.FromSeconds(parse.GetValue(warmUp)),
-                DetachStandbyBeforeDisaster: parse.GetValue(detach),
-                RestoreBackup: parse.GetValue(restore));
+                Owner: parse.GetValue(Owner)!,
+                ReportDirectory: parse.GetValue(Output)!,
+                Disaster: Recovery.Drills.Disaster.Parse(parse.GetValue(Disaster)!),
+                Writers: parse.GetValue(Writers),
+                WarmUp: TimeSpan.FromSeconds(parse.GetValue(WarmUp)),
+                DetachStandbyBeforeDisaster: parse.GetValue(Detach),
+                RestoreBackup: parse.GetValue(Restore));
             var result = await new FailoverDrill(context.Loggers, context.Progress).RunAsync(options, ct);
             Print(context, result, parse.GetValue(GlobalOptions.Json));
             return result.Passed ? 0 : CliApp.Failure;
@@ -44,7 +44,7 @@ public static class DrillCommand
         var report = result.Report;
         if (json)
         {
-            context.Out.WriteLine(JsonSerializer.Serialize(new
+            JsonOutput.Write(context, new
             {
                 passed = report.Passed,
                 report = result.Files.Markdown,
@@ -56,11 +56,11 @@ public static class DrillCommand
                 lostCommits = report.LostCommits,
                 acknowledgedCommits = result.Measurements.Rpo.AcknowledgedCommits,
                 steps = report.Timeline,
-            }, HealthCommands.Json));
+            });
             return;
         }
         context.Out.WriteLine($"drill {(report.Passed ? "PASSED" : "FAILED")}");
-        context.Out.WriteLine($"  RTO {report.ActualRto.TotalSeconds:0.000} s (target {report.Objective.Rto.TotalMinutes:0} min, {report.Objective.Level.ToString().ToLowerInvariant()}) {(report.RtoMet ? "met" : "MISSED")}");
+        context.Out.WriteLine($"  RTO {report.ActualRto.TotalSeconds:0.000} s (target {report.Objective.Rto.TotalMinutes:0} min, {report.Objective.Name}) {(report.RtoMet ? "met" : "MISSED")}");
         context.Out.WriteLine($"  RPO {report.ActualRpo.TotalSeconds:0.000} s, {report.LostCommits} of {result.Measurements.Rpo.AcknowledgedCommits} acknowledged commits lost (target {report.Objective.Rpo.TotalMinutes:0} min) {(report.RpoMet ? "met" : "MISSED")}");
         context.Out.WriteLine($"  report:   {result.Files.Markdown}");
         context.Out.WriteLine($"  timeline: {result.Files.Timeline}");

@@ -21,7 +21,6 @@ public static class EnvironmentOption
     {
         var stacks = parse.GetValue(Stacks) ?? [];
         if (stacks.Length == 0) return LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!).Describe();
-        var driver = new StackDriver(PulumiExecutable.Locate(), null, context.Logger<StackDriver>());
-        return await StackEnvironment.DescribeAsync(driver, stacks, ct);
+        return await StackEnvironment.DescribeAsync(context.Stacks(), stacks, ct);
     }
 }

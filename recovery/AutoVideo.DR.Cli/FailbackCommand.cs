@@ -10,18 +10,17 @@ namespace AutoVideo.DR.Cli;
 /// </summary>
 public static class FailbackCommand
 {
+    static readonly Option<bool> SwitchBack = new("--switch-back") { Description = "after the rejoin, make the original primary the primary again (planned, no data loss)" };
+
     public static Command Create(CliContext context)
     {
-        var switchBack = new Option<bool>("--switch-back") { Description = "after the rejoin, make the original primary the primary again (planned, no data loss)" };
-        var failback = new Command("failback", "rejoin the old primary as standby of the promoted one, and optionally switch back (journaled; run it again to resume)")
-        {
-            switchBack, FailoverCommand.Stack, FailoverCommand.PeerStack, FailoverCommand.Local, FailoverCommand.DryRun, FailoverCommand.DeclaredBy, FailoverCommand.Webhook,
-        };
+        var failback = new Command("failback", "rejoin the old primary as standby of the promoted one, and optionally switch back (journaled; run it again to resume)") { SwitchBack };
+        RunbookOptions.AddTo(failback);
         failback.SetAction(async (parse, ct) =>
         {
-            var (target, directory) = FailoverCommand.Target(context, parse);
-            var runbook = RunbookCatalog.Failback(target, new IncidentReport(directory), parse.GetValue(switchBack));
-            return await FailoverCommand.PlanOrRunAsync(context, parse, runbook, directory, ct);
+            var (target, directory) = RunbookOptions.Target(context, parse);
+            var runbook = RunbookCatalog.Failback(target, new IncidentReport(directory), parse.GetValue(SwitchBack));
+            return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, ct);
         });
         return failback;
     }

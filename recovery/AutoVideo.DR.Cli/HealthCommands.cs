@@ -1,20 +1,13 @@
 using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using AutoVideo.DR.Recovery.Health;
+using AutoVideo.DR.Recovery.Environments;
 
 namespace AutoVideo.DR.Cli;
 
 /// <summary>autovideo-dr health and assess: probe every component, and classify what is wrong into a disaster level.</summary>
 public static class HealthCommands
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
+    static readonly Option<bool> SecurityBreach = new("--security-breach") { Description = "declare a security breach (classified critical whatever the probes say)" };
 
     public static Command CreateHealth(CliContext context)
     {
@@ -22,7 +15,7 @@ public static class HealthCommands
         health.SetAction(async (parse, ct) =>
         {
             var report = await new EnvironmentProbe().ProbeAsync(await EnvironmentOption.ResolveAsync(context, parse, ct), ct);
-            if (parse.GetValue(GlobalOptions.Json)) context.Out.WriteLine(JsonSerializer.Serialize(report, Json));
+            if (parse.GetValue(GlobalOptions.Json)) JsonOutput.Write(context, report);
             else context.Out.Write(Table(report));
             return report.AllHealthy ? 0 : CliApp.Failure;
         });
@@ -31,22 +24,21 @@ public static class HealthCommands
 
     public static Command CreateAssess(CliContext context)
     {
-        var breach = new Option<bool>("--security-breach") { Description = "declare a security breach (classified critical whatever the probes say)" };
-        var assess = new Command("assess", "probe the environment and classify the disaster level (critical, major, minor, none)") { breach, EnvironmentOption.Stacks };
+        var assess = new Command("assess", "probe the environment and classify the disaster level (critical, major, minor, none)") { SecurityBreach, EnvironmentOption.Stacks };
         assess.SetAction(async (parse, ct) =>
         {
             var report = await new EnvironmentProbe().ProbeAsync(await EnvironmentOption.ResolveAsync(context, parse, ct), ct);
-            var assessment = DisasterAssessment.Assess(report, parse.GetValue(breach));
+            var assessment = DisasterAssessment.Assess(report, parse.GetValue(SecurityBreach));
             if (parse.GetValue(GlobalOptions.Json))
             {
-                context.Out.WriteLine(JsonSerializer.Serialize(new
+                JsonOutput.Write(context, new
                 {
                     level = assessment.LevelName,
                     rtoSeconds = assessment.Objective?.Rto.TotalSeconds,
                     rpoSeconds = assessment.Objective?.Rpo.TotalSeconds,
                     assessment.Reasons,
                     health = report,
-                }, Json));
+                });
             }
             else
             {
@@ -64,7 +56,7 @@ public static class HealthCommands
     {
         var table = new TextTable("component", "kind", "role", "status", "lag bytes", "lag s", "probe ms", "detail");
         foreach (var c in report.Components)
-            table.Add(c.Name, c.Kind.ToString().ToLowerInvariant(), c.ExpectedRole ?? "-", c.Status.ToString().ToLowerInvariant(),
+            table.Add(c.Name, c.Kind.ToString().ToLowerInvariant(), c.ExpectedRole?.Name() ?? "-", c.Status.ToString().ToLowerInvariant(),
                 c.LagBytes?.ToString() ?? "-", c.LagSeconds is { } s ? s.ToString("0.###") : "-",
                 c.ProbeDuration.TotalMilliseconds.ToString("0"), c.Detail);
         return table.Render();

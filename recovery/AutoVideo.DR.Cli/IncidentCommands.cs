@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
 
@@ -11,38 +10,39 @@ namespace AutoVideo.DR.Cli;
 /// </summary>
 public static class IncidentCommands
 {
+    static readonly Option<string?> Run = new("--run") { Description = "the run id (default: the latest run)" };
+    static readonly Argument<string> Text = new("text") { Description = "the status update, e.g. \"standby promoted, verifying\"" };
+    static readonly Argument<string> Reason = new("reason") { Description = "why the run is abandoned" };
+    static readonly Option<string> Author = new("--author")
+    {
+        Description = "who posts it (default: $USER)",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName,
+    };
+
     public static Command Create(CliContext context)
     {
         var incident = new Command("incident", "the incident record: status, status updates, abort of an unfinished run");
 
-        var run = new Option<string?>("--run") { Description = "the run id (default: the latest run)" };
-        var status = new Command("status", "show the latest (or the given) run: level, who declared it, steps, updates, RTO/RPO") { run };
+        var status = new Command("status", "show the latest (or the given) run: level, who declared it, steps, updates, RTO/RPO") { Run };
         status.SetAction(parse =>
         {
-            var (_, record) = Incident.Load(Directory(parse), parse.GetValue(run));
+            var (_, record) = Incident.Load(Directory(parse), parse.GetValue(Run));
             Print(context, record, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
 
-        var text = new Argument<string>("text") { Description = "the status update, e.g. \"standby promoted, verifying\"" };
-        var author = new Option<string>("--author")
-        {
-            Description = "who posts it (default: $USER)",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName,
-        };
-        var update = new Command("update", "add a timed status update to the running (else the latest) incident") { text, author };
+        var update = new Command("update", "add a timed status update to the running (else the latest) incident") { Text, Author };
         update.SetAction(parse =>
         {
-            var (record, posted) = IncidentUpdates.Post(Directory(parse), parse.GetValue(author)!, parse.GetValue(text)!);
+            var (record, posted) = IncidentUpdates.Post(Directory(parse), parse.GetValue(Author)!, parse.GetValue(Text)!);
             context.Out.WriteLine($"{posted.At:yyyy-MM-dd HH:mm:ss}Z {posted.Author} on run {record.Header.RunId}: {posted.Text}");
             return 0;
         });
 
-        var reason = new Argument<string>("reason") { Description = "why the run is abandoned" };
-        var abort = new Command("abort", "end an unfinished run so that the next failover starts afresh instead of resuming it") { reason, author };
+        var abort = new Command("abort", "end an unfinished run so that the next failover starts afresh instead of resuming it") { Reason, Author };
         abort.SetAction(parse =>
         {
-            var record = IncidentUpdates.Abort(Directory(parse), parse.GetValue(author)!, parse.GetValue(reason)!);
+            var record = IncidentUpdates.Abort(Directory(parse), parse.GetValue(Author)!, parse.GetValue(Reason)!);
             context.Out.WriteLine($"aborted run {record.Header.RunId} ({record.Header.Runbook}); steps done: {record.Steps.Count(s => record.IsDone(s.Number))} of {record.Steps.Count}");
             return 0;
         });
@@ -60,21 +60,21 @@ public static class IncidentCommands
         var h = incident.Header;
         if (json)
         {
-            context.Out.WriteLine(JsonSerializer.Serialize(new
+            JsonOutput.Write(context, new
             {
                 h.RunId, h.Runbook, h.Level, h.Target, h.DeclaredBy, incident.DeclaredAt, incident.Status, incident.EndedAt, incident.Resumes,
                 rtoSeconds = incident.ActualRto?.TotalSeconds, rpoSeconds = incident.ActualRpo?.TotalSeconds,
                 incident.Steps, incident.Updates,
-            }, HealthCommands.Json));
+            });
             return;
         }
-        var objective = h.Level is { } level ? RecoveryObjective.For(DisasterLevels.Parse(level)) : null;
-        context.Out.WriteLine($"{h.Runbook} {incident.Status}: run {h.RunId} on {h.Target}, declared by {h.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z{(incident.Resumes > 0 ? $", resumed {incident.Resumes}x" : "")}");
-        context.Out.WriteLine($"RTO {Seconds(incident.ActualRto)}{(objective is null ? "" : $" (objective {objective.Rto.TotalHours:0.#} h)")}, " +
-                              $"RPO {Seconds(incident.ActualRpo)}{(objective is null ? "" : $" (objective {objective.Rpo.TotalMinutes:0} min)")}");
+        var objective = h.Level is { } level ? RecoveryObjective.For(level) : RecoveryObjective.PlannedFailback;
+        context.Out.WriteLine($"{h.Runbook} {incident.Status.Name()}: run {h.RunId} on {h.Target}, declared by {h.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z{(incident.Resumes > 0 ? $", resumed {incident.Resumes}x" : "")}");
+        context.Out.WriteLine($"RTO {Seconds(incident.ActualRto)}{($" (objective {objective.Rto.TotalHours:0.#} h)")}, " +
+                              $"RPO {Seconds(incident.ActualRpo)}{($" (objective {objective.Rpo.TotalMinutes:0} min)")}");
         var table = new TextTable("#", "step", "outcome", "took", "output");
         foreach (var s in incident.Steps)
-            table.Add(s.Number.ToString(), s.Id, s.Outcome, s.StartedAt is { } a && s.EndedAt is { } b ? $"{(b - a).TotalSeconds:0.0} s" : "-", s.Output ?? "");
+            table.Add(s.Number.ToString(), s.Id, s.Outcome.Name(), s.StartedAt is { } a && s.EndedAt is { } b ? $"{(b - a).TotalSeconds:0.0} s" : "-", s.Output ?? "");
         context.Out.Write(table.Render());
         foreach (var u in incident.Updates) context.Out.WriteLine($"update {u.At:HH:mm:ss}Z {u.Author}: {u.Text}");
     }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
+using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
 
 namespace AutoVideo.DR.Cli;
@@ -7,30 +7,31 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr local up|down|status: the local primary/standby environment.</summary>
 public static class LocalCommands
 {
+    static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
+    static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
+    static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
+
     public static Command Create(CliContext context)
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var port = new Option<int?>("--port") { Description = "the primary's loopback port (default: a free one)" };
-        var standbyPort = new Option<int?>("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { port, standbyPort };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { Port, StandbyPort };
         up.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
             context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(port), parse.GetValue(standbyPort)), ct);
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort)), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
 
-        var keepData = new Option<bool>("--keep-data") { Description = "stop the servers but keep the working directory" };
-        var down = new Command("down", "stop every server of the local environment and remove its working directory") { keepData };
+        var down = new Command("down", "stop every server of the local environment and remove its working directory") { KeepData };
         down.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
-            var stopped = await new LocalEnvironment(context.Logger<LocalEnvironment>()).DownAsync(workDirectory, parse.GetValue(keepData), ct);
-            context.Out.WriteLine($"stopped: {(stopped.Count == 0 ? "nothing was running" : string.Join(", ", stopped))}; {(parse.GetValue(keepData) ? "kept" : "removed")} {Path.GetFullPath(workDirectory)}");
+            var stopped = await new LocalEnvironment(context.Logger<LocalEnvironment>()).DownAsync(workDirectory, parse.GetValue(KeepData), ct);
+            context.Out.WriteLine($"stopped: {(stopped.Count == 0 ? "nothing was running" : string.Join(", ", stopped))}; {(parse.GetValue(KeepData) ? "kept" : "removed")} {Path.GetFullPath(workDirectory)}");
             return 0;
         });
 
@@ -53,18 +54,18 @@ public static class LocalCommands
         var nodes = state.Nodes.Select(n => new
         {
             n.Name,
-            Role = n.Role.ToString().ToLowerInvariant(),
+            Role = n.Role.Name(),
             n.Port,
             Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
             n.DataDirectory,
         }).ToList();
         if (json)
         {
-            context.Out.WriteLine(JsonSerializer.Serialize(new
+            JsonOutput.Write(context, new
             {
                 state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
                 ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes,
-            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+            });
             return;
         }
         var table = new TextTable("node", "role", "port", "running", "data directory");

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using AutoVideo.DR.Recovery.Promotion;
 
 namespace AutoVideo.DR.Cli;
@@ -7,6 +6,8 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr promote and rejoin: the local failover and its failback path.</summary>
 public static class PromotionCommands
 {
+    static readonly Option<bool> BaseBackup = new("--base-backup") { Description = "take a fresh base backup instead of trying pg_rewind" };
+
     public static Command CreatePromote(CliContext context)
     {
         var promote = new Command("promote", "fence the old primary, promote the standby and wait until it accepts writes");
@@ -14,7 +15,7 @@ public static class PromotionCommands
         {
             context.Progress("promoting the standby");
             var result = await new LocalPromotion(context.Logger<LocalPromotion>()).PromoteAsync(parse.GetValue(GlobalOptions.WorkDirectory)!, ct);
-            if (parse.GetValue(GlobalOptions.Json)) context.Out.WriteLine(JsonSerializer.Serialize(result, HealthCommands.Json));
+            if (parse.GetValue(GlobalOptions.Json)) JsonOutput.Write(context, result);
             else
             {
                 context.Out.WriteLine($"promoted: {result.NewPrimary} (port {result.NewPrimaryPort}) accepts writes after {result.PromoteDuration.TotalMilliseconds:0} ms");
@@ -27,13 +28,12 @@ public static class PromotionCommands
 
     public static Command CreateRejoin(CliContext context)
     {
-        var baseBackup = new Option<bool>("--base-backup") { Description = "take a fresh base backup instead of trying pg_rewind" };
-        var rejoin = new Command("rejoin", "turn the fenced old primary into a streaming standby of the new primary (failback)") { baseBackup };
+        var rejoin = new Command("rejoin", "turn the fenced old primary into a streaming standby of the new primary (failback)") { BaseBackup };
         rejoin.SetAction(async (parse, ct) =>
         {
             context.Progress("rejoining the fenced node as a standby");
-            var result = await new Rejoin(context.Logger<Rejoin>()).RejoinAsync(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(baseBackup), ct);
-            if (parse.GetValue(GlobalOptions.Json)) context.Out.WriteLine(JsonSerializer.Serialize(result, HealthCommands.Json));
+            var result = await new Rejoin(context.Logger<Rejoin>()).RejoinAsync(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(BaseBackup), ct);
+            if (parse.GetValue(GlobalOptions.Json)) JsonOutput.Write(context, result);
             else context.Out.WriteLine($"rejoined: {result.Node} streams from {result.Primary} ({result.Method}, {result.Duration.TotalSeconds:0.0} s)");
             return 0;
         });

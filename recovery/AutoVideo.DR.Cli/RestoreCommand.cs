@@ -8,25 +8,26 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr restore: verify a backup, restore it into a target database, and compare every table with the manifest.</summary>
 public static class RestoreCommand
 {
+    static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
+    static readonly Option<string> Target = new("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
+    static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
+
     public static Command Create(CliContext context)
     {
-        var name = new Argument<string>("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
-        var target = new Option<string>("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
-        var force = new Option<bool>("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
-        var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest") { name, target, force };
-        var stores = new StoreArguments().AddTo(command);
+        var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest") { Name, Target, Force };
+        StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(name) is var requested and not "latest") BackupName.Validate(requested!);
+            if (parse.GetValue(Name) is var requested and not "latest") BackupName.Validate(requested!);
             var started = DateTimeOffset.UtcNow;
-            return await stores.RunAsync(parse, async store =>
+            return await StoreArguments.RunAsync(parse, async store =>
             {
-                var connection = StoreArguments.Database(parse, parse.GetValue(target)!, "--target");
-                context.Progress($"verifying {parse.GetValue(name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
+                var connection = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(Target)!, "--target");
+                context.Progress($"verifying {parse.GetValue(Name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 RestoreResult result;
                 using (var progress = new ProgressDisplay(context))
-                    result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(name)!, connection, new RestoreOptions(parse.GetValue(force), progress), ct);
-                await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
+                    result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress), ct);
+                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,
                     [BackupMetrics.RestoreDuration] = result.Duration.TotalSeconds,

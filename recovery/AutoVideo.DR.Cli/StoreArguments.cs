@@ -1,6 +1,6 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery;
-using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Stores;
 
@@ -10,24 +10,23 @@ namespace AutoVideo.DR.Cli;
 /// The options every backup command shares: which store (--store and its S3/GCS settings) and
 /// where the metrics go. The default store is the local environment's backup directory.
 /// </summary>
-public sealed class StoreArguments
+public static class StoreArguments
 {
-    readonly Option<string?> store = new("--store") { Description = "where backups are kept: a directory, s3://bucket/prefix or gs://bucket/prefix (default: the local environment's backup directory)" };
-    readonly Option<string?> s3Endpoint = new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
-    readonly Option<bool> s3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
-    readonly Option<string?> s3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
-    readonly Option<string?> gcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
-    readonly Option<string?> metricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
+    public static readonly Option<string?> Store = new("--store") { Description = "where backups are kept: a directory, s3://bucket/prefix or gs://bucket/prefix (default: the local environment's backup directory)" };
+    public static readonly Option<string?> S3Endpoint = new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    public static readonly Option<bool> S3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
+    public static readonly Option<string?> S3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
+    public static readonly Option<string?> GcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
+    public static readonly Option<string?> MetricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
 
-    public StoreArguments AddTo(Command command)
+    public static void AddTo(Command command)
     {
-        foreach (var option in new Option[] { store, s3Endpoint, s3PathStyle, s3Region, gcsEndpoint, metricsFile }) command.Options.Add(option);
-        return this;
+        foreach (var option in new Option[] { Store, S3Endpoint, S3PathStyle, S3Region, GcsEndpoint, MetricsFile }) command.Options.Add(option);
     }
 
-    public IBackupStore Open(ParseResult parse)
+    public static IBackupStore Open(ParseResult parse)
     {
-        var location = parse.GetValue(store);
+        var location = parse.GetValue(Store);
         if (string.IsNullOrWhiteSpace(location))
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
@@ -35,8 +34,8 @@ public sealed class StoreArguments
                 ?? throw new RecoveryException($"no --store given and no local environment in {Path.GetFullPath(workDirectory)}; pass --store DIR|s3://bucket/prefix|gs://bucket/prefix or create one with 'autovideo-dr local up'");
         }
         return BackupStore.Open(location, new StoreOptions(
-            new S3StoreOptions(parse.GetValue(s3Endpoint), parse.GetValue(s3PathStyle), parse.GetValue(s3Region)),
-            new GcsStoreOptions(parse.GetValue(gcsEndpoint))));
+            new S3StoreOptions(parse.GetValue(S3Endpoint), parse.GetValue(S3PathStyle), parse.GetValue(S3Region)),
+            new GcsStoreOptions(parse.GetValue(GcsEndpoint))));
     }
 
     /// <summary>
@@ -44,7 +43,7 @@ public sealed class StoreArguments
     /// or is interrupted, <paramref name="failure"/>'s gauges are written to the metrics file before
     /// the error reaches the operator, so a failing cron job never leaves the last success standing.
     /// </summary>
-    public async Task<T> RunAsync<T>(ParseResult parse, Func<IBackupStore, Task<T>> run, Func<Dictionary<string, double>>? failure = null)
+    public static async Task<T> RunAsync<T>(ParseResult parse, Func<IBackupStore, Task<T>> run, Func<Dictionary<string, double>>? failure = null)
     {
         IBackupStore? store = null;
         try
@@ -54,7 +53,7 @@ public sealed class StoreArguments
         }
         catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
         {
-            await Recovery.Backups.BackupMetrics.UpdateAsync(MetricsFile(parse), failure(), CancellationToken.None);
+            await BackupMetrics.UpdateAsync(MetricsPath(parse), failure(), CancellationToken.None);
             throw;
         }
         finally
@@ -63,23 +62,8 @@ public sealed class StoreArguments
         }
     }
 
-    public string MetricsFile(ParseResult parse) =>
-        parse.GetValue(metricsFile) is { Length: > 0 } path
+    public static string MetricsPath(ParseResult parse) =>
+        parse.GetValue(MetricsFile) is { Length: > 0 } path
             ? path
             : Path.Combine(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!), "metrics", "autovideo_dr_backups.prom");
-
-    /// <summary>"primary", "standby" (nodes of the local environment) or a connection string.</summary>
-    public static string Database(ParseResult parse, string value, string option)
-    {
-        if (value.Contains('=')) return value;
-        var role = value switch
-        {
-            "primary" => NodeRole.Primary,
-            "standby" => NodeRole.Standby,
-            _ => throw new RecoveryException($"{option} '{value}' is not understood; accepted: primary, standby or a connection string (Host=...;Port=...;Username=...;Database=...)"),
-        };
-        var state = LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!);
-        return state.Describe().Databases.FirstOrDefault(d => d.Role == role)?.ConnectionString
-            ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no {value} now; pass a connection string to {option}");
-    }
 }

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Environments;
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
@@ -31,8 +32,8 @@ public sealed record BackupManifest(
         Parts.SingleOrDefault(p => p.Kind == kind) ?? throw new RecoveryException($"backup {Name}: the manifest has no single {kind} part");
 }
 
-/// <summary>Where the backup was taken from. Role is "primary" or "standby".</summary>
-public sealed record BackupSource(string Host, int Port, string Database, string Role, string ServerVersion, int ServerVersionNumber);
+/// <summary>Where the backup was taken from: a primary or a standby.</summary>
+public sealed record BackupSource(string Host, int Port, string Database, NodeRole Role, string ServerVersion, int ServerVersionNumber);
 
 /// <summary>The consistent point the backup shows: the WAL position (replayed, on a standby) and the time it was taken.</summary>
 public sealed record SnapshotPoint(string Lsn, DateTimeOffset Time);

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Environments;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using AutoVideo.DR.Recovery.Postgres;
@@ -58,7 +59,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         foreach (var batch in inventory.Tables.Chunk(500))
             await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", ct);
         var name = await FreeNameAsync(store, startedAt, ct);
-        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables", name, DatabaseConnection.Describe(source), inRecovery ? "standby" : "primary", lsn, inventory.Tables.Count);
+        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count);
 
         var parts = new ConcurrentBag<BackupPart>();
         var tables = new ConcurrentBag<TableEntry>();
@@ -193,7 +194,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     static BackupSource SourceOf(string source, bool inRecovery, string version, int versionNumber)
     {
         var b = new NpgsqlConnectionStringBuilder(source);
-        return new BackupSource(b.Host ?? "", b.Port, b.Database ?? "", inRecovery ? "standby" : "primary", version, versionNumber);
+        return new BackupSource(b.Host ?? "", b.Port, b.Database ?? "", inRecovery ? NodeRole.Standby : NodeRole.Primary, version, versionNumber);
     }
 
     static int Parallelism(BackupOptions options) => options.Parallelism > 0 ? options.Parallelism : Math.Max(2, Environment.ProcessorCount);

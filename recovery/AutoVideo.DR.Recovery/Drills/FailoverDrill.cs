@@ -34,9 +34,10 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         {
             var state = await timeline.StepAsync("prepare the local environment", async () =>
             {
-                var existing = LocalEnvironmentState.TryLoad(workDirectory);
-                created = existing is null;
+                var existed = LocalEnvironmentState.TryLoad(workDirectory) is not null;
                 var ready = await environment.UpAsync(new LocalEnvironmentOptions(workDirectory), ct);
+                // Only an environment this drill created is removed after it; a failed up cleaned up itself.
+                created = !existed;
                 return (ready, created ? $"created primary + standby in {workDirectory}" : $"using the environment in {workDirectory}");
             });
             return await DrillAsync(state, options, timeline, ct);

@@ -11,6 +11,20 @@ public enum NodeRole
     Fenced,
 }
 
+/// <summary>The one spelling of a role in text, config and JSON: primary, standby, fenced.</summary>
+public static class NodeRoles
+{
+    public static string Name(this NodeRole role) => role.ToString().ToLowerInvariant();
+
+    public static NodeRole? TryParse(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "primary" => NodeRole.Primary,
+        "standby" => NodeRole.Standby,
+        "fenced" => NodeRole.Fenced,
+        _ => null,
+    };
+}
+
 /// <summary>One database of an environment and how to reach it.</summary>
 public sealed record DatabaseNode(string Name, NodeRole Role, string ConnectionString);
 

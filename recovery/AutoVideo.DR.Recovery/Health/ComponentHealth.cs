@@ -1,3 +1,5 @@
+using AutoVideo.DR.Recovery.Environments;
+
 namespace AutoVideo.DR.Recovery.Health;
 
 public enum ComponentStatus
@@ -29,7 +31,7 @@ public sealed record ComponentHealth(
     bool? InRecovery = null,
     long? LagBytes = null,
     double? LagSeconds = null,
-    string? ExpectedRole = null)
+    NodeRole? ExpectedRole = null)
 {
     public bool IsDown => Status == ComponentStatus.Down;
 }

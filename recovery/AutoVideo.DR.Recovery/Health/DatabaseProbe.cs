@@ -28,13 +28,13 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
         catch (TimeoutException)
         {
             return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down,
-                $"unreachable: no answer within {timeout.TotalMilliseconds:0} ms (hung?)", clock.Elapsed, ExpectedRole: node.Role.ToString().ToLowerInvariant());
+                $"unreachable: no answer within {timeout.TotalMilliseconds:0} ms (hung?)", clock.Elapsed, ExpectedRole: node.Role);
         }
     }
 
     async Task<ComponentHealth> ProbeCoreAsync(DatabaseNode node, string? primaryConnectionString, Stopwatch clock, CancellationToken ct)
     {
-        var role = node.Role.ToString().ToLowerInvariant();
+        var role = node.Role;
         try
         {
             await using var connection = await DatabaseConnection.OpenAsync(WithTimeout(node.ConnectionString), node.Name, ct);

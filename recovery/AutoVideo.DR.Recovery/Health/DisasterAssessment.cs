@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Objectives;
 
 namespace AutoVideo.DR.Recovery.Health;
@@ -25,10 +26,10 @@ public static class DisasterAssessment
         var reasons = new List<string>();
         if (securityBreachDeclared) reasons.Add("security breach declared by the operator (重大安全事件)");
 
-        var servingSide = report.Components.Where(c => c.Kind != ComponentKind.Database || c.ExpectedRole == "primary").ToList();
-        var down = report.Components.Where(c => c.IsDown && (c.Kind != ComponentKind.Database || c.ExpectedRole != "fenced")).ToList();
-        var primaryDown = report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == "primary" && c.IsDown);
-        var noPrimary = !report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == "primary");
+        var servingSide = report.Components.Where(c => c.Kind != ComponentKind.Database || c.ExpectedRole == NodeRole.Primary).ToList();
+        var down = report.Components.Where(c => c.IsDown && (c.Kind != ComponentKind.Database || c.ExpectedRole != NodeRole.Fenced)).ToList();
+        var primaryDown = report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == NodeRole.Primary && c.IsDown);
+        var noPrimary = !report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == NodeRole.Primary);
 
         if (servingSide.Count > 0 && servingSide.All(c => c.IsDown))
             reasons.Add($"everything serving the primary side is down: {string.Join(", ", servingSide.Select(c => c.Name))} (完整系統故障)");

@@ -2,8 +2,34 @@ using System.Globalization;
 
 namespace AutoVideo.DR.Recovery.Incidents;
 
-/// <summary>One step of a run as its journal tells it; Outcome is pending, started, completed, skipped or failed.</summary>
-public sealed record StepRecord(int Number, string Id, string Outcome, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Output, int Attempts);
+/// <summary>Where a step of a run stands, as its journal tells it.</summary>
+public enum StepOutcome
+{
+    Pending,
+    Started,
+    Completed,
+    Skipped,
+    Failed,
+}
+
+/// <summary>Where a run stands: running (or interrupted, to resume), failed at a step, completed, or aborted by the operator.</summary>
+public enum IncidentStatus
+{
+    Running,
+    Failed,
+    Completed,
+    Aborted,
+}
+
+/// <summary>The one spelling of outcomes and statuses in text and JSON (lower case).</summary>
+public static class Outcomes
+{
+    public static string Name(this StepOutcome outcome) => outcome.ToString().ToLowerInvariant();
+    public static string Name(this IncidentStatus status) => status.ToString().ToLowerInvariant();
+}
+
+/// <summary>One step of a run as its journal tells it.</summary>
+public sealed record StepRecord(int Number, string Id, StepOutcome Outcome, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, string? Output, int Attempts);
 
 /// <summary>A status update of the communication plan ("狀態更新"): when, by whom, what.</summary>
 public sealed record StatusUpdate(DateTimeOffset At, string Author, string Text);
@@ -16,25 +42,22 @@ public sealed record StatusUpdate(DateTimeOffset At, string Author, string Text)
 public sealed record Incident(
     RunHeader Header,
     DateTimeOffset DeclaredAt,
-    string Status,
+    IncidentStatus Status,
     IReadOnlyList<StepRecord> Steps,
     IReadOnlyList<StatusUpdate> Updates,
     IReadOnlyDictionary<string, string> Facts,
     DateTimeOffset? EndedAt,
     int Resumes)
 {
-    /// <summary>Fact the assessment records: seconds of acknowledged writes the promoted copy may lack (the RPO achieved).</summary>
-    public const string DataLossSecondsFact = "data-loss-seconds";
-
     public static Incident From(IReadOnlyList<JournalEntry> entries)
     {
         var start = entries.FirstOrDefault(e => e.Kind == JournalKinds.RunStarted && e.Run is not null)
             ?? throw new RecoveryException("the run journal has no run-started line; it is not a journal of autovideo-dr");
         var header = start.Run!;
-        var steps = header.Steps.Select((id, i) => new StepRecord(i + 1, id, "pending", null, null, null, 0)).ToArray();
+        var steps = header.Steps.Select((id, i) => new StepRecord(i + 1, id, StepOutcome.Pending, null, null, null, 0)).ToArray();
         var updates = new List<StatusUpdate>();
         var facts = new Dictionary<string, string>();
-        var status = "running";
+        var status = IncidentStatus.Running;
         DateTimeOffset? ended = null;
         var resumes = 0;
         foreach (var e in entries)
@@ -44,14 +67,14 @@ public sealed record Incident(
                 var s = steps[n - 1];
                 steps[n - 1] = e.Kind switch
                 {
-                    JournalKinds.StepStarted => s with { Outcome = "started", StartedAt = e.At, EndedAt = null, Attempts = s.Attempts + 1 },
-                    JournalKinds.StepCompleted => s with { Outcome = "completed", StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
-                    JournalKinds.StepSkipped => s with { Outcome = "skipped", StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
-                    JournalKinds.StepFailed => s with { Outcome = "failed", EndedAt = e.At, Output = e.Output },
+                    JournalKinds.StepStarted => s with { Outcome = StepOutcome.Started, StartedAt = e.At, EndedAt = null, Attempts = s.Attempts + 1 },
+                    JournalKinds.StepCompleted => s with { Outcome = StepOutcome.Completed, StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
+                    JournalKinds.StepSkipped => s with { Outcome = StepOutcome.Skipped, StartedAt = s.StartedAt ?? e.At, EndedAt = e.At, Output = e.Output },
+                    JournalKinds.StepFailed => s with { Outcome = StepOutcome.Failed, EndedAt = e.At, Output = e.Output },
                     _ => s,
                 };
-                if (e.Kind == JournalKinds.StepFailed) status = "failed";
-                else if (e.Kind == JournalKinds.StepStarted) status = "running";
+                if (e.Kind == JournalKinds.StepFailed) status = IncidentStatus.Failed;
+                else if (e.Kind == JournalKinds.StepStarted) status = IncidentStatus.Running;
             }
             if (e.Facts is not null && e.Kind is JournalKinds.StepCompleted or JournalKinds.StepSkipped)
                 foreach (var (k, v) in e.Facts) facts[k] = v;
@@ -62,14 +85,14 @@ public sealed record Incident(
                     break;
                 case JournalKinds.RunResumed:
                     resumes++;
-                    status = "running";
+                    status = IncidentStatus.Running;
                     break;
                 case JournalKinds.RunCompleted:
-                    status = "completed";
+                    status = IncidentStatus.Completed;
                     ended = e.At;
                     break;
                 case JournalKinds.RunAborted:
-                    status = "aborted";
+                    status = IncidentStatus.Aborted;
                     ended = e.At;
                     break;
             }
@@ -77,19 +100,19 @@ public sealed record Incident(
         return new Incident(header, start.At, status, steps, updates, facts, ended, resumes);
     }
 
-    public bool IsFinished => Status is "completed" or "aborted";
+    public bool IsFinished => Status is IncidentStatus.Completed or IncidentStatus.Aborted;
 
     /// <summary>Steps already done (completed or skipped): a resumed run continues after them.</summary>
-    public bool IsDone(int stepNumber) => Steps[stepNumber - 1].Outcome is "completed" or "skipped";
+    public bool IsDone(int stepNumber) => Steps[stepNumber - 1].Outcome is StepOutcome.Completed or StepOutcome.Skipped;
 
     /// <summary>Declaration to the end of the step that restored service (traffic switched or fully verified); null until it ends.</summary>
     public TimeSpan? ActualRto =>
-        Steps.FirstOrDefault(s => s.Id == Header.ServiceRestoredBy && s.Outcome == "completed")?.EndedAt is { } restored
+        Steps.FirstOrDefault(s => s.Id == Header.ServiceRestoredBy && s.Outcome == StepOutcome.Completed)?.EndedAt is { } restored
             ? restored - DeclaredAt
             : null;
 
     public TimeSpan? ActualRpo =>
-        Facts.TryGetValue(DataLossSecondsFact, out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+        Facts.TryGetValue(FactKeys.DataLossSeconds, out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
             ? TimeSpan.FromSeconds(seconds)
             : null;
 

@@ -28,22 +28,21 @@ public sealed class IncidentReport(string directory)
     public static RecoveryReport ToRecoveryReport(Incident incident, DateTimeOffset now)
     {
         var h = incident.Header;
-        var level = h.Level is { } name ? DisasterLevels.Parse(name) : DisasterLevel.Minor;
         var timeline = incident.Steps.Where(s => s.StartedAt is not null).Select(s => new TimelineStep(
             s.Id,
             s.StartedAt!.Value - incident.DeclaredAt,
             (s.EndedAt ?? now) - s.StartedAt!.Value,
-            s.Outcome is "completed" or "skipped" || s.Id == "report",
-            $"{s.Outcome}: {s.Output}")).ToList();
-        var allDone = incident.Steps.All(s => s.Outcome is "completed" or "skipped" || s.Id == "report");
+            s.Outcome is StepOutcome.Completed or StepOutcome.Skipped || s.Id == "report",
+            $"{s.Outcome.Name()}: {s.Output}")).ToList();
+        var allDone = incident.Steps.All(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped || s.Id == "report");
         var restore = incident.Steps.FirstOrDefault(s => s.Id == "restore-data");
-        var verified = incident.Steps.Where(s => s.Id.Contains("verif") && s.Outcome == "completed").ToList();
+        var verified = incident.Steps.Where(s => s.Id.Contains("verif") && s.Outcome == StepOutcome.Completed).ToList();
         var rto = incident.ActualRto ?? now - incident.DeclaredAt;
-        var objective = RecoveryObjective.For(level);
+        var objective = h.Level is { } level ? RecoveryObjective.For(level) : RecoveryObjective.PlannedFailback;
         var checklist = new List<ChecklistItem>
         {
-            new("驗證備份檔案完整性", restore?.Outcome == "completed", restore is null ? "no restore in this runbook" : $"{restore.Outcome}: {restore.Output}"),
-            new("測試恢復程序", allDone, $"{incident.Steps.Count(s => s.Outcome is "completed" or "skipped")} of {incident.Steps.Count} steps done"),
+            new("驗證備份檔案完整性", restore?.Outcome == StepOutcome.Completed, restore is null ? "no restore in this runbook" : $"{restore.Outcome.Name()}: {restore.Output}"),
+            new("測試恢復程序", allDone, $"{incident.Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped)} of {incident.Steps.Count} steps done"),
             new("確認恢復時間符合 RTO", objective.RtoMet(rto), $"{rto.TotalSeconds:0.0} s against {objective.Rto.TotalHours:0.#} h"),
             new("驗證恢復數據完整性", verified.Count > 0, verified.Count > 0 ? string.Join("; ", verified.Select(v => v.Output)) : "not verified"),
             new("測試備用環境功能", verified.Count > 0, verified.Count > 0 ? "the promoted environment accepted a write and a read" : "not verified"),
@@ -76,7 +75,7 @@ public sealed class IncidentReport(string directory)
         text.AppendLine();
         text.AppendLine("## 狀態更新 (status updates)");
         text.AppendLine();
-        text.AppendLine($"- {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z {incident.Header.DeclaredBy}: declared {incident.Header.Runbook}{(incident.Header.Level is { } l ? $" (level {l})" : "")}");
+        text.AppendLine($"- {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z {incident.Header.DeclaredBy}: declared {incident.Header.Runbook}{(incident.Header.Level is { } l ? $" (level {l.Name()})" : "")}");
         foreach (var u in incident.Updates) text.AppendLine($"- {u.At:yyyy-MM-dd HH:mm:ss}Z {u.Author}: {u.Text}");
         return text.ToString();
     }

@@ -1,3 +1,5 @@
+using AutoVideo.DR.Recovery.Objectives;
+
 namespace AutoVideo.DR.Recovery.Incidents;
 
 /// <summary>What one journal line records; <see cref="JournalEntry.Kind"/> is one of these.</summary>
@@ -18,7 +20,7 @@ public static class JournalKinds
 public sealed record RunHeader(
     string RunId,
     string Runbook,
-    string? Level,
+    DisasterLevel? Level,
     string Target,
     string DeclaredBy,
     IReadOnlyList<string> Steps,

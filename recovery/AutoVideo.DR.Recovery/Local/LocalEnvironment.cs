@@ -27,7 +27,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         {
             var running = existing.Nodes.Where(n => Server(installation, account, n).IsRunning()).ToList();
             if (running.Count > 0)
-                throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.ToString().ToLowerInvariant()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
+                throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.Name()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
             logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
             foreach (var node in existing.Nodes.OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
             return existing;
@@ -39,8 +39,11 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         if (options.StandbyPort is { } s) FreePort.EnsureFree(s, "--standby-port");
         if (primaryPort == standbyPort)
             throw new RecoveryException($"--port and --standby-port are both {primaryPort}; accepted: two different free ports");
-        if (Directory.Exists(workDirectory) && Directory.EnumerateFileSystemEntries(workDirectory).Any())
-            throw new RecoveryException($"{workDirectory} is not empty and holds no local environment; choose an empty or new --workdir");
+        var foreign = Directory.Exists(workDirectory)
+            ? Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e))).ToList()
+            : [];
+        if (foreign.Count > 0)
+            throw new RecoveryException($"{workDirectory} holds no local environment but other files ({string.Join(", ", foreign.Take(3).Select(Path.GetFileName))}); choose an empty or new --workdir");
 
         var createdDirectory = !Directory.Exists(workDirectory);
         Directory.CreateDirectory(workDirectory);
@@ -66,7 +69,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             // Nothing half-running: stop whatever started and remove what this call created.
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
-            else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory)) DeleteEntry(entry);
+            else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
         }
     }

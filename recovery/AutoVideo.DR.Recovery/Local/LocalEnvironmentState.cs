@@ -21,6 +21,12 @@ public sealed record LocalEnvironmentState(
 {
     public const string FileName = "environment.json";
 
+    /// <summary>
+    /// What other commands keep in a working directory whether or not it holds an environment (the
+    /// backup commands' metrics): they never stop an environment from being created there.
+    /// </summary>
+    public static readonly IReadOnlySet<string> SharedEntries = new HashSet<string> { "metrics" };
+
     static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -32,7 +38,7 @@ public sealed record LocalEnvironmentState(
 
     public LocalNodeState NodeWithRole(NodeRole role) =>
         Nodes.FirstOrDefault(n => n.Role == role)
-        ?? throw new RecoveryException($"the local environment in {WorkDirectory} has no {role.ToString().ToLowerInvariant()} node (nodes: {string.Join(", ", Nodes.Select(n => $"{n.Name}={n.Role.ToString().ToLowerInvariant()}"))})");
+        ?? throw new RecoveryException($"the local environment in {WorkDirectory} has no {role.Name()} node (nodes: {string.Join(", ", Nodes.Select(n => $"{n.Name}={n.Role.Name()}"))})");
 
     public LocalEnvironmentState WithRoles(IReadOnlyDictionary<string, NodeRole> roles) =>
         this with { Nodes = Nodes.Select(n => roles.TryGetValue(n.Name, out var r) ? n with { Role = r } : n).ToList() };

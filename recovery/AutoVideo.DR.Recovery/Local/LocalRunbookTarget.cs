@@ -36,7 +36,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var assessment = DisasterAssessment.Assess(health);
         var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary)?.Name;
         var standby = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby)?.Name;
-        var failed = health.Components.Where(c => c.Kind == ComponentKind.Database && c.IsDown && c.ExpectedRole != "fenced").Select(c => c.Name).ToList();
+        var failed = health.Components.Where(c => c.Kind == ComponentKind.Database && c.IsDown && c.ExpectedRole != NodeRole.Fenced).Select(c => c.Name).ToList();
         var replica = health.Components.FirstOrDefault(c => c.Name == standby);
         var lagLimit = DisasterAssessment.LagLimit.TotalSeconds;
         var (usable, detail) = replica switch
@@ -69,7 +69,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var target = Node(node);
         if ((await IsPrimaryAsync(node, ct)) is { TookEffect: true } done) return $"already primary: {done.Detail}";
         if (target.Role != NodeRole.Standby)
-            throw new RecoveryException($"{node} is recorded as {target.Role.ToString().ToLowerInvariant()}, not standby; only the standby can be promoted");
+            throw new RecoveryException($"{node} is recorded as {target.Role.Name()}, not standby; only the standby can be promoted");
         if (await InRecoveryAsync(target, ct) == false)
         {
             // Promoted before an interruption, roles not yet recorded: fence the old primary and record them.
@@ -88,7 +88,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var inRecovery = await InRecoveryAsync(target, ct);
         return target.Role == NodeRole.Primary && inRecovery == false
             ? StepCheck.Yes($"{node} is recorded primary and accepts writes on port {target.Port}")
-            : StepCheck.No($"{node} is recorded {target.Role.ToString().ToLowerInvariant()} and is {(inRecovery is null ? "unreachable" : inRecovery.Value ? "in recovery" : "writable")}");
+            : StepCheck.No($"{node} is recorded {target.Role.Name()} and is {(inRecovery is null ? "unreachable" : inRecovery.Value ? "in recovery" : "writable")}");
     }
 
     public async Task<string> FenceAsync(string node, string newPrimary, CancellationToken ct)
@@ -106,7 +106,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var running = Server(target).IsRunning();
         return Task.FromResult(target.Role == NodeRole.Fenced && marked && !running
             ? StepCheck.Yes($"{node} is stopped, recorded fenced, and would start read-only")
-            : StepCheck.No($"{node}: role {target.Role.ToString().ToLowerInvariant()}, fence marker {(marked ? "present" : "absent")}, {(running ? "running" : "stopped")}"));
+            : StepCheck.No($"{node}: role {target.Role.Name()}, fence marker {(marked ? "present" : "absent")}, {(running ? "running" : "stopped")}"));
     }
 
     public async Task<string> IsolateAsync(string node, CancellationToken ct)
@@ -166,7 +166,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         var health = await new DatabaseProbe().ProbeAsync(state.Describe().Databases.First(d => d.Name == node), primary is null ? null : state.Describe().Primary?.ConnectionString, ct);
         return target.Role == NodeRole.Standby && health is { InRecovery: true, Status: ComponentStatus.Healthy }
             ? StepCheck.Yes($"{node} streams from {primary?.Name} ({health.LagBytes ?? 0} bytes behind)")
-            : StepCheck.No($"{node}: role {target.Role.ToString().ToLowerInvariant()}, {health.Detail}");
+            : StepCheck.No($"{node}: role {target.Role.Name()}, {health.Detail}");
     }
 
     public async Task<string> RestartAsync(string node, CancellationToken ct)

@@ -10,12 +10,13 @@ public enum DisasterLevel
 
 public static class DisasterLevels
 {
-    public static DisasterLevel Parse(string text) => text.Trim().ToLowerInvariant() switch
+    /// <summary>The level a name spells ("critical", "major", "minor"), or null.</summary>
+    public static DisasterLevel? TryParse(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         "critical" => DisasterLevel.Critical,
         "major" => DisasterLevel.Major,
         "minor" => DisasterLevel.Minor,
-        _ => throw new RecoveryException($"unknown disaster level '{text}'; accepted: critical, major, minor"),
+        _ => null,
     };
 
     public static string Name(this DisasterLevel level) => level.ToString().ToLowerInvariant();

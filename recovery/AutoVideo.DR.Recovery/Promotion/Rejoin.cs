@@ -22,7 +22,7 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
         var account = ServerAccount.Current();
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var node = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced)
-            ?? throw new RecoveryException($"no fenced node to rejoin in {state.WorkDirectory} (roles: {string.Join(", ", state.Nodes.Select(n => $"{n.Name}={n.Role.ToString().ToLowerInvariant()}"))}); rejoin follows a promotion");
+            ?? throw new RecoveryException($"no fenced node to rejoin in {state.WorkDirectory} (roles: {string.Join(", ", state.Nodes.Select(n => $"{n.Name}={n.Role.Name()}"))}); rejoin follows a promotion");
         var server = LocalEnvironment.Server(installation, account, node);
         var primary = LocalEnvironment.Server(installation, account, primaryNode);
         await server.StopAsync(ct, mode: "fast");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using AutoVideo.DR.Recovery.Objectives;
 
 namespace AutoVideo.DR.Recovery.Reports;
 
@@ -16,7 +15,7 @@ public static class ReportMarkdown
         text.AppendLine($"**測試類型**: {TypeName(report.Type)} ({report.Scenario})  ");
         text.AppendLine($"**測試負責人**: {report.Owner}  ");
         text.AppendLine($"**環境 (environment)**: {report.Environment}  ");
-        text.AppendLine($"**災難等級 (level)**: {report.Objective.Level.Name()}  ");
+        text.AppendLine($"**災難等級 (level)**: {report.Objective.Name}  ");
         text.AppendLine($"**結果 (result)**: {(report.Passed ? "PASSED" : "FAILED")}");
         text.AppendLine();
         text.AppendLine("## 測試結果");

@@ -16,7 +16,7 @@ public static class MajorRunbook
             Assess(target, "probe every node and component and record which failed",
                 a =>
                 {
-                    if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != "fenced"))
+                    if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != Environments.NodeRole.Fenced))
                         throw new RecoveryException($"every database is down ({string.Join(", ", a.Failed)}): that is a critical disaster; run 'autovideo-dr failover --level critical' after restoring one, or restore from backup");
                 }),
             OnEachFailed("isolate-failed", "isolate the failed components",
@@ -25,9 +25,9 @@ public static class MajorRunbook
             new RunbookStep("restore-available", "restore the available services",
                 "if the primary failed, promote the healthy standby so the database serves writes again; skipped while the primary serves",
                 TimeSpan.FromMinutes(30),
-                async (context, ct) => new StepOutcome(await target.PromoteAsync(context.Fact(StandbyFact), ct)),
-                (context, ct) => target.IsPrimaryAsync(context.Fact(StandbyFact), ct),
-                SkipWhen: context => Failed(context).Contains(context.Fact(PrimaryFact)) ? null : $"the primary {context.Fact(PrimaryFact)} serves: nothing to restore"),
+                async (context, ct) => new StepResult(await target.PromoteAsync(context.Fact(FactKeys.Standby), ct)),
+                (context, ct) => target.IsPrimaryAsync(context.Fact(FactKeys.Standby), ct),
+                SkipWhen: context => Failed(context).Contains(context.Fact(FactKeys.Primary)) ? null : $"the primary {context.Fact(FactKeys.Primary)} serves: nothing to restore"),
             OnEachFailed("repair-failed", "repair the failed components",
                 "rebuild every failed node as a streaming standby of the serving primary (pg_rewind where it can, else a fresh base backup)",
                 TimeSpan.FromMinutes(30), target.RejoinAsync, target.IsStreamingStandbyAsync, "no component to repair"),
@@ -39,7 +39,7 @@ public static class MajorRunbook
         ServiceRestoredBy: "full-verification");
 
     static List<string> Failed(RunContext context) =>
-        context.Fact(FailedFact).Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
+        context.Fact(FactKeys.Failed).Split(',', StringSplitOptions.RemoveEmptyEntries).ToList();
 
     /// <summary>A step that acts on every failed node in turn; done when its check holds for all of them.</summary>
     static RunbookStep OnEachFailed(string id, string title, string description, TimeSpan timeout,
@@ -49,7 +49,7 @@ public static class MajorRunbook
         {
             var lines = new List<string>();
             foreach (var node in Failed(context)) lines.Add(await action(node, ct));
-            return new StepOutcome(string.Join("; ", lines));
+            return new StepResult(string.Join("; ", lines));
         },
         async (context, ct) =>
         {

@@ -29,10 +29,10 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             var step = runbook.Steps[i];
             if (incident.IsDone(number))
             {
-                progress($"step {number}/{runbook.Steps.Count} {step.Title}: {incident.Steps[i].Outcome} earlier, not repeated");
+                progress($"step {number}/{runbook.Steps.Count} {step.Title}: {incident.Steps[i].Outcome.Name()} earlier, not repeated");
                 continue;
             }
-            await RunStepAsync(context, step, number, interrupted: incident.Steps[i].Outcome is "started" or "failed", ct);
+            await RunStepAsync(context, step, number, interrupted: incident.Steps[i].Outcome is StepOutcome.Started or StepOutcome.Failed, ct);
         }
         journal.Append(new JournalEntry(JournalKinds.RunCompleted, DateTimeOffset.UtcNow, Environment.ProcessId));
         logger.LogInformation("Run {RunId} completed", journal.RunId);
@@ -55,7 +55,7 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
         }
         // Milliseconds: two runs in one second (a refused minor, then major at once) must not share a journal.
         var runId = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{runbook.Name}";
-        var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level?.ToString().ToLowerInvariant(), runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy, request.Webhook));
+        var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level, runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy, request.Webhook));
         progress($"run {runId}: {runbook.Name} on {runbook.Target}, declared by {request.DeclaredBy}; journal {created.Path}");
         return (created, Incident.From(created.Read()));
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Objectives;
 
 namespace AutoVideo.DR.Recovery.Runbooks;
 
@@ -10,7 +11,7 @@ public static class RunbookPlan
     public static string Render(Runbook runbook, Incident? unfinished = null)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{runbook.Name} on {runbook.Target}{(runbook.Level is { } l ? $" (level {l.ToString().ToLowerInvariant()})" : "")}: {runbook.Steps.Count} steps");
+        text.AppendLine($"{runbook.Name} on {runbook.Target}{(runbook.Level is { } l ? $" (level {l.Name()})" : "")}: {runbook.Steps.Count} steps");
         for (var i = 0; i < runbook.Steps.Count; i++)
         {
             var step = runbook.Steps[i];

@@ -1,7 +1,7 @@
 namespace AutoVideo.DR.Recovery.Runbooks;
 
 /// <summary>What a step's action did: a line for the journal and the operator, and facts later steps (and a resumed run) read.</summary>
-public sealed record StepOutcome(string Output, IReadOnlyDictionary<string, string>? Facts = null);
+public sealed record StepResult(string Output, IReadOnlyDictionary<string, string>? Facts = null);
 
 /// <summary>Whether a step's action has taken effect, and what was seen.</summary>
 public sealed record StepCheck(bool TookEffect, string Detail)
@@ -23,7 +23,7 @@ public sealed record RunbookStep(
     string Title,
     string Description,
     TimeSpan Timeout,
-    Func<RunContext, CancellationToken, Task<StepOutcome>> Action,
+    Func<RunContext, CancellationToken, Task<StepResult>> Action,
     Func<RunContext, CancellationToken, Task<StepCheck>> Check,
     Func<RunContext, string?>? SkipWhen = null,
     bool ChangesNothing = false);

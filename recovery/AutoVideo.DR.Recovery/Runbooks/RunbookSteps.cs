@@ -9,16 +9,6 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 /// </summary>
 public static class RunbookSteps
 {
-    public const string PrimaryFact = "primary";
-    public const string StandbyFact = "standby";
-    public const string FencedFact = "fenced";
-    /// <summary>The old primary a failback brings back: the fenced node, or the standby it already became.</summary>
-    public const string ReturningFact = "returning";
-    public const string FailedFact = "failed";
-    public const string ReplicaUsableFact = "replica-usable";
-    public const string ReplicaDetailFact = "replica-detail";
-    public const string ServingFact = "serving";
-
     static readonly TimeSpan Short = TimeSpan.FromSeconds(60);
     static readonly TimeSpan Long = TimeSpan.FromMinutes(30);
 
@@ -33,29 +23,29 @@ public static class RunbookSteps
             requirement(a);
             var facts = new Dictionary<string, string>
             {
-                [PrimaryFact] = a.Primary ?? "",
-                [StandbyFact] = a.Standby ?? "",
-                [FencedFact] = a.Fenced ?? "",
-                [ReturningFact] = a.Fenced ?? a.Standby ?? "",
-                [FailedFact] = string.Join(",", a.Failed),
-                [ReplicaUsableFact] = a.ReplicaUsable ? "true" : "false",
-                [ReplicaDetailFact] = a.ReplicaDetail,
-                [Incident.DataLossSecondsFact] = (a.StandbyLagSeconds ?? 0).ToString("0.###", CultureInfo.InvariantCulture),
+                [FactKeys.Primary] = a.Primary ?? "",
+                [FactKeys.Standby] = a.Standby ?? "",
+                [FactKeys.Fenced] = a.Fenced ?? "",
+                [FactKeys.Returning] = a.Fenced ?? a.Standby ?? "",
+                [FactKeys.Failed] = string.Join(",", a.Failed),
+                [FactKeys.ReplicaUsable] = a.ReplicaUsable ? "true" : "false",
+                [FactKeys.ReplicaDetail] = a.ReplicaDetail,
+                [FactKeys.DataLossSeconds] = (a.StandbyLagSeconds ?? 0).ToString("0.###", CultureInfo.InvariantCulture),
             };
             var down = a.Failed.Count == 0 ? "nothing down" : $"down: {string.Join(", ", a.Failed)}";
-            return new StepOutcome($"level {a.Assessment.LevelName}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}", facts);
+            return new StepResult($"level {a.Assessment.LevelName}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}", facts);
         },
-        (context, _) => Task.FromResult(context.TryFact(StandbyFact) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")),
+        (context, _) => Task.FromResult(context.TryFact(FactKeys.Standby) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")),
         ChangesNothing: true);
 
     public static RunbookStep Promote(IRunbookTarget target, string id, string title, string description, string nodeFact) => new(
         id, title, description, Long,
-        async (context, ct) => new StepOutcome(await target.PromoteAsync(context.Fact(nodeFact), ct), new Dictionary<string, string> { [ServingFact] = context.Fact(nodeFact) }),
+        async (context, ct) => new StepResult(await target.PromoteAsync(context.Fact(nodeFact), ct), new Dictionary<string, string> { [FactKeys.Serving] = context.Fact(nodeFact) }),
         (context, ct) => target.IsPrimaryAsync(context.Fact(nodeFact), ct));
 
     public static RunbookStep Fence(IRunbookTarget target, string description, string nodeFact, string newPrimaryFact) => new(
         "fence-old-primary", "fence the old primary", description, Short,
-        async (context, ct) => new StepOutcome(await target.FenceAsync(context.Fact(nodeFact), context.Fact(newPrimaryFact), ct)),
+        async (context, ct) => new StepResult(await target.FenceAsync(context.Fact(nodeFact), context.Fact(newPrimaryFact), ct)),
         (context, ct) => target.IsFencedAsync(context.Fact(nodeFact), ct),
         SkipWhen: context => context.TryFact(nodeFact) is "" ? "no old primary is recorded: nothing to fence" : null);
 
@@ -66,30 +56,30 @@ public static class RunbookSteps
         async (context, ct) =>
         {
             var environment = await target.DescribeAsync(ct);
-            var node = environment.Databases.First(d => d.Name == context.Fact(StandbyFact));
+            var node = environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby));
             var outcome = await restore.RestoreLatestAsync(environment, node, ct);
-            return new StepOutcome($"restored {outcome.Backup} into {node.Name}: {outcome.Detail}");
+            return new StepResult($"restored {outcome.Backup} into {node.Name}: {outcome.Detail}");
         },
         async (context, ct) =>
         {
             var environment = await target.DescribeAsync(ct);
-            return await restore.IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(StandbyFact)), ct);
+            return await restore.IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby)), ct);
         },
-        SkipWhen: context => context.Fact(ReplicaUsableFact) == "true" ? $"replica usable, no restore needed: {context.Fact(ReplicaDetailFact)}" : null);
+        SkipWhen: context => context.Fact(FactKeys.ReplicaUsable) == "true" ? $"replica usable, no restore needed: {context.Fact(FactKeys.ReplicaDetail)}" : null);
 
     public static RunbookStep Verify(IRunbookTarget target, string id, string title, string description, bool requireStandby) => new(
         id, title, description, Short,
-        async (context, ct) => new StepOutcome((await target.VerifyAsync(requireStandby, ct)).Detail),
+        async (context, ct) => new StepResult((await target.VerifyAsync(requireStandby, ct)).Detail),
         (context, ct) => target.VerifyAsync(requireStandby, ct));
 
     public static RunbookStep SwitchTraffic(IRunbookTarget target, string description, string nodeFact) => new(
         "switch-traffic", "switch traffic to the new primary", description, Long,
-        async (context, ct) => new StepOutcome(await target.SwitchTrafficAsync(context.Fact(nodeFact), ct)),
+        async (context, ct) => new StepResult(await target.SwitchTrafficAsync(context.Fact(nodeFact), ct)),
         (context, ct) => target.TrafficReachesAsync(context.Fact(nodeFact), ct));
 
     public static RunbookStep Rejoin(IRunbookTarget target, string id, string title, string description, string nodeFact) => new(
         id, title, description, Long,
-        async (context, ct) => new StepOutcome(await target.RejoinAsync(context.Fact(nodeFact), ct)),
+        async (context, ct) => new StepResult(await target.RejoinAsync(context.Fact(nodeFact), ct)),
         (context, ct) => target.IsStreamingStandbyAsync(context.Fact(nodeFact), ct));
 
     public static RunbookStep Report(IncidentReport report) => new(
@@ -99,7 +89,7 @@ public static class RunbookSteps
         async (context, ct) =>
         {
             var written = await report.WriteAsync(context.Incident(), ct);
-            return new StepOutcome(written);
+            return new StepResult(written);
         },
         (context, _) => Task.FromResult(File.Exists(report.MarkdownPath(context.RunId))
             ? StepCheck.Yes($"report at {report.MarkdownPath(context.RunId)}")

@@ -12,6 +12,9 @@ namespace AutoVideo.DR.Recovery.Stacks;
 public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirectory, ILogger<StackDriver> logger)
 {
     public const string ConfigNamespace = "autovideo-dr";
+    /// <summary>The config keys the runbooks change (infra/settings.ts): the stack's role and its peer.</summary>
+    public const string RoleKey = "role";
+    public const string PeerStackKey = "peerStack";
 
     public static string Key(string key) => key.Contains(':') ? key : $"{ConfigNamespace}:{key}";
 

@@ -55,12 +55,12 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
             ? value
             : throw new RecoveryException($"stack '{Stack}' has no '{name}' output; the recovery side reads {Role}, {DatabaseEndpoint}, {DatabaseArn}, {ReplicaSourceArn}, {BackupBucket}, {CacheEndpoint}, {RegionalHealthCheckUrl} (see docs/architecture.md)");
 
-    public NodeRole NodeRole => Required(Role) switch
-    {
-        "primary" => NodeRole.Primary,
-        "standby" => NodeRole.Standby,
-        var other => throw new RecoveryException($"stack '{Stack}' has role output '{other}'; accepted: primary, standby"),
-    };
+    public NodeRole NodeRole => NodeRoles.TryParse(Required(Role)) is { } role and not NodeRole.Fenced
+        ? role
+        : throw new RecoveryException($"stack '{Stack}' has role output '{Text(Role)}'; accepted: primary, standby");
+
+    /// <summary>Whether the stack's role output is <paramref name="role"/>; false when it has none.</summary>
+    public bool Is(NodeRole role) => NodeRoles.TryParse(Text(Role)) == role;
 
     public DatabaseNode Database()
     {
@@ -88,7 +88,7 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
     /// <summary>Several stacks (prod and dr) as one environment: their databases side by side, the primary's stores.</summary>
     public static EnvironmentDescription Describe(IReadOnlyList<StackOutputs> stacks)
     {
-        var primary = stacks.FirstOrDefault(s => s.Text(Role) == "primary") ?? stacks[0];
+        var primary = stacks.FirstOrDefault(s => s.Is(NodeRole.Primary)) ?? stacks[0];
         return new EnvironmentDescription(
             Name: "stacks:" + string.Join("+", stacks.Select(s => s.Stack)),
             Databases: stacks.Select(s => s.Database()).ToList(),

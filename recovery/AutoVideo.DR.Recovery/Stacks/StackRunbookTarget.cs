@@ -30,8 +30,8 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var description = StackOutputs.Describe(outputs);
         var health = await new EnvironmentProbe().ProbeAsync(description, ct);
         var assessment = DisasterAssessment.Assess(health);
-        var primary = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "primary");
-        var standby = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "standby");
+        var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
+        var standby = outputs.FirstOrDefault(o => o.Is(NodeRole.Standby));
         // The databases sit in private subnets, out of an operator's reach: a stack is failed when its
         // regional health URL does not answer, and only a stack without one is judged by its database probe.
         var failed = outputs.Where(o =>
@@ -47,8 +47,8 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         // Fenced: the stack beside the primary whose config says standby but which does not replicate yet (the failback's starting point).
         string? fenced = null;
         if (primary is not null && outputs.First(o => o.Stack == Other(primary.Stack)) is var other
-            && !(other.Text(StackOutputs.Role) == "standby" && !string.IsNullOrEmpty(other.Text(StackOutputs.ReplicaSourceArn)))
-            && await driver.GetConfigAsync(other.Stack, "role", ct) == "standby")
+            && !(other.Is(NodeRole.Standby) && !string.IsNullOrEmpty(other.Text(StackOutputs.ReplicaSourceArn)))
+            && NodeRoles.TryParse(await driver.GetConfigAsync(other.Stack, StackDriver.RoleKey, ct)) == NodeRole.Standby)
             fenced = other.Stack;
         return new TargetAssessment(health, assessment, primary?.Stack, standby?.Stack == primary?.Stack ? null : standby?.Stack,
             fenced, failed, 0, usable, detail);
@@ -57,7 +57,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     public async Task<string> PromoteAsync(string node, CancellationToken ct)
     {
         if (await IsPrimaryAsync(node, ct) is { TookEffect: true } done) return $"already primary: {done.Detail}";
-        await driver.SetConfigAsync(node, "role", "primary", secret: false, ct);
+        await driver.SetConfigAsync(node, StackDriver.RoleKey, NodeRole.Primary.Name(), secret: false, ct);
         // The old region may be down: what touches it fails and converges on a later update (docs/architecture.md).
         var summary = await driver.UpAsync(node, progress, ct, continueOnError: true);
         // Only what touches the old region may fail; the database's own promotion must not.
@@ -69,7 +69,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     public async Task<StepCheck> IsPrimaryAsync(string node, CancellationToken ct)
     {
         var o = await driver.OutputsAsync(node, ct);
-        if (o.Text(StackOutputs.Role) != "primary" || !string.IsNullOrEmpty(o.Text(StackOutputs.ReplicaSourceArn)))
+        if (!o.Is(NodeRole.Primary) || !string.IsNullOrEmpty(o.Text(StackOutputs.ReplicaSourceArn)))
             return StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}'");
         // The outputs follow config even after a failed update: the state says whether RDS really promoted.
         var applied = await driver.DatabaseReplicationSourceAsync(node, ct);
@@ -82,13 +82,13 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     {
         // The old region may be unreachable, so no update runs: the config alone guarantees that
         // the next `pulumi up` of that stack makes it a replica of the new primary, never a writer.
-        await driver.SetConfigAsync(node, "role", "standby", secret: false, ct);
-        await driver.SetConfigAsync(node, "peerStack", await QualifiedAsync(newPrimary, ct), secret: false, ct);
+        await driver.SetConfigAsync(node, StackDriver.RoleKey, NodeRole.Standby.Name(), secret: false, ct);
+        await driver.SetConfigAsync(node, StackDriver.PeerStackKey, await QualifiedAsync(newPrimary, ct), secret: false, ct);
         return $"stack {node} config role standby, peerStack {newPrimary}: its next update makes it a replica, never a writer";
     }
 
     public async Task<StepCheck> IsFencedAsync(string node, CancellationToken ct) =>
-        await driver.GetConfigAsync(node, "role", ct) is "standby"
+        NodeRoles.TryParse(await driver.GetConfigAsync(node, StackDriver.RoleKey, ct)) == NodeRole.Standby
             ? StepCheck.Yes($"stack {node} config role is standby")
             : StepCheck.No($"stack {node} config role is not standby");
 
@@ -108,7 +108,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     {
         var o = await driver.OutputsAsync(node, ct);
         var primaryArn = (await driver.OutputsAsync(Other(node), ct)).Text(StackOutputs.DatabaseArn);
-        if (o.Text(StackOutputs.Role) != "standby" || string.IsNullOrEmpty(primaryArn) || o.Text(StackOutputs.ReplicaSourceArn) != primaryArn)
+        if (!o.Is(NodeRole.Standby) || string.IsNullOrEmpty(primaryArn) || o.Text(StackOutputs.ReplicaSourceArn) != primaryArn)
             return StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}' (want {primaryArn})");
         // As for promotion: the outputs follow config, the state shows what RDS applied.
         var applied = await driver.DatabaseReplicationSourceAsync(node, ct);
@@ -138,7 +138,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     {
         // The failover record's type follows the role output (infra/traffic.ts): PRIMARY on the primary.
         var o = await driver.OutputsAsync(node, ct);
-        if (o.Text(StackOutputs.Role) != "primary")
+        if (!o.Is(NodeRole.Primary))
             return StepCheck.No($"stack {node} outputs role '{o.Text(StackOutputs.Role)}': its failover record is not PRIMARY");
         var urls = o.HealthUrls().ToDictionary();
         if (o.Text(StackOutputs.HealthCheckUrl) is { Length: > 0 } shared) urls[$"{node}/{o.Text("dnsName") ?? "shared name"}"] = shared;
@@ -151,7 +151,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     public async Task<StepCheck> VerifyAsync(bool requireStandby, CancellationToken ct)
     {
         var outputs = await BothAsync(ct);
-        var primary = outputs.FirstOrDefault(o => o.Text(StackOutputs.Role) == "primary");
+        var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
         if (primary is null) return StepCheck.No("no stack outputs role primary");
         var unhealthy = await UnhealthyAsync(primary.HealthUrls(), ct);
         if (unhealthy.Count > 0) return StepCheck.No($"primary stack {primary.Stack}: {string.Join("; ", unhealthy)}");
@@ -171,7 +171,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
     /// <summary>organization/project/stack of a stack, taken from the form the peer already uses in its config.</summary>
     async Task<string> QualifiedAsync(string node, CancellationToken ct)
     {
-        var known = await driver.GetConfigAsync(Other(node), "peerStack", ct) ?? await driver.GetConfigAsync(node, "peerStack", ct);
+        var known = await driver.GetConfigAsync(Other(node), StackDriver.PeerStackKey, ct) ?? await driver.GetConfigAsync(node, StackDriver.PeerStackKey, ct);
         var prefix = known is { } k && k.LastIndexOf('/') is var slash and > 0 ? k[..slash] : "organization/autovideo-dr";
         return $"{prefix}/{node}";
     }

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Tests.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,7 +24,7 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
     public async Task The_manifest_records_version_snapshot_point_parts_and_every_table()
     {
         var m = fixture.Manifest;
-        Assert.Equal("standby", m.Source.Role);
+        Assert.Equal(NodeRole.Standby, m.Source.Role);
         Assert.InRange(m.Source.ServerVersionNumber, 150000, 159999);
         Assert.Matches(@"^[0-9A-F]+/[0-9A-F]+$", m.Snapshot.Lsn);
         Assert.StartsWith(BackupName.Prefix, m.Name);
@@ -62,7 +63,7 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
     {
         using var store = moto.Store("roundtrip-" + Guid.NewGuid().ToString("N")[..8]);
         var manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(fixture.Primary, store, new BackupOptions(Parallelism: 3), default);
-        Assert.Equal("primary", manifest.Source.Role);
+        Assert.Equal(NodeRole.Primary, manifest.Source.Role);
 
         Assert.Equal(manifest.Name, (await new BackupCatalog(store).LatestAsync(default)).Name);
         Assert.True((await BackupVerifier.VerifyAsync(store, manifest, null, default)).Passed);

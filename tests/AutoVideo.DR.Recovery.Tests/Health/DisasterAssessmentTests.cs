@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Objectives;
 
@@ -5,7 +6,7 @@ namespace AutoVideo.DR.Recovery.Tests.Health;
 
 public sealed class DisasterAssessmentTests
 {
-    static ComponentHealth Db(string name, string role, ComponentStatus status, double lag = 0) =>
+    static ComponentHealth Db(string name, NodeRole role, ComponentStatus status, double lag = 0) =>
         new(name, ComponentKind.Database, status, status.ToString(), TimeSpan.Zero, LagSeconds: lag, ExpectedRole: role);
 
     static ComponentHealth Part(string name, ComponentKind kind, ComponentStatus status) => new(name, kind, status, status.ToString(), TimeSpan.Zero);
@@ -16,7 +17,7 @@ public sealed class DisasterAssessmentTests
     [Fact]
     public void Everything_on_the_primary_side_down_is_critical()
     {
-        var a = Assess(Db("pg-a", "primary", ComponentStatus.Down), Db("pg-b", "standby", ComponentStatus.Healthy),
+        var a = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Down), Db("pg-b", NodeRole.Standby, ComponentStatus.Healthy),
             Part("cache", ComponentKind.Cache, ComponentStatus.Down), Part("api", ComponentKind.Service, ComponentStatus.Down));
         Assert.Equal(DisasterLevel.Critical, a.Level);
         Assert.Equal(TimeSpan.FromHours(1), a.Objective!.Rto);
@@ -26,7 +27,7 @@ public sealed class DisasterAssessmentTests
     [Fact]
     public void The_primary_database_down_while_services_run_is_major()
     {
-        var a = Assess(Db("pg-a", "primary", ComponentStatus.Down), Db("pg-b", "standby", ComponentStatus.Healthy),
+        var a = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Down), Db("pg-b", NodeRole.Standby, ComponentStatus.Healthy),
             Part("api", ComponentKind.Service, ComponentStatus.Healthy));
         Assert.Equal(DisasterLevel.Major, a.Level);
         Assert.Contains(a.Reasons, r => r.Contains("primary database is down"));
@@ -35,26 +36,26 @@ public sealed class DisasterAssessmentTests
     [Fact]
     public void Redis_down_or_two_services_down_is_major()
     {
-        Assert.Equal(DisasterLevel.Major, Assess(Db("pg-a", "primary", ComponentStatus.Healthy), Part("cache", ComponentKind.Cache, ComponentStatus.Down)).Level);
-        Assert.Equal(DisasterLevel.Major, Assess(Db("pg-a", "primary", ComponentStatus.Healthy),
+        Assert.Equal(DisasterLevel.Major, Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), Part("cache", ComponentKind.Cache, ComponentStatus.Down)).Level);
+        Assert.Equal(DisasterLevel.Major, Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy),
             Part("api", ComponentKind.Service, ComponentStatus.Down), Part("render", ComponentKind.Service, ComponentStatus.Down)).Level);
     }
 
     [Fact]
     public void One_service_down_a_lagging_standby_or_a_lost_standby_is_minor()
     {
-        Assert.Equal(DisasterLevel.Minor, Assess(Db("pg-a", "primary", ComponentStatus.Healthy),
+        Assert.Equal(DisasterLevel.Minor, Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy),
             Part("api", ComponentKind.Service, ComponentStatus.Down), Part("render", ComponentKind.Service, ComponentStatus.Healthy)).Level);
-        var lagging = Assess(Db("pg-a", "primary", ComponentStatus.Healthy), Db("pg-b", "standby", ComponentStatus.Healthy, lag: 1200));
+        var lagging = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), Db("pg-b", NodeRole.Standby, ComponentStatus.Healthy, lag: 1200));
         Assert.Equal(DisasterLevel.Minor, lagging.Level);
         Assert.Contains(lagging.Reasons, r => r.Contains("beyond the 15-minute RPO"));
-        Assert.Equal(DisasterLevel.Minor, Assess(Db("pg-a", "primary", ComponentStatus.Healthy), Db("pg-b", "standby", ComponentStatus.Down)).Level);
+        Assert.Equal(DisasterLevel.Minor, Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), Db("pg-b", NodeRole.Standby, ComponentStatus.Down)).Level);
     }
 
     [Fact]
     public void A_healthy_environment_is_no_disaster_and_a_declared_breach_is_critical_anyway()
     {
-        var healthy = new[] { Db("pg-a", "primary", ComponentStatus.Healthy), Db("pg-b", "standby", ComponentStatus.Healthy) };
+        var healthy = new[] { Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), Db("pg-b", NodeRole.Standby, ComponentStatus.Healthy) };
         Assert.Null(Assess(healthy).Level);
         Assert.Equal(DisasterLevel.Critical, DisasterAssessment.Assess(new HealthReport("t", DateTimeOffset.UtcNow, healthy), securityBreachDeclared: true).Level);
     }
@@ -62,6 +63,6 @@ public sealed class DisasterAssessmentTests
     [Fact]
     public void A_fenced_node_being_down_is_expected_not_a_disaster()
     {
-        Assert.Null(Assess(Db("pg-b", "primary", ComponentStatus.Healthy), Db("pg-a", "fenced", ComponentStatus.Down)).Level);
+        Assert.Null(Assess(Db("pg-b", NodeRole.Primary, ComponentStatus.Healthy), Db("pg-a", NodeRole.Fenced, ComponentStatus.Down)).Level);
     }
 }

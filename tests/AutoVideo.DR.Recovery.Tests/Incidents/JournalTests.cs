@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Objectives;
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Incidents;
 
@@ -9,7 +10,7 @@ public sealed class JournalTests : IDisposable
 
     public void Dispose() => directory.Dispose();
 
-    static RunHeader Header(string id) => new(id, "failover-critical", "critical", "local:/x", "alice", ["assess", "promote-standby"], "promote-standby");
+    static RunHeader Header(string id) => new(id, "failover-critical", DisasterLevel.Critical, "local:/x", "alice", ["assess", "promote-standby"], "promote-standby");
 
     [Fact]
     public void A_torn_last_line_from_a_crash_is_ignored_and_every_earlier_line_survives()
@@ -23,9 +24,9 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal(3, journal.Read().Count);
         Assert.True(incident.IsDone(1));
-        Assert.Equal("pending", incident.Steps[1].Outcome);
+        Assert.Equal(StepOutcome.Pending, incident.Steps[1].Outcome);
         Assert.Equal("pg-b", incident.Facts["standby"]);
-        Assert.Equal("running", incident.Status);
+        Assert.Equal(IncidentStatus.Running, incident.Status);
         Assert.Equal(journal.Path, Incident.Unfinished(directory.Path)!.Value.Journal.Path);
     }
 
@@ -38,7 +39,7 @@ public sealed class JournalTests : IDisposable
 
         Assert.Equal("standby promoted", update.Text);
         Assert.Equal("bob", aborted.Updates.Single().Author);
-        Assert.Equal("aborted", aborted.Status);
+        Assert.Equal(IncidentStatus.Aborted, aborted.Status);
         Assert.Null(Incident.Unfinished(directory.Path));
     }
 

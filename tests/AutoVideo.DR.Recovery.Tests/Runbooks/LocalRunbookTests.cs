@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Objectives;
 using System.Net;
 using System.Text.Json;
 using AutoVideo.DR.Recovery.Environments;
@@ -73,7 +74,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         var entries = Entries("failover-critical");
         var header = entries[0].Run!;
         Assert.Equal(planned, header.Steps);
-        Assert.Equal(("alice", "critical"), (header.DeclaredBy, header.Level));
+        Assert.Equal(("alice", (DisasterLevel?)DisasterLevel.Critical), (header.DeclaredBy, header.Level));
         var ended = entries.Where(e => e.Kind is JournalKinds.StepCompleted or JournalKinds.StepSkipped).Select(e => e.StepId!).ToList();
         Assert.Equal(planned, ended);
         Assert.StartsWith("replica usable, no restore needed: pg-b", entries.Single(e => e.Kind == JournalKinds.StepSkipped).Output);
@@ -141,7 +142,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
             Assert.True(entries.Count(e => e.Kind == JournalKinds.StepStarted && e.StepId == id) <= 1, $"step {id} was started more than once");
         Assert.Single(entries, e => e.Kind == JournalKinds.StepCompleted && e.StepId == "promote-standby");
         Assert.StartsWith("already in effect: pg-b is recorded primary", entries.Single(e => e.Kind == JournalKinds.StepCompleted && e.StepId == "promote-standby").Output);
-        Assert.Equal(7, Incident.From(entries).Steps.Count(s => s.Outcome is "completed" or "skipped"));
+        Assert.Equal(7, Incident.From(entries).Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped));
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.DoesNotContain("took over", (await Cli("incident", "status")).Error);
     }

@@ -25,7 +25,7 @@ public sealed class RunbookExecutorTests : IDisposable
             actions++;
             Directory.CreateDirectory(directory.Path);
             if (writes) File.WriteAllText(Flag, "set");
-            return Task.FromResult(new StepOutcome("flag written", new Dictionary<string, string> { ["flag"] = Flag }));
+            return Task.FromResult(new StepResult("flag written", new Dictionary<string, string> { ["flag"] = Flag }));
         },
         (_, _) => Task.FromResult(File.Exists(Flag) ? StepCheck.Yes("the flag exists") : StepCheck.No("no flag")));
 
@@ -41,10 +41,10 @@ public sealed class RunbookExecutorTests : IDisposable
         Assert.StartsWith("step 1 (write-flag) failed: did not take effect within 0.3 s: no flag", e.Message);
         Assert.Contains("run the same command again to resume at this step", e.Message);
         var (_, failed) = Incident.Load(directory.Combine("incidents"));
-        Assert.Equal("failed", failed.Steps[0].Outcome);
+        Assert.Equal(StepOutcome.Failed, failed.Steps[0].Outcome);
 
         var done = await Executor().RunAsync(Book(WriteFlag()), new RunRequest("alice"), CancellationToken.None);
-        Assert.Equal("completed", done.Status);
+        Assert.Equal(IncidentStatus.Completed, done.Status);
         Assert.Equal(2, done.Steps[0].Attempts);
         Assert.Equal(1, done.Resumes);
         Assert.Equal(Flag, done.Facts["flag"]);
@@ -54,7 +54,7 @@ public sealed class RunbookExecutorTests : IDisposable
     public async Task A_step_started_before_a_crash_whose_check_holds_is_recorded_done_without_acting_again()
     {
         var book = Book(WriteFlag());
-        var journal = Journal.Create(directory.Combine("incidents"), new RunHeader("20260101T000000Z-failover-minor", book.Name, "minor", book.Target, "alice", book.StepIds, "write-flag"));
+        var journal = Journal.Create(directory.Combine("incidents"), new RunHeader("20260101T000000Z-failover-minor", book.Name, DisasterLevel.Minor, book.Target, "alice", book.StepIds, "write-flag"));
         journal.Append(new JournalEntry(JournalKinds.StepStarted, DateTimeOffset.UtcNow, Step: 1, StepId: "write-flag"));
         Directory.CreateDirectory(directory.Path);
         File.WriteAllText(Flag, "set by the crashed run");
@@ -72,7 +72,7 @@ public sealed class RunbookExecutorTests : IDisposable
         var skipped = WriteFlag() with { SkipWhen = _ => "nothing to do" };
         var incident = await Executor().RunAsync(Book(skipped), new RunRequest("alice"), CancellationToken.None);
 
-        Assert.Equal(("skipped", "nothing to do"), (incident.Steps[0].Outcome, incident.Steps[0].Output));
+        Assert.Equal((StepOutcome.Skipped, "nothing to do"), (incident.Steps[0].Outcome, incident.Steps[0].Output));
         Assert.Equal(0, actions);
         Assert.Contains(progress, l => l.EndsWith("skipped (nothing to do)"));
     }
