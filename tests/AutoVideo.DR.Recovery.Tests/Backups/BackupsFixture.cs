@@ -15,10 +15,10 @@ namespace AutoVideo.DR.Recovery.Tests.Backups;
 /// </summary>
 public sealed class BackupsFixture : IAsyncLifetime
 {
-    readonly TemporaryDirectory directory = new();
+    OwnEnvironment environment = null!;
 
-    public LocalEnvironmentState State { get; private set; } = null!;
-    public string WorkDirectory => directory.Path;
+    public LocalEnvironmentState State => environment.State;
+    public string WorkDirectory => environment.WorkDirectory;
     public DirectoryStore Store { get; private set; } = null!;
     public BackupManifest Manifest { get; private set; } = null!;
     public string Primary => State.Describe().Primary!.ConnectionString;
@@ -26,7 +26,7 @@ public sealed class BackupsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        State = await LocalEnvironmentFixture.StartAsync(directory.Path);
+        environment = await OwnEnvironment.StartAsync();
         await Sql.ExecuteAsync(Primary, RichSchema.Sql);
         await WaitForStandbyAsync();
         Store = new DirectoryStore(State.BackupDirectory);
@@ -55,11 +55,7 @@ public sealed class BackupsFixture : IAsyncLifetime
         await Sql.EventuallyAsync(() => Sql.ScalarAsync<bool>(Standby, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"), "the standby replaying the test schema");
     }
 
-    public async Task DisposeAsync()
-    {
-        await LocalEnvironmentFixture.StopAsync(directory.Path);
-        directory.Dispose();
-    }
+    public async Task DisposeAsync() => await environment.DisposeAsync();
 }
 
 [CollectionDefinition(Name)]

@@ -32,9 +32,10 @@ public static class CliRunner
         return Path.Combine(copy, "autovideo-dr.dll");
     });
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? asUser = null)
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? asUser = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(asUser is null ? "dotnet" : "runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
         if (asUser is not null)
         {
             // As another (non-root) user: runuser, with a HOME that user can write for dotnet's first-run files.

@@ -1,12 +1,14 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Infrastructure;
 
 /// <summary>
-/// A local environment of one test's own, for tests that promote, fence or kill nodes and so
-/// cannot share one. Removed, with every server stopped, on dispose.
+/// A real local environment (PostgreSQL 15 primary + streaming standby) in a directory of its own:
+/// the one lifecycle every server test uses. StartAsync creates the directory and starts the nodes;
+/// dispose stops every server (whatever roles they hold by then) and removes the directory.
 /// </summary>
 public sealed class OwnEnvironment : IAsyncDisposable
 {
@@ -18,8 +20,17 @@ public sealed class OwnEnvironment : IAsyncDisposable
     public static async Task<OwnEnvironment> StartAsync()
     {
         var environment = new OwnEnvironment();
-        environment.State = await LocalEnvironmentFixture.StartAsync(environment.WorkDirectory);
-        return environment;
+        try
+        {
+            environment.State = await new LocalEnvironment(NullLogger<LocalEnvironment>.Instance)
+                .UpAsync(new LocalEnvironmentOptions(environment.WorkDirectory), CancellationToken.None);
+            return environment;
+        }
+        catch
+        {
+            await environment.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The state as it is on disk now (roles change with promotion and rejoin).</summary>
@@ -34,7 +45,8 @@ public sealed class OwnEnvironment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await LocalEnvironmentFixture.StopAsync(WorkDirectory);
+        if (LocalEnvironmentState.TryLoad(WorkDirectory) is not null)
+            await new LocalEnvironment(NullLogger<LocalEnvironment>.Instance).DownAsync(WorkDirectory, keepData: false, CancellationToken.None);
         directory.Dispose();
     }
 }

@@ -54,15 +54,15 @@ public sealed class LocalEnvironmentLifecycleTests
     [Fact]
     public async Task Down_stops_every_server_and_removes_the_working_directory()
     {
-        using var directory = new TemporaryDirectory();
-        var state = await LocalEnvironmentFixture.StartAsync(directory.Path);
+        await using var environment = await OwnEnvironment.StartAsync();
+        var state = environment.State;
         var pids = state.Nodes.Select(n => LocalEnvironment.Server(null, Postgres.ServerAccount.Current(), n).PostmasterPid()).ToList();
 
-        var result = await CliRunner.RunAsync("local", "down", "--workdir", directory.Path);
+        var result = await CliRunner.RunAsync("local", "down", "--workdir", environment.WorkDirectory);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("pg-a", result.Out);
-        Assert.False(Directory.Exists(directory.Path));
+        Assert.False(Directory.Exists(environment.WorkDirectory));
         foreach (var pid in pids)
         {
             var stat = $"/proc/{pid}/stat";
@@ -136,5 +136,52 @@ public sealed class LocalEnvironmentLifecycleTests
         Assert.Equal(2, result.ExitCode);
         Assert.Contains($"Unrecognized command or argument '{args[^1]}'", result.Error);
         Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Without_workdir_state_goes_to_the_users_state_directory_never_to_where_the_command_runs()
+    {
+        using var home = new TemporaryDirectory();
+        using var cwd = new TemporaryDirectory();
+        Directory.CreateDirectory(cwd.Path);
+        var state = home.Combine("state");
+        var stores = home.Combine("store");
+        Directory.CreateDirectory(stores);
+        var environment = new Dictionary<string, string> { ["XDG_STATE_HOME"] = state, ["HOME"] = home.Path, ["AUTOVIDEO_DR_HOME"] = "" };
+
+        var result = await CliRunner.RunAsync(["backups", "list", "--store", stores], environment, workingDirectory: cwd.Path);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cwd.Path));
+        Assert.True(File.Exists(Path.Combine(state, "autovideo-dr", "metrics", "autovideo_dr_backups.prom")), "the metrics went somewhere else than $XDG_STATE_HOME/autovideo-dr");
+    }
+
+    [Fact]
+    public async Task Metrics_in_a_working_directory_do_not_keep_an_environment_from_being_created_there()
+    {
+        using var directory = new TemporaryDirectory();
+        Directory.CreateDirectory(Path.Combine(directory.Path, "metrics"));
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "metrics", "autovideo_dr_backups.prom"), "autovideo_dr_backup_count 0\n");
+
+        var up = await CliRunner.RunAsync("local", "up", "--workdir", directory.Path);
+        var down = await CliRunner.RunAsync("local", "down", "--workdir", directory.Path);
+
+        Assert.True(up.ExitCode == 0, up.ToString());
+        Assert.True(down.ExitCode == 0, down.ToString());
+    }
+
+    [Fact]
+    public async Task A_drill_in_a_directory_of_other_files_fails_in_one_line_that_says_what_to_do()
+    {
+        using var directory = new TemporaryDirectory();
+        Directory.CreateDirectory(directory.Path);
+        await File.WriteAllTextAsync(Path.Combine(directory.Path, "notes.txt"), "not an environment");
+
+        var result = await CliRunner.RunAsync("drill", "--workdir", directory.Path, "--out", Path.Combine(directory.Path, "reports"));
+
+        Assert.Equal(1, result.ExitCode);
+        var errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.Contains("error:")).ToList();
+        Assert.Equal($"autovideo-dr: error: {directory.Path} holds no local environment but other files (notes.txt); choose an empty or new --workdir", Assert.Single(errors));
+        Assert.Equal(["notes.txt"], Directory.EnumerateFileSystemEntries(directory.Path).Select(Path.GetFileName));
     }
 }

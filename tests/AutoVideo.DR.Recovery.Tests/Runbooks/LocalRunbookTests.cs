@@ -15,18 +15,18 @@ namespace AutoVideo.DR.Recovery.Tests.Runbooks;
 /// </summary>
 public sealed class LocalRunbookTests : IAsyncLifetime
 {
-    readonly TemporaryDirectory directory = new();
+    OwnEnvironment environment = null!;
     LocalEnvironmentState state = null!;
 
-    string Work => directory.Path;
+    string Work => environment.WorkDirectory;
 
-    public async Task InitializeAsync() => state = await LocalEnvironmentFixture.StartAsync(Work);
-
-    public async Task DisposeAsync()
+    public async Task InitializeAsync()
     {
-        await LocalEnvironmentFixture.StopAsync(Work);
-        directory.Dispose();
+        environment = await OwnEnvironment.StartAsync();
+        state = environment.State;
     }
+
+    public async Task DisposeAsync() => await environment.DisposeAsync();
 
     Task<CliResult> Cli(params string[] args) => CliRunner.RunAsync([.. args, "--workdir", Work]);
 

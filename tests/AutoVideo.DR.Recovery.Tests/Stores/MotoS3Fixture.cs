@@ -48,7 +48,8 @@ public sealed class MotoS3Fixture : IAsyncLifetime
     async Task<string> StartAsync(bool authenticate)
     {
         var port = FreePort.Pick();
-        var info = new ProcessStartInfo(File.Exists("/root/.pyenv/shims/moto_server") ? "/root/.pyenv/shims/moto_server" : "moto_server")
+        // moto_server from PATH (pip or pipx installs it there); the exec fails clearly when it is missing.
+        var info = new ProcessStartInfo("moto_server")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             ArgumentList = { "-H", "127.0.0.1", "-p", port.ToString() },

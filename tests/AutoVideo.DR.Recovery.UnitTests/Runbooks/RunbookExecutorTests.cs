@@ -3,7 +3,7 @@ using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Runbooks;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace AutoVideo.DR.Recovery.Tests.Runbooks;
+namespace AutoVideo.DR.Recovery.UnitTests.Runbooks;
 
 /// <summary>The executor's own rules, on small runbooks whose steps act on a file.</summary>
 public sealed class RunbookExecutorTests : IDisposable

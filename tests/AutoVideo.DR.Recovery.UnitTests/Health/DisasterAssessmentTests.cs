@@ -2,7 +2,7 @@ using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Objectives;
 
-namespace AutoVideo.DR.Recovery.Tests.Health;
+namespace AutoVideo.DR.Recovery.UnitTests.Health;
 
 public sealed class DisasterAssessmentTests
 {

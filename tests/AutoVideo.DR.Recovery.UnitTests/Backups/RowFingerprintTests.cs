@@ -1,7 +1,7 @@
 using System.Text;
 using AutoVideo.DR.Recovery.Backups;
 
-namespace AutoVideo.DR.Recovery.Tests.Backups;
+namespace AutoVideo.DR.Recovery.UnitTests.Backups;
 
 public sealed class RowFingerprintTests
 {

@@ -2,7 +2,7 @@ using AutoVideo.DR.Recovery.Objectives;
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Incidents;
 
-namespace AutoVideo.DR.Recovery.Tests.Incidents;
+namespace AutoVideo.DR.Recovery.UnitTests.Incidents;
 
 public sealed class JournalTests : IDisposable
 {

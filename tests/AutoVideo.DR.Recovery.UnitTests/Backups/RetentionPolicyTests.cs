@@ -1,6 +1,6 @@
 using AutoVideo.DR.Recovery.Backups;
 
-namespace AutoVideo.DR.Recovery.Tests.Backups;
+namespace AutoVideo.DR.Recovery.UnitTests.Backups;
 
 public sealed class RetentionPolicyTests
 {

@@ -2,7 +2,7 @@ using System.Xml.Linq;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Reports;
 
-namespace AutoVideo.DR.Recovery.Tests.Reports;
+namespace AutoVideo.DR.Recovery.UnitTests.Reports;
 
 public sealed class RecoveryReportTests
 {
