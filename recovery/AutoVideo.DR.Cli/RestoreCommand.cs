@@ -34,11 +34,8 @@ public static class RestoreCommand
                     [BackupMetrics.RestoreBackupAge] = result.BackupAge.TotalSeconds,
                 }, ct);
                 Print(context, result, parse.GetValue(GlobalOptions.Json));
-                if (!result.Passed)
-                {
-                    var failed = result.Tables.Where(t => !t.Passed).Select(t => t.Table).ToList();
-                    throw new RecoveryException($"restore of {result.Name} did not match its manifest for {failed.Count} table(s) ({string.Join(", ", failed)}); it was rolled back");
-                }
+                if (!result.Passed) throw new RecoveryException(result.FailureMessage);
+                if (result.NotRecorded is { } why) context.Progress($"warning: {why}; a resumed runbook cannot tell this restore happened");
                 return 0;
             }, () => new Dictionary<string, double>
             {

@@ -1,9 +1,7 @@
 using AutoVideo.DR.Recovery.Environments;
-using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Runbooks;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
@@ -15,17 +13,14 @@ namespace AutoVideo.DR.Recovery.Backups;
 /// </summary>
 public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
 {
-    const string RestoredFrom = "autovideo_dr.restored_from";
-
     public async Task<RestoreOutcome> RestoreLatestAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct)
     {
         var store = Store(environment);
         var result = await new BackupRestore(loggers.CreateLogger<BackupRestore>())
             .RestoreAsync(store, "latest", target.ConnectionString, new RestoreOptions(Force: true), ct);
-        if (!result.Passed)
-            throw new RecoveryException($"restore of {result.Name} into {target.Name} did not verify ({string.Join(", ", result.Tables.Where(t => !t.Passed).Select(t => t.Table))}); nothing was committed");
-        var database = new NpgsqlConnectionStringBuilder(target.ConnectionString).Database!;
-        await DatabaseConnection.ExecuteAsync(target.ConnectionString, $"ALTER DATABASE {SqlIdentifier.Quote(database)} SET {RestoredFrom} = '{result.Name}'", ct);
+        if (!result.Passed) throw new RecoveryException(result.FailureMessage);
+        // A resumed run decides by this record whether to restore again: without it, stop here.
+        if (result.NotRecorded is { } why) throw new RecoveryException($"{why}; restore as the database owner so the run can resume exactly");
         return new RestoreOutcome(result.Name,
             $"{result.Tables.Count} tables verified against the manifest; data as of {result.Snapshot.Time:O} (age {result.BackupAge.TotalSeconds:0} s: the RPO of this restore)");
     }
@@ -33,7 +28,7 @@ public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
     public async Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, CancellationToken ct)
     {
         var latest = await new BackupCatalog(Store(environment)).LatestAsync(ct);
-        var restored = await DatabaseConnection.ScalarAsync<string>(target.ConnectionString, $"SELECT current_setting('{RestoredFrom}', true)", ct);
+        var restored = await RestoreRecord.ReadAsync(target.ConnectionString, ct);
         return restored is not null && restored == latest.Name
             ? StepCheck.Yes($"{target.Name} holds {restored}, verified when it was restored")
             : StepCheck.No(restored is null ? $"{target.Name} holds no restored backup" : $"{target.Name} holds {restored}, not the newest {latest.Name}");

@@ -21,10 +21,16 @@ public sealed record RestoredTableCheck(string Table, long ExpectedRows, long Ac
 /// What a restore did. Passed is true only when every table matched and the restore was committed;
 /// when it is false nothing was committed and the target is as it was.
 /// BackupAge is the data's age at restore time: the RPO a restore from this backup achieves.
+/// NotRecorded is null when the target records that it holds this backup (<see cref="RestoreRecord"/>), else why not.
 /// </summary>
 public sealed record RestoreResult(
     string Name, string Target, SnapshotPoint Snapshot, TimeSpan BackupAge, long BytesRead,
-    IReadOnlyList<RestoredTableCheck> Tables, TimeSpan Duration, bool Passed);
+    IReadOnlyList<RestoredTableCheck> Tables, TimeSpan Duration, bool Passed, string? NotRecorded = null)
+{
+    /// <summary>The one way a failed verification is told, wherever the restore ran from (CLI, runbook, drill).</summary>
+    public string FailureMessage =>
+        $"restore of {Name} into {Target} did not match its manifest for {Tables.Count(t => !t.Passed)} table(s) ({string.Join(", ", Tables.Where(t => !t.Passed).Select(t => t.Table))}); it was rolled back and the target is as it was";
+}
 
 /// <summary>
 /// Restores a backup into a target database. The backup is verified (manifest seal, every part's
@@ -94,11 +100,17 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
 
             logger.LogDebug("Tables read back and compared at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
             var passed = checks.All(c => c.Passed);
-            if (passed) await transaction.CommitAsync(ct);
+            string? notRecorded = null;
+            if (passed)
+            {
+                // In the restore's own transaction: the data and the record of it commit together.
+                notRecorded = await RestoreRecord.WriteAsync(connection, manifest.Name, ct);
+                await transaction.CommitAsync(ct);
+            }
             else await transaction.RollbackAsync(ct);
             logger.LogInformation("Restore of {Name} into {Target}: {Outcome}", manifest.Name, target, passed ? "committed" : "rolled back (verification failed)");
             return new RestoreResult(manifest.Name, target, manifest.Snapshot, DateTimeOffset.UtcNow - manifest.Snapshot.Time,
-                manifest.TotalSize, checks, clock.Elapsed, passed);
+                manifest.TotalSize, checks, clock.Elapsed, passed, notRecorded);
         }
         catch (NpgsqlException e)
         {
