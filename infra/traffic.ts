@@ -37,7 +37,10 @@ export interface TrafficArgs {
  * Route 53 treats a disabled check as always healthy, and "if you want to stop routing traffic
  * to a resource, change the value of Inverted" (Route 53 API reference, HealthCheckConfig,
  * Disabled): disabled and inverted, the check is always unhealthy, so Route 53 stops answering
- * with that environment even while its endpoint still answers.
+ * with that environment even while its endpoint still answers. A fence cannot fail open: the
+ * fenced environment is the SECONDARY, and "when the secondary resource record set is unhealthy,
+ * Route 53 responds ... with the primary resource record set regardless of the health of the
+ * primary" (API reference, ResourceRecordSet, Failover).
  */
 export class Traffic extends pulumi.ComponentResource {
     public readonly healthChecks: Record<string, aws.route53.HealthCheck> = {};
