@@ -115,9 +115,13 @@ export class RegionalName extends pulumi.ComponentResource {
     constructor(name: string, args: RegionalNameArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:RegionalName", name, {}, opts);
         this.name = regionalName(args.region, args.dnsName);
+        // Until the global stack took the failover records, this record was a child of the
+        // environment's Traffic component: the alias keeps it the same resource (no create-then-delete
+        // of a record Route 53 already holds under that name).
+        const formerParent = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::autovideo-dr:index:Traffic::autovideo-dr-traffic`;
         new aws.route53.Record(`${name}-regional`, {
             zoneId: args.zoneId, name: this.name, type: "CNAME", ttl: 60, records: [args.loadBalancerHostname],
-        }, { parent: this });
+        }, { parent: this, aliases: [{ name: "autovideo-dr-traffic-regional", parent: formerParent }] });
         this.healthUrl = `https://${this.name}${healthPath}`;
         this.registerOutputs({ name: this.name });
     }

@@ -74,6 +74,9 @@ export function checkCommon(get: () => Run, expect: { stack: string; region: str
         const records = run.ofType("aws:route53/record:Record");
         assert.deepEqual(records.map(r => [r.inputs.name, r.inputs.failoverRoutingPolicies]), [[`${expect.region}.api.autovideo.example.com`, undefined]],
             "only its own regional name, pointing at its load balancer");
+        // The same record as when the environment owned the failover records: updated, not re-created.
+        assert.deepEqual(records[0].aliases.map(a => [a.spec?.name, a.spec?.parenturn]),
+            [["autovideo-dr-traffic-regional", `urn:pulumi:${expect.stack}::autovideo-dr::autovideo-dr:index:Traffic::autovideo-dr-traffic`]]);
         const lb = run.ofType("kubernetes:core/v1:Service").find(s => s.inputs.spec?.type === "LoadBalancer")!;
         assert.equal(lb.inputs.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"],
             (globalOutputs.certificateArns as Record<string, string>)[expect.stack]);

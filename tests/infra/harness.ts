@@ -25,6 +25,8 @@ export interface Declared {
     dependencies: string[];
     retainOnDelete: boolean;
     protect: boolean;
+    /** Earlier identities the engine should treat as this resource (alias specs as sent). */
+    aliases: Record<string, any>[];
     /** Position among everything the program asked of the engine (resources and invokes), from 0. */
     order: number;
 }
@@ -116,14 +118,14 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     public readonly resources: Declared[] = [];
     public readonly invokes: Invoked[] = [];
     /** Options of the request being registered, handed over synchronously to newResource. */
-    public pending?: { urn: string; dependencies: string[]; retainOnDelete: boolean; protect: boolean };
+    public pending?: { urn: string; dependencies: string[]; retainOnDelete: boolean; protect: boolean; aliases: Record<string, any>[] };
     private readonly providerRegions = new Map<string, string>();
     private order = 0;
 
     constructor(private readonly stacks: Record<string, Record<string, unknown>>) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-        const options = this.pending ?? { urn: "", dependencies: [], retainOnDelete: false, protect: false };
+        const options = this.pending ?? { urn: "", dependencies: [], retainOnDelete: false, protect: false, aliases: [] };
         this.pending = undefined;
         const providerName = args.provider ? args.provider.split("::")[3] ?? "" : "";
         const region = args.inputs.region ?? this.providerRegions.get(providerName) ?? "";
@@ -277,13 +279,14 @@ function recordOptions(mocks: RecordingMocks): void {
             dependencies: req.getDependenciesList(),
             retainOnDelete: req.getRetainondelete() ?? false,
             protect: req.getProtect() ?? false,
+            aliases: req.getAliasesList().map((a: any) => a.toObject()),
         };
         return original(req, callback);
     };
     // Reads (StackReferences) are registered through readResource; they have a URN but no options.
     const originalRead = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, callback: any) => {
-        mocks.pending = { urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()), dependencies: req.getDependenciesList?.() ?? [], retainOnDelete: false, protect: false };
+        mocks.pending = { urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()), dependencies: req.getDependenciesList?.() ?? [], retainOnDelete: false, protect: false, aliases: [] };
         return originalRead(req, callback);
     };
 }
