@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrust } from "./iam";
+import { podRoleTrust, policyDocument, serviceTrust } from "./iam";
 import { Role } from "./settings";
 
 export interface ClusterArgs {
@@ -31,6 +31,8 @@ export class Cluster extends pulumi.ComponentResource {
     public readonly oidcIssuer: pulumi.Output<string>;
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
+    /** Encrypted gp3 volumes through the EBS CSI driver (EKS 1.30+ clusters have no default StorageClass). */
+    public readonly storageClass: k8s.storage.v1.StorageClass;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:Cluster", name, {}, opts);
@@ -64,6 +66,8 @@ export class Cluster extends pulumi.ComponentResource {
             clusterName: this.cluster.name,
             nodeRoleArn: nodeRole.arn,
             subnetIds: [args.privateSubnetIds[i]],
+            // Nodes follow the control plane when kubernetesVersion moves (one minor version per update).
+            version: args.kubernetesVersion,
             instanceTypes: [args.nodeInstanceType],
             // Promotion raises the floor to the primary's size; the ceiling is the same in both roles.
             scalingConfig: { minSize: desired, desiredSize: desired, maxSize: Math.max(args.nodesPerZone * 2, 2) },
@@ -98,6 +102,28 @@ export class Cluster extends pulumi.ComponentResource {
                 }],
             })));
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this, dependsOn: this.nodeGroups });
+
+        // Volumes (the Pushgateway's) need the EBS CSI driver, with a pod identity that may use the stack's key.
+        const identity = { oidcProviderArn: this.oidcProvider.arn, oidcIssuer: this.oidcIssuer };
+        const ebsRole = new aws.iam.Role(`${name}-ebs-csi`, { assumeRolePolicy: podRoleTrust(identity, "kube-system", "ebs-csi-controller-sa"), tags: args.tags }, child);
+        new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, { role: ebsRole.name, policyArn: "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy" }, child);
+        new aws.iam.RolePolicy(`${name}-ebs-csi-key`, {
+            role: ebsRole.id,
+            policy: policyDocument([
+                { Sid: "UseVolumeKey", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], Resource: [args.kmsKeyArn] },
+                { Sid: "GrantVolumeKey", Effect: "Allow", Action: ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"], Resource: [args.kmsKeyArn], Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } } },
+            ]),
+        }, child);
+        const ebs = new aws.eks.Addon(`${name}-ebs-csi`, {
+            clusterName: this.cluster.name, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.arn, tags: args.tags,
+        }, { parent: this, dependsOn: this.nodeGroups });
+        this.storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+            metadata: { name: "gp3-encrypted" },
+            provisioner: "ebs.csi.aws.com",
+            parameters: { type: "gp3", encrypted: "true", kmsKeyId: args.kmsKeyArn },
+            volumeBindingMode: "WaitForFirstConsumer",
+            allowVolumeExpansion: true,
+        }, { parent: this, provider: this.provider, dependsOn: [ebs] });
 
         this.registerOutputs({ clusterName: this.cluster.name, kubeconfig: this.kubeconfig });
     }

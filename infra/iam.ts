@@ -21,3 +21,26 @@ export function serviceTrust(service: string): string {
         Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
     });
 }
+
+/** Where pods present their tokens: the cluster's OIDC provider (IAM roles for service accounts). */
+export interface PodIdentity {
+    oidcProviderArn: pulumi.Input<string>;
+    /** The issuer URL, https:// included or not. */
+    oidcIssuer: pulumi.Input<string>;
+}
+
+/** Trust policy letting exactly one Kubernetes service account assume a role (EKS IRSA). */
+export function podRoleTrust(identity: PodIdentity, namespace: string, serviceAccount: string): pulumi.Output<string> {
+    return pulumi.all([identity.oidcProviderArn, identity.oidcIssuer]).apply(([arn, issuer]) => {
+        const host = issuer.replace(/^https:\/\//, "");
+        return JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{
+                Effect: "Allow",
+                Principal: { Federated: arn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: { StringEquals: { [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`, [`${host}:aud`]: "sts.amazonaws.com" } },
+            }],
+        });
+    });
+}

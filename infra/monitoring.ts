@@ -1,36 +1,75 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { loadAlertRules, RuleGroup } from "./alertRules";
+import { PodIdentity, podRoleTrust, policyDocument } from "./iam";
 import { Role } from "./settings";
 
-export interface MonitoringArgs {
+export const monitoringNamespace = "monitoring";
+/** The kube-prometheus-stack release: its operator selects PrometheusRules labelled with this name. */
+export const prometheusRelease = "prometheus";
+export const alertmanagerServiceAccount = "autovideo-dr-alertmanager";
+
+export interface MonitoringArgs extends PodIdentity {
     role: Role;
+    region: string;
     /** The critical RPO in seconds: lag or backup age beyond it is data the plan does not allow to lose. */
     rpoSeconds: number;
     databaseIdentifier: pulumi.Input<string>;
     backupVaultName: pulumi.Input<string>;
     namespace: pulumi.Input<string>;
     oncallEmail?: string;
+    /** The team channel's webhook (a Pulumi secret). */
+    alertWebhookUrl: pulumi.Input<string>;
+    /** The rule groups to load; monitoring/alerts.yaml unless a test passes others. */
+    ruleGroups?: RuleGroup[];
     /** The Kubernetes provider of the cluster where Prometheus (the operator) runs. */
     k8sProvider: k8s.Provider;
     tags: Record<string, string>;
 }
 
-/** Alert names, shared with the runbooks and the tests. */
-export const alerts = {
-    databaseDown: "AutoVideoDatabaseDown",
-    replicationLag: "AutoVideoReplicationLagOverRPO",
-    backupTooOld: "AutoVideoBackupOlderThanRPO",
-    replicationFailed: "AutoVideoBucketReplicationFailed",
-    restoreTestFailed: "AutoVideoRestoreTestFailed",
-} as const;
+/**
+ * Alertmanager's routing: critical alerts page on-call through the SNS topic (and show in the
+ * team channel), warnings go to the team channel, the chart's always-firing Watchdog nowhere.
+ */
+export function alertmanagerConfig(topicArn: pulumi.Input<string>, region: string, webhookUrl: pulumi.Input<string>) {
+    return {
+        route: {
+            receiver: "team-channel",
+            group_by: ["alertname", "instance"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+            routes: [
+                { receiver: "null", matchers: ['alertname="Watchdog"'] },
+                { receiver: "oncall", matchers: ['severity="critical"'], continue: true },
+                { receiver: "team-channel", matchers: ['severity=~"critical|warning"'] },
+            ],
+        },
+        receivers: [
+            { name: "null" },
+            {
+                name: "oncall",
+                sns_configs: [{
+                    topic_arn: topicArn,
+                    sigv4: { region },
+                    subject: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}',
+                    send_resolved: true,
+                }],
+            },
+            { name: "team-channel", webhook_configs: [{ url: webhookUrl, send_resolved: true }] },
+        ],
+    };
+}
 
 /**
  * The plan's detection step (事件偵測和通知, 0-5 min): Prometheus alerts on the DR signals, and
- * CloudWatch alarms on what AWS itself measures, all to one SNS on-call topic.
+ * CloudWatch alarms on what AWS itself measures, all to one SNS on-call topic. The rules are
+ * monitoring/alerts.yaml as it is; their metrics come from the sources in metricSources.ts.
  */
 export class Monitoring extends pulumi.ComponentResource {
     public readonly topic: aws.sns.Topic;
+    public readonly prometheus: k8s.helm.v3.Release;
     public readonly rule: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -76,39 +115,48 @@ export class Monitoring extends pulumi.ComponentResource {
             tags: args.tags,
         }, child);
 
-        // The Prometheus operator (kube-prometheus-stack) owns the PrometheusRule CRD; it picks up
-        // rules labelled with its release name.
-        const prometheus = new k8s.helm.v3.Release(`${name}-prometheus`, {
-            name: "prometheus",
+        // Alertmanager publishes to the topic as its own pod identity.
+        const alertmanagerRole = new aws.iam.Role(`${name}-alertmanager`, {
+            assumeRolePolicy: podRoleTrust(args, monitoringNamespace, alertmanagerServiceAccount), tags: args.tags,
+        }, child);
+        new aws.iam.RolePolicy(`${name}-alertmanager`, {
+            role: alertmanagerRole.id,
+            policy: policyDocument([{ Sid: "PageOncall", Effect: "Allow", Action: ["sns:Publish"], Resource: [this.topic.arn] }]),
+        }, child);
+
+        // The Prometheus operator (kube-prometheus-stack) owns the PrometheusRule and ServiceMonitor
+        // CRDs. The selectors take every ServiceMonitor and rule in the cluster, not only the ones
+        // labelled with this release: the exporters are releases of their own.
+        this.prometheus = new k8s.helm.v3.Release(`${name}-prometheus`, {
+            name: prometheusRelease,
             chart: "kube-prometheus-stack",
             version: "65.1.1",
             repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
-            namespace: "monitoring",
+            namespace: monitoringNamespace,
             createNamespace: true,
-            values: { alertmanager: { enabled: true }, grafana: { enabled: true } },
+            values: {
+                grafana: { enabled: true },
+                prometheus: {
+                    prometheusSpec: {
+                        serviceMonitorSelectorNilUsesHelmValues: false,
+                        podMonitorSelectorNilUsesHelmValues: false,
+                        ruleSelectorNilUsesHelmValues: false,
+                    },
+                },
+                alertmanager: {
+                    enabled: true,
+                    serviceAccount: { create: true, name: alertmanagerServiceAccount, annotations: { "eks.amazonaws.com/role-arn": alertmanagerRole.arn } },
+                    config: alertmanagerConfig(this.topic.arn, args.region, args.alertWebhookUrl),
+                },
+            },
         }, { parent: this, provider: args.k8sProvider });
 
-        const alert = (name: string, expr: string, forDuration: string, severity: string, summary: string) =>
-            ({ alert: name, expr, for: forDuration, labels: { severity, team: "autovideo-dr" }, annotations: { summary, runbook: "docs/architecture.md" } });
         this.rule = new k8s.apiextensions.CustomResource(`${name}-rules`, {
             apiVersion: "monitoring.coreos.com/v1",
             kind: "PrometheusRule",
-            metadata: { namespace: args.namespace, name: "autovideo-dr", labels: { release: "prometheus", role: "alert-rules" } },
-            spec: {
-                groups: [{
-                    name: "autovideo-dr",
-                    rules: [
-                        // absent(): a silent exporter must page too, not read as "no problem".
-                        alert(alerts.databaseDown, "pg_up == 0 or absent(pg_up)", "1m", "critical", "PostgreSQL is down or not scraped"),
-                        alert(alerts.replicationLag, `max(pg_replication_lag) > ${rpo}`, "2m", "critical", `Replication lag is above the RPO (${rpo} s)`),
-                        // Written by the recovery side after each backup it takes and verifies.
-                        alert(alerts.backupTooOld, `autovideo_dr_backup_newest_age_seconds > ${rpo} or absent(autovideo_dr_backup_newest_age_seconds)`, "5m", "critical", `The newest backup is older than the RPO (${rpo} s), or none is reported`),
-                        alert(alerts.replicationFailed, "sum by (bucket) (increase(aws_s3_operations_failed_replication_sum[15m])) > 0", "0m", "warning", "S3 replication to the standby region failed for some objects"),
-                        alert(alerts.restoreTestFailed, "autovideo_dr_restore_last_success == 0", "0m", "critical", "The last restore test failed"),
-                    ],
-                }],
-            },
-        }, { parent: this, provider: args.k8sProvider, dependsOn: [prometheus] });
+            metadata: { namespace: args.namespace, name: "autovideo-dr", labels: { release: prometheusRelease, role: "alert-rules" } },
+            spec: { groups: args.ruleGroups ?? loadAlertRules() },
+        }, { parent: this, provider: args.k8sProvider, dependsOn: [this.prometheus] });
 
         this.registerOutputs({ topicArn: this.topic.arn });
     }

@@ -5,6 +5,8 @@ export interface SecureBucketArgs {
     kmsKeyArn: pulumi.Input<string>;
     /** Object Lock can only be turned on when the bucket is created. */
     objectLockEnabled?: boolean;
+    /** Statements the bucket policy carries besides the TLS-only one (a bucket has a single policy). */
+    extraStatements?: (arn: string) => Record<string, unknown>[];
     tags: Record<string, string>;
 }
 
@@ -16,6 +18,7 @@ export interface SecureBucketArgs {
 export class SecureBucket extends pulumi.ComponentResource {
     public readonly bucket: aws.s3.Bucket;
     public readonly versioning: aws.s3.BucketVersioning;
+    public readonly policy: aws.s3.BucketPolicy;
 
     constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:SecureBucket", name, {}, opts);
@@ -39,7 +42,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
             bucket, rule: { objectOwnership: "BucketOwnerEnforced" },
         }, child);
-        new aws.s3.BucketPolicy(`${name}-tls-only`, {
+        this.policy = new aws.s3.BucketPolicy(`${name}-tls-only`, {
             bucket,
             policy: this.bucket.arn.apply(arn => JSON.stringify({
                 Version: "2012-10-17",
@@ -50,7 +53,7 @@ export class SecureBucket extends pulumi.ComponentResource {
                     Action: "s3:*",
                     Resource: [arn, `${arn}/*`],
                     Condition: { Bool: { "aws:SecureTransport": "false" } },
-                }],
+                }, ...(args.extraStatements?.(arn) ?? [])],
             })),
         }, child);
         this.registerOutputs({ bucket: this.bucket.bucket, arn: this.bucket.arn });

@@ -1,6 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { backupServiceAccount, restoreTestServiceAccount } from "./jobRoles";
+import { createHash } from "crypto";
+import { pruneArguments } from "./backupTiers";
+import { databaseUser } from "./credentials";
+import { backupServiceAccount, pruneServiceAccount, restoreTestServiceAccount } from "./jobRoles";
+import { pushgatewayUrl } from "./metricSources";
+import { databaseCredentialsKeys, databaseCredentialsSecret } from "./secretSync";
 import { Role } from "./settings";
 
 /** The Auto Video services and the replica count each runs at full strength (role primary). */
@@ -24,9 +29,31 @@ export interface Endpoints {
     modelsBucket: pulumi.Input<string>;
     generatedBucket: pulumi.Input<string>;
     backupsBucket: pulumi.Input<string>;
-    /** Secrets Manager secret with the database credentials ("" when the stack holds none). */
+    /** Secrets Manager secret with the database credentials, in this region. */
     databaseSecretArn: pulumi.Input<string>;
 }
+
+/** The DR jobs: what each runs, as whom, when, in which role, and the metrics it pushes. */
+export type DrJobName = "autovideo-dr-backup" | "autovideo-dr-prune" | "autovideo-dr-restore-test";
+export interface DrJob {
+    name: DrJobName;
+    serviceAccount: string;
+    /** Runs only while the stack is primary (suspended on a standby). */
+    primaryOnly: boolean;
+    /** Metric names (prefixes) the command's run pushes to the Pushgateway. */
+    pushes: string[];
+}
+export const drJobs: DrJob[] = [
+    // Backups are taken where the writes happen; a standby receives them by replication.
+    { name: "autovideo-dr-backup", serviceAccount: backupServiceAccount, primaryOnly: true, pushes: ["autovideo_dr_backup_"] },
+    // Retention applies to every backup bucket, the standby's replicas included.
+    { name: "autovideo-dr-prune", serviceAccount: pruneServiceAccount, primaryOnly: false, pushes: ["autovideo_dr_backup_newest_", "autovideo_dr_backup_count", "autovideo_dr_prune_"] },
+    // The plan's monthly backup-restore test (每月: 備份恢復測試): it needs a writable server.
+    { name: "autovideo-dr-restore-test", serviceAccount: restoreTestServiceAccount, primaryOnly: true, pushes: ["autovideo_dr_restore_"] },
+];
+
+/** Where a job's CLI keeps its working files (a writable emptyDir under a read-only root). */
+export const jobWorkDirectory = "/var/lib/autovideo-dr";
 
 export interface WorkloadsArgs {
     role: Role;
@@ -38,9 +65,10 @@ export interface WorkloadsArgs {
     pilotLightReplicas: number;
     backupSchedule: string;
     restoreTestSchedule: string;
+    pruneSchedule: string;
     endpoints: Endpoints;
-    backupRoleArn: pulumi.Input<string>;
-    restoreTestRoleArn: pulumi.Input<string>;
+    /** IAM role of each job's service account. */
+    jobRoleArns: Record<DrJobName, pulumi.Input<string>>;
     /** ACM certificate the public load balancer terminates TLS with. */
     certificateArn: pulumi.Input<string>;
 }
@@ -53,15 +81,17 @@ export const namespaceName = "autovideo";
  * PodDisruptionBudget and has readiness and liveness probes. The DR jobs run `autovideo-dr`.
  */
 export class Workloads extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
     public readonly deployments: Record<string, k8s.apps.v1.Deployment> = {};
+    public readonly cronJobs: Record<DrJobName, k8s.batch.v1.CronJob>;
     /** Host name of the public load balancer in front of the api-gateway. */
     public readonly loadBalancerHostname: pulumi.Output<string>;
 
     constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:Workloads", name, {}, opts);
         const child = { parent: this };
-        const ns = new k8s.core.v1.Namespace(namespaceName, { metadata: { name: namespaceName } }, child);
-        const namespace = ns.metadata.name;
+        this.namespace = new k8s.core.v1.Namespace(namespaceName, { metadata: { name: namespaceName } }, child);
+        const namespace = this.namespace.metadata.name;
         const e = args.endpoints;
 
         const env = new k8s.core.v1.ConfigMap(`${name}-endpoints`, {
@@ -82,6 +112,9 @@ export class Workloads extends pulumi.ComponentResource {
             },
         }, child);
         const envFrom = [{ configMapRef: { name: env.metadata.name } }];
+        // Pods read the ConfigMap when they start: a changed endpoint (a new cache group after a
+        // promotion, a new database generation) must roll them, so its digest is in the pod template.
+        const endpointsDigest = pulumi.output(env.data).apply(d => createHash("sha256").update(JSON.stringify(d)).digest("hex"));
 
         for (const svc of services) {
             const labels = { app: svc.name, "app.kubernetes.io/part-of": "autovideo" };
@@ -93,7 +126,7 @@ export class Workloads extends pulumi.ComponentResource {
                     selector: { matchLabels: labels },
                     strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                     template: {
-                        metadata: { labels },
+                        metadata: { labels, annotations: { "autovideo-dr/endpoints-sha256": endpointsDigest } },
                         spec: {
                             // Zones first (a zone loss keeps the others serving), then nodes.
                             topologySpreadConstraints: [
@@ -145,15 +178,28 @@ export class Workloads extends pulumi.ComponentResource {
 
         const drImage = `${args.imageRegistry}/autovideo-dr:${args.imageTag}`;
         const store = pulumi.interpolate`s3://${e.backupsBucket}`;
-        const job = (jobName: string, schedule: string, serviceAccount: string, roleArn: pulumi.Input<string>, command: pulumi.Input<string>[], suspend: boolean) => {
-            const sa = new k8s.core.v1.ServiceAccount(serviceAccount, {
-                metadata: { namespace, name: serviceAccount, annotations: { "eks.amazonaws.com/role-arn": roleArn } },
+        // Kubernetes expands $(VAR) in args from the container's environment; the password reaches
+        // Npgsql and pg_dump as PGPASSWORD from the synced Secret, so it never appears in the spec.
+        const database = (name: string) =>
+            `Host=$(DATABASE_HOST);Port=$(DATABASE_PORT);Database=${name};Username=${databaseUser};SSL Mode=Require`;
+        const common = (command: pulumi.Input<string>[]) => [...command, "--store", store, "--json", "--metrics-push", pushgatewayUrl];
+        const commands: Record<DrJobName, { schedule: string; args: pulumi.Input<string>[] }> = {
+            "autovideo-dr-backup": { schedule: args.backupSchedule, args: common(["backup", "--from", database("autovideo")]) },
+            "autovideo-dr-prune": { schedule: args.pruneSchedule, args: common(["backups", "prune", ...pruneArguments()]) },
+            // Restores the newest backup into a scratch database (checksums verified first, every table compared with the manifest).
+            "autovideo-dr-restore-test": { schedule: args.restoreTestSchedule, args: common(["restore", "latest", "--target", database("autovideo_restore_test"), "--force"]) },
+        };
+
+        const cronJobs = {} as Record<DrJobName, k8s.batch.v1.CronJob>;
+        for (const job of drJobs) {
+            const sa = new k8s.core.v1.ServiceAccount(job.serviceAccount, {
+                metadata: { namespace, name: job.serviceAccount, annotations: { "eks.amazonaws.com/role-arn": args.jobRoleArns[job.name] } },
             }, child);
-            return new k8s.batch.v1.CronJob(jobName, {
-                metadata: { namespace, name: jobName },
+            cronJobs[job.name] = new k8s.batch.v1.CronJob(job.name, {
+                metadata: { namespace, name: job.name },
                 spec: {
-                    schedule,
-                    suspend,
+                    schedule: commands[job.name].schedule,
+                    suspend: job.primaryOnly && args.role !== "primary",
                     concurrencyPolicy: "Forbid",
                     startingDeadlineSeconds: 300,
                     successfulJobsHistoryLimit: 3,
@@ -166,27 +212,31 @@ export class Workloads extends pulumi.ComponentResource {
                                 spec: {
                                     serviceAccountName: sa.metadata.name,
                                     restartPolicy: "Never",
-                                    containers: [{ name: jobName, image: drImage, command: ["autovideo-dr"], args: command, envFrom }],
+                                    // The image's user (Dockerfile: UID 1654, the .NET images' "app").
+                                    securityContext: { runAsNonRoot: true, runAsUser: 1654, runAsGroup: 1654, fsGroup: 1654, seccompProfile: { type: "RuntimeDefault" } },
+                                    containers: [{
+                                        name: job.name,
+                                        image: drImage,
+                                        command: ["autovideo-dr"],
+                                        args: commands[job.name].args,
+                                        envFrom,
+                                        env: [
+                                            { name: databaseCredentialsKeys.password, valueFrom: { secretKeyRef: { name: databaseCredentialsSecret, key: databaseCredentialsKeys.password } } },
+                                            { name: "AUTOVIDEO_DR_HOME", value: jobWorkDirectory },
+                                        ],
+                                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                        volumeMounts: [{ name: "work", mountPath: jobWorkDirectory }, { name: "tmp", mountPath: "/tmp" }],
+                                        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
+                                    }],
+                                    volumes: [{ name: "work", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
                                 },
                             },
                         },
                     },
                 },
             }, child);
-        };
-        // Backups are taken where the writes happen; a standby receives them by replication,
-        // so its job is declared but suspended until promotion.
-        // Kubernetes expands $(VAR) in args from the container's environment; the password comes from
-        // PGPASSWORD, which Npgsql reads, so it never appears in the job's spec.
-        const database = (name: string) =>
-            `Host=$(DATABASE_HOST);Port=$(DATABASE_PORT);Database=${name};Username=autovideo;SSL Mode=Require`;
-        job("autovideo-dr-backup", args.backupSchedule, backupServiceAccount, args.backupRoleArn,
-            ["backup", "--from", database("autovideo"), "--store", store, "--json"], args.role !== "primary");
-        // The plan's monthly backup-restore test (每月: 備份恢復測試): restore the newest backup into a
-        // scratch database (checksums verified first, every table compared with the manifest). It
-        // needs a writable server, so like the backup it waits for the stack to be primary.
-        job("autovideo-dr-restore-test", args.restoreTestSchedule, restoreTestServiceAccount, args.restoreTestRoleArn,
-            ["restore", "latest", "--target", database("autovideo_restore_test"), "--force", "--store", store, "--json"], args.role !== "primary");
+        }
+        this.cronJobs = cronJobs;
 
         this.registerOutputs({ loadBalancerHostname: this.loadBalancerHostname });
     }

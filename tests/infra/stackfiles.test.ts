@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import * as yaml from "js-yaml";
+import YAML from "yaml";
 import { infraDir, repoRoot } from "./harness";
 
 /** Keys whose value must never sit in a stack file in plain text. */
@@ -16,7 +16,7 @@ export function plaintextSecrets(doc: { config?: Record<string, unknown> }): str
         .map(([key]) => key);
 }
 
-const load = (file: string) => yaml.load(fs.readFileSync(path.join(repoRoot, file), "utf8")) as any;
+const load = (file: string) => YAML.parse(fs.readFileSync(path.join(repoRoot, file), "utf8"));
 
 describe("stack files", () => {
     it("Pulumi.yaml: project autovideo-dr, nodejs with TypeScript, main infra/", () => {
@@ -31,10 +31,10 @@ describe("stack files", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(infraDir, "package.json"), "utf8"));
         assert.equal(pkg.main, "index.ts");
         for (const f of ["index.ts", "tsconfig.json", "package-lock.json"]) assert.ok(fs.existsSync(path.join(infraDir, f)), f);
-        for (const dep of ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/kubernetes"]) assert.ok(pkg.dependencies[dep], dep);
+        for (const dep of ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/gcp", "@pulumi/kubernetes", "@pulumi/random", "@pulumi/command", "yaml"]) assert.ok(pkg.dependencies[dep], dep);
     });
 
-    for (const stack of ["prod", "dr"]) {
+    for (const stack of ["prod", "dr", "global"]) {
         it(`Pulumi.${stack}.yaml has no plain-text secret`, () => {
             const doc = load(`Pulumi.${stack}.yaml`);
             assert.deepEqual(plaintextSecrets(doc), []);
@@ -62,5 +62,21 @@ describe("stack files", () => {
         assert.match(dr["autovideo-dr:peerStack"], /\/autovideo-dr\/prod$/);
         assert.notEqual(prod["autovideo-dr:vpcCidr"], dr["autovideo-dr:vpcCidr"], "non-overlapping, so the VPCs can be peered");
         assert.equal(prod["autovideo-dr:dnsName"], dr["autovideo-dr:dnsName"], "one failover name");
+    });
+
+    it("the global stack serves exactly the two environments, in their regions, under their shared name", () => {
+        const prod = load("Pulumi.prod.yaml").config;
+        const dr = load("Pulumi.dr.yaml").config;
+        const global = load("Pulumi.global.yaml").config;
+        assert.equal(global["autovideo-dr:scope"], "global");
+        assert.deepEqual(global["autovideo-dr:environments"], [
+            { stack: "prod", region: prod["autovideo-dr:region"] },
+            { stack: "dr", region: dr["autovideo-dr:region"] },
+        ]);
+        assert.equal(global["autovideo-dr:dnsName"], prod["autovideo-dr:dnsName"]);
+        assert.equal(global["autovideo-dr:dnsZoneId"], prod["autovideo-dr:dnsZoneId"]);
+        for (const env of [prod, dr]) assert.equal(env["autovideo-dr:globalStack"], "organization/autovideo-dr/global");
+        assert.equal(global["autovideo-dr:primaryStack"], "prod", "the committed state: prod serves, nothing fenced");
+        assert.deepEqual(global["autovideo-dr:fencedStacks"], []);
     });
 });
