@@ -31,11 +31,11 @@ public static class DrillBenchmark
         double Step(DrillResult r, params string[] names) => r.Report.Timeline.Where(s => names.Contains(s.Name)).Sum(s => s.Duration.TotalMilliseconds);
         var rto = Median.Of(drills.Select(d => d.Report.ActualRto.TotalMilliseconds));
         var detection = Median.Of(drills.Select(d => Step(d, "inject disaster", "detect failure")));
-        var promotion = Median.Of(drills.Select(d => Step(d, "assess", "fence old primary + promote standby")));
-        var verification = Median.Of(drills.Select(d => Step(d, "switch clients", "verify writable service")));
-        var ours = Median.Of(drills.Select(d => Step(d, "fence old primary + promote standby")));
+        var promotion = Median.Of(drills.Select(d => Step(d, "runbook: assess", "runbook: promote-standby", "runbook: fence-old-primary")));
+        var verification = Median.Of(drills.Select(d => Step(d, "runbook: measure-data-loss", "runbook: verify", "runbook: switch-traffic")));
+        var ours = Median.Of(drills.Select(d => Step(d, "runbook: promote-standby")));
         var standard = Median.Of(baseline);
-        var lost = Median.Of(drills.Select(d => (double)d.Report.LostCommits));
+        var lost = Median.Of(drills.Select(d => (double)d.Report.DataLoss.LostCommits!.Value));
 
         var text = new StringBuilder();
         text.AppendLine("<!-- drill:begin (made by scripts/bench-drill.sh; do not edit by hand) -->");
@@ -47,9 +47,9 @@ public static class DrillBenchmark
         text.AppendLine("|---|---:|---|");
         text.AppendLine($"| end-to-end RTO (disaster → workload committing on the new primary) | {F(rto)} | {Runs(drills.Select(d => d.Report.ActualRto.TotalMilliseconds))} |");
         text.AppendLine($"| detection (inject + 3 failed probes 50 ms apart) | {F(detection)} | {Runs(drills.Select(d => Step(d, "inject disaster", "detect failure")))} |");
-        text.AppendLine($"| promotion (assess + fence + pg_promote until writable) | {F(promotion)} | {Runs(drills.Select(d => Step(d, "assess", "fence old primary + promote standby")))} |");
-        text.AppendLine($"| verification (client switch + first commit on the new primary) | {F(verification)} | {Runs(drills.Select(d => Step(d, "switch clients", "verify writable service")))} |");
-        text.AppendLine($"| acknowledged commits lost (RPO count) | {F(lost)} | {Runs(drills.Select(d => (double)d.Report.LostCommits))} |");
+        text.AppendLine($"| runbook: assess + promote (fence, then pg_promote until writable) + fence check | {F(promotion)} | {Runs(drills.Select(d => Step(d, "runbook: assess", "runbook: promote-standby", "runbook: fence-old-primary")))} |");
+        text.AppendLine($"| runbook: measure data loss + verify + switch traffic | {F(verification)} | {Runs(drills.Select(d => Step(d, "runbook: measure-data-loss", "runbook: verify", "runbook: switch-traffic")))} |");
+        text.AppendLine($"| acknowledged commits lost (the ledger's count) | {F(lost)} | {Runs(drills.Select(d => (double)d.Report.DataLoss.LostCommits!.Value))} |");
         text.AppendLine();
         text.AppendLine("Side by side with the standard tool, same machine, same run:");
         text.AppendLine();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery.Drills;
+using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Reports;
 
 namespace AutoVideo.DR.Cli;
@@ -13,7 +14,8 @@ public static class DrillCommand
     static readonly Option<int> Writers = new("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
     static readonly Option<double> WarmUp = new("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
     static readonly Option<bool> Detach = new("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
-    static readonly Option<string?> Restore = new("--restore") { Description = "treat the replica as unusable and restore this backup (latest or a name) into the promoted standby; the RPO is the backup's age" };
+    static readonly Option<string?> Restore = FailoverCommand.BackupNameOption("--restore",
+        "treat the replica as unusable: the runbook restores this backup (latest or a name) into the promoted standby (failover --restore-from)");
 
     public static Command Create(CliContext context)
     {
@@ -51,17 +53,24 @@ public static class DrillCommand
                 timeline = result.Files.Timeline,
                 rtoSeconds = report.ActualRto.TotalSeconds,
                 rtoTargetSeconds = report.Objective.Rto.TotalSeconds,
-                rpoSeconds = report.ActualRpo.TotalSeconds,
+                dataLoss = report.DataLoss,
+                runbookDataLoss = result.Measurements.RunbookLoss,
                 rpoTargetSeconds = report.Objective.Rpo.TotalSeconds,
-                lostCommits = report.LostCommits,
                 acknowledgedCommits = result.Measurements.Rpo.AcknowledgedCommits,
+                runbook = new
+                {
+                    name = result.Run.Header.Runbook, runId = result.Run.Header.RunId, status = result.Run.Status,
+                    steps = result.Run.Steps.Select(s => new { s.Id, s.Outcome, s.Output }),
+                    sources = result.Run.Facts.GetValueOrDefault(FactKeys.Candidates),
+                },
                 steps = report.Timeline,
             });
             return;
         }
         context.Out.WriteLine($"drill {(report.Passed ? "PASSED" : "FAILED")}");
         context.Out.WriteLine($"  RTO {report.ActualRto.TotalSeconds:0.000} s (target {report.Objective.Rto.TotalMinutes:0} min, {report.Objective.Name}) {(report.RtoMet ? "met" : "MISSED")}");
-        context.Out.WriteLine($"  RPO {report.ActualRpo.TotalSeconds:0.000} s, {report.LostCommits} of {result.Measurements.Rpo.AcknowledgedCommits} acknowledged commits lost (target {report.Objective.Rpo.TotalMinutes:0} min) {(report.RpoMet ? "met" : "MISSED")}");
+        context.Out.WriteLine($"  data loss {report.DataLoss.Describe()}, of {result.Measurements.Rpo.AcknowledgedCommits} acknowledged commits (target {report.Objective.Rpo.TotalMinutes:0} min) {(report.RpoMet is true ? "met" : report.RpoMet is false ? "MISSED" : "NOT SHOWN")}");
+        context.Out.WriteLine($"  the runbook recorded on its own: {result.Measurements.RunbookLoss.Describe()}");
         context.Out.WriteLine($"  report:   {result.Files.Markdown}");
         context.Out.WriteLine($"  timeline: {result.Files.Timeline}");
     }

@@ -20,7 +20,7 @@ public static class FailbackCommand
         {
             var (target, directory) = RunbookOptions.Target(context, parse);
             var runbook = RunbookCatalog.Failback(target, new IncidentReport(directory), parse.GetValue(SwitchBack));
-            return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, ct);
+            return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, RunbookOptions.Request(parse), preview: null, ct);
         });
         return failback;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
@@ -26,15 +27,38 @@ public static class FailoverCommand
         },
     };
 
+    static readonly Option<string?> RestoreFrom = BackupNameOption("--restore-from",
+        "critical: the replica is not to be trusted (e.g. it replicated the damage): restore this backup (latest or a name) into the promoted standby");
+
+    /// <summary>An option naming a backup ("latest" or a backup name), checked by the parser: a bad name is a usage error.</summary>
+    internal static Option<string?> BackupNameOption(string name, string description)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && value != "latest" && !BackupName.IsValid(value))
+                result.AddError($"{name} '{value}' names no backup; accepted: latest or a backup name (see 'autovideo-dr backups list')");
+        });
+        return option;
+    }
+
     public static Command Create(CliContext context)
     {
-        var failover = new Command("failover", "run the recovery runbook of a disaster level (journaled; run it again to resume)") { Level };
+        var failover = new Command("failover", "run the recovery runbook of a disaster level (journaled; run it again to resume)") { Level, RestoreFrom };
         RunbookOptions.AddTo(failover);
         failover.SetAction(async (parse, ct) =>
         {
+            var level = parse.GetValue(Level);
+            if (parse.GetValue(RestoreFrom) is not null && level != DisasterLevel.Critical)
+                throw new RecoveryException($"--restore-from belongs to the critical runbook; the {level.Name()} runbook restores no backup");
             var (target, directory) = RunbookOptions.Target(context, parse);
-            var runbook = RunbookCatalog.Failover(parse.GetValue(Level), target, new BackupDataRestore(context.Loggers), new IncidentReport(directory));
-            return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, ct);
+            var restore = new BackupDataRestore(context.Loggers);
+            var runbook = RunbookCatalog.Failover(level, target, restore, new IncidentReport(directory));
+            var request = RunbookOptions.Request(parse, parse.GetValue(RestoreFrom));
+            Func<CancellationToken, Task<string>>? preview = level == DisasterLevel.Critical
+                ? async token => (await RunbookSteps.ChooseSourceAsync(target, restore, await target.AssessAsync(token), request, DateTimeOffset.UtcNow, token)).Candidates
+                : null;
+            return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, request, preview, ct);
         });
         return failover;
     }

@@ -63,7 +63,7 @@ public static class IncidentCommands
             JsonOutput.Write(context, new
             {
                 h.RunId, h.Runbook, h.Level, h.Target, h.DeclaredBy, incident.DeclaredAt, incident.Status, incident.EndedAt, incident.Resumes,
-                rtoSeconds = incident.ActualRto?.TotalSeconds, rpoSeconds = incident.ActualRpo?.TotalSeconds,
+                rtoSeconds = incident.ActualRto?.TotalSeconds, dataLoss = incident.DataLoss,
                 incident.Steps, incident.Updates,
             });
             return;
@@ -71,7 +71,7 @@ public static class IncidentCommands
         var objective = h.Level is { } level ? RecoveryObjective.For(level) : RecoveryObjective.PlannedFailback;
         context.Out.WriteLine($"{h.Runbook} {incident.Status.Name()}: run {h.RunId} on {h.Target}, declared by {h.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z{(incident.Resumes > 0 ? $", resumed {incident.Resumes}x" : "")}");
         context.Out.WriteLine($"RTO {Seconds(incident.ActualRto)}{($" (objective {objective.Rto.TotalHours:0.#} h)")}, " +
-                              $"RPO {Seconds(incident.ActualRpo)}{($" (objective {objective.Rpo.TotalMinutes:0} min)")}");
+                              $"data loss {incident.DataLoss.Describe()} (objective {objective.Rpo.TotalMinutes:0} min)");
         var table = new TextTable("#", "step", "outcome", "took", "output");
         foreach (var s in incident.Steps)
             table.Add(s.Number.ToString(), s.Id, s.Outcome.Name(), s.StartedAt is { } a && s.EndedAt is { } b ? $"{(b - a).TotalSeconds:0.0} s" : "-", s.Output ?? "");

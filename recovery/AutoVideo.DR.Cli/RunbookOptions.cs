@@ -22,12 +22,27 @@ public static class RunbookOptions
         Description = "who declares the disaster (DR commander; default: $USER)",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") is { Length: > 0 } user ? user : Environment.UserName,
     };
-    public static readonly Option<string?> Webhook = new("--webhook") { Description = "POST the post-incident report as JSON to this URL at the end" };
+    public const string WebhookVariable = "AUTOVIDEO_DR_WEBHOOK";
+    public static readonly Option<string?> Webhook = new("--webhook") { Description = $"POST the post-incident report as JSON to this URL at the end (better: set ${WebhookVariable}, which stays out of the process list; the journal keeps only its host)" };
+    public static readonly Option<bool> SecurityBreach = new("--security-breach") { Description = "abandon the primary although it answers (a breach): fenced and replaced like a failed one" };
+    public static readonly Option<bool> Planned = new("--planned") { Description = "a planned switchover of a healthy environment: writes stop, the standby catches up, then it is promoted; nothing is lost" };
 
     public static void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Stack, PeerStack, Local, DryRun, DeclaredBy, Webhook }) command.Options.Add(option);
+        foreach (var option in new Option[] { Stack, PeerStack, Local, DryRun, DeclaredBy, Webhook, SecurityBreach, Planned }) command.Options.Add(option);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(SecurityBreach) && result.GetValue(Planned))
+                result.AddError("--security-breach and --planned exclude each other; accepted: one of them, or neither for a disaster the probes see");
+        });
     }
+
+    /// <summary>Who declares, why, and where the report goes; the webhook from --webhook, else the environment.</summary>
+    public static RunRequest Request(ParseResult parse, string? restoreFrom = null) => new(
+        parse.GetValue(DeclaredBy)!,
+        parse.GetValue(Webhook) ?? (Environment.GetEnvironmentVariable(WebhookVariable) is { Length: > 0 } url ? url : null),
+        parse.GetValue(Planned) ? Declaration.Planned : parse.GetValue(SecurityBreach) ? Declaration.SecurityBreach : Declaration.Disaster,
+        restoreFrom);
 
     /// <summary>The local environment, or the stacks when --stack is given; and where runs are journaled.</summary>
     public static (IRunbookTarget Target, string JournalDirectory) Target(CliContext context, ParseResult parse)
@@ -46,24 +61,38 @@ public static class RunbookOptions
         return (new StackRunbookTarget(context.Stacks(), stack, peer, context.Progress), directory);
     }
 
-    /// <summary>Prints the plan (--dry-run) or runs it under the executor and prints the incident.</summary>
-    public static async Task<int> PlanOrRunAsync(CliContext context, ParseResult parse, Runbook runbook, string directory, CancellationToken ct)
+    /// <summary>
+    /// Prints the plan (--dry-run: the steps, and for a failover the assessment's view of what each
+    /// source would lose, read-only) or runs it under the executor and prints the incident.
+    /// </summary>
+    public static async Task<int> PlanOrRunAsync(CliContext context, ParseResult parse, Runbook runbook, string directory, RunRequest request,
+        Func<CancellationToken, Task<string>>? preview, CancellationToken ct)
     {
         var json = parse.GetValue(GlobalOptions.Json);
         if (parse.GetValue(DryRun))
         {
             var unfinished = Incident.Unfinished(directory)?.Incident;
+            string? sources = null;
+            if (preview is not null)
+            {
+                try { sources = await preview(ct); }
+                catch (RecoveryException e) { sources = $"the assessment would stop the run: {e.Message}"; }
+            }
             if (json)
                 JsonOutput.Write(context, new
                 {
-                    runbook = runbook.Name, level = runbook.Level, target = runbook.Target,
+                    runbook = runbook.Name, level = runbook.Level, target = runbook.Target, declared = request.Declared, sources,
                     steps = runbook.Steps.Select((s, i) => new { number = i + 1, s.Id, s.Title, s.Description, timeoutSeconds = s.Timeout.TotalSeconds }),
                 });
-            else context.Out.Write(RunbookPlan.Render(runbook, unfinished));
+            else
+            {
+                context.Out.Write(RunbookPlan.Render(runbook, unfinished));
+                if (sources is not null) context.Out.WriteLine($"assessment now: {sources}");
+            }
             return 0;
         }
         var executor = new RunbookExecutor(directory, context.Logger<RunbookExecutor>(), context.Progress);
-        var incident = await executor.RunAsync(runbook, new RunRequest(parse.GetValue(DeclaredBy)!, parse.GetValue(Webhook)), ct);
+        var incident = await executor.RunAsync(runbook, request, ct);
         IncidentCommands.Print(context, incident, json);
         return 0;
     }

@@ -15,7 +15,7 @@ public static class BackupSession
             await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
             // As pg_dump does: row security off, so a policy can never silently leave rows out of a
             // backup or its check (it fails instead), and no timeout a role's defaults may carry.
-            await DatabaseConnection.ExecuteAsync(connection, "SET row_security = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", ct);
+            await DatabaseConnection.ExecuteAsync(connection, "SET row_security = off; SET default_transaction_read_only = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", ct);
             return connection;
         }
         catch (Exception e) when (DatabaseConnection.IsUnreachable(e))

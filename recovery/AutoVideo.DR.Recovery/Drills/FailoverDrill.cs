@@ -1,11 +1,13 @@
+using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Drills.Workload;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
+using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Postgres;
-using AutoVideo.DR.Recovery.Promotion;
 using AutoVideo.DR.Recovery.Reports;
+using AutoVideo.DR.Recovery.Runbooks;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
 
@@ -13,11 +15,12 @@ namespace AutoVideo.DR.Recovery.Drills;
 
 /// <summary>
 /// The failover drill: a write workload on the primary, a disaster injected into it, detection by
-/// the health probes, the critical runbook (assess, fence, promote, switch clients, verify), and the
-/// measured RTO (disaster to verified writable service) and RPO (acknowledged commits missing on the
-/// new primary). Ends in the plan's DR test report. With a backup to restore, the replica is treated
-/// as unusable: clients are held off, the backup is restored into the promoted standby and verified,
-/// and the RPO is the backup's age.
+/// the health probes, then the very runbook a real critical failover runs (<see cref="CriticalRunbook"/>
+/// through <see cref="RunbookExecutor"/>, same steps, same journal), and around it what only a drill
+/// can know: every commit the clients saw acknowledged. Its report is the runbook's incident report
+/// with the drill's own sections: the ledger (the measured data loss), per-table verification and the
+/// timeline from the disaster. With a backup to restore, the runbook is told to restore it
+/// (--restore-from), as an operator who judged the replica unusable would.
 /// </summary>
 public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progress)
 {
@@ -26,6 +29,8 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
     public async Task<DrillResult> RunAsync(DrillOptions options, CancellationToken ct)
     {
         options.Validate();
+        // A whole drill's report must not be lost at the end for want of a writable place: check first.
+        RecoveryReportWriter.EnsureWritable(options.ReportDirectory);
         var workDirectory = Path.GetFullPath(options.WorkDirectory);
         var environment = new LocalEnvironment(loggers.CreateLogger<LocalEnvironment>());
         var timeline = new TimelineRecorder(progress);
@@ -54,15 +59,12 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
 
     async Task<DrillResult> DrillAsync(LocalEnvironmentState state, DrillOptions options, TimelineRecorder timeline, CancellationToken ct)
     {
-        var installation = PostgresInstallation.Locate();
-        var account = ServerAccount.Current();
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var standbyNode = state.NodeWithRole(NodeRole.Standby);
-        var primary = LocalEnvironment.Server(installation, account, primaryNode);
+        var installation = PostgresInstallation.Locate();
+        var account = ServerAccount.Current();
         var description = state.Describe();
         var objective = RecoveryObjective.For(DisasterLevel.Critical);
-
-        var restore = options.RestoreBackup is null ? null : new BackupRecovery(BackupStore.Open(state.BackupDirectory), loggers);
 
         await WorkloadSchema.CreateAsync(description.Primary!.ConnectionString, ct);
         await using var workload = new AutoVideoWorkload(description.ClientConnectionString(), options.Writers, logger);
@@ -73,11 +75,11 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             if (workload.Ledger.Count == 0) throw new RecoveryException("the workload acknowledged no commit during warm-up; see 'autovideo-dr health'");
             return $"{options.Writers} writers, {workload.Ledger.Count} commits acknowledged on {primaryNode.Name}";
         });
-        if (restore is not null)
+        if (options.RestoreBackup is { } requested)
         {
             await timeline.StepAsync("scheduled backup", async () =>
             {
-                var taken = await restore.EnsureBackupAsync(options.RestoreBackup!, description.Standby!.ConnectionString, ct);
+                var taken = await EnsureBackupAsync(state, requested, ct);
                 // The workload goes on after the backup: what it commits now is what a restore loses.
                 await Task.Delay(options.WarmUpTime / 2, ct);
                 return taken;
@@ -94,109 +96,115 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         }
 
         timeline.MarkDisaster();
-        await timeline.StepAsync("inject disaster", () => Disaster.InjectAsync(options.Disaster, primary, primaryNode.Name, ct));
-        var (detected, probes) = await timeline.StepAsync("detect failure", async () =>
+        await timeline.StepAsync("inject disaster", () => Disaster.InjectAsync(options.Disaster, LocalEnvironment.Server(installation, account, primaryNode), primaryNode.Name, ct));
+        await timeline.StepAsync("detect failure", async () =>
         {
             var result = await FailureDetector.Default.WaitForFailureAsync(description.Primary!, TimeSpan.FromSeconds(30), ct);
-            return (result, $"{primaryNode.Name} down after {result.Probes} probes: {result.Probe.Detail}");
+            return $"{primaryNode.Name} down after {result.Probes} probes: {result.Probe.Detail}";
         });
         var detectionTime = timeline.SinceDisaster;
-        await timeline.StepAsync("assess", async () =>
-        {
-            var probe = new EnvironmentProbe(new DatabaseProbe(TimeSpan.FromSeconds(1)), new ServiceProbe(TimeSpan.FromSeconds(1)));
-            var assessment = DisasterAssessment.Assess(await probe.ProbeAsync(description, ct));
-            if (assessment.Level != DisasterLevel.Critical)
-                throw new RecoveryException($"assessed as {assessment.LevelName}, expected critical: {string.Join("; ", assessment.Reasons)}");
-            return $"critical: {string.Join("; ", assessment.Reasons)}";
-        });
 
-        // Restoring from a backup, clients are held off until the restored data is verified.
-        if (restore is not null) await timeline.StepAsync("hold clients off", async () =>
+        // The real runbook, exactly as 'autovideo-dr failover --level critical' runs it.
+        var journals = Journal.DirectoryIn(state.WorkDirectory);
+        var runbook = CriticalRunbook.Build(new LocalRunbookTarget(state.WorkDirectory, loggers), new BackupDataRestore(loggers), new IncidentReport(journals));
+        var runStartedAt = DateTimeOffset.UtcNow;
+        var runbookFailure = (string?)null;
+        try
         {
-            await workload.StopAsync();
-            return "the workload stops until the restore is verified";
-        });
-        var promotionStartedAt = DateTimeOffset.UtcNow;
-        var promotion = await timeline.StepAsync("fence old primary + promote standby", async () =>
-        {
-            var result = await new LocalPromotion(loggers.CreateLogger<LocalPromotion>()).PromoteAsync(state.WorkDirectory, ct);
-            return (result, $"fence {result.FenceDuration.TotalMilliseconds:0} ms ({result.Fence.Method}); pg_promote until writable {result.PromoteDuration.TotalMilliseconds:0} ms");
-        });
-        var promoted = LocalEnvironmentState.Load(state.WorkDirectory).Describe();
-        await using var resumed = restore is null ? null : new AutoVideoWorkload(promoted.ClientConnectionString(), options.Writers, logger, run: 1);
-        if (restore is not null)
-        {
-            await timeline.StepAsync($"restore {options.RestoreBackup} into {promotion.NewPrimary}", () =>
-                restore.RestoreAsync(options.RestoreBackup!, promoted.Primary!, ct));
-            resumed!.Start();
+            await new RunbookExecutor(journals, loggers.CreateLogger<RunbookExecutor>(), progress)
+                .RunAsync(runbook, new RunRequest(options.Owner, RestoreFrom: options.RestoreBackup), ct);
         }
-        var serving = resumed ?? workload;
-        await timeline.StepAsync("switch clients", async () =>
+        catch (RecoveryException e)
         {
-            var port = (await ClientLanding.ProbeAsync(promoted.ClientConnectionString(), ct)).Port;
-            if (port != promotion.NewPrimaryPort)
-                throw new RecoveryException($"clients reach port {port}, not the new primary's {promotion.NewPrimaryPort}");
-            return $"the client connection string ({promoted.ClientConnectionString().Split(';')[0]}) now resolves to {promotion.NewPrimary}:{port}";
-        });
-        var firstCommit = await timeline.StepAsync("verify writable service", async () =>
+            runbookFailure = e.Message;
+            progress($"the runbook failed: {e.Message}");
+        }
+        var incident = Incident.Load(journals).Incident;
+        // A drill's failed run is evidence, not an incident to resume: close it so the next run starts afresh.
+        if (!incident.IsFinished) incident = IncidentUpdates.Abort(journals, "autovideo-dr drill", $"the drill ended: {runbookFailure}");
+
+        // Service is back when the running workload commits on the new primary (after any hold is released).
+        AcknowledgedCommit? firstCommit = null;
+        if (runbookFailure is null)
         {
+            var newPrimary = LocalEnvironmentState.Load(state.WorkDirectory).NodeWithRole(NodeRole.Primary);
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            AcknowledgedCommit? commit;
-            while ((commit = serving.Ledger.FirstOn(promotion.NewPrimaryPort, promotionStartedAt)) is null)
-            {
-                if (DateTime.UtcNow > deadline) throw new RecoveryException($"the workload committed nothing on {promotion.NewPrimary} within 30 s of its promotion");
+            while ((firstCommit = workload.Ledger.FirstOn(newPrimary.Port, runStartedAt)) is null && DateTime.UtcNow < deadline)
                 await Task.Delay(5, ct);
-            }
-            return (commit, resumed is null
-                ? $"the running workload committed on {promotion.NewPrimary} without a restart"
-                : $"the workload, let back in, committed on {promotion.NewPrimary}");
-        });
-        var rto = timeline.SinceDisaster;
-        progress($"service restored: RTO {rto.TotalSeconds:0.000} s");
+            if (firstCommit is null) runbookFailure = $"the workload committed nothing on {newPrimary.Name} within 30 s of the runbook's end";
+        }
+        var rto = firstCommit is { } first ? first.AcknowledgedAt - timeline.DisasterAt : timeline.SinceDisaster;
+        progress(firstCommit is null ? "service not restored" : $"service restored: RTO {rto.TotalSeconds:0.000} s");
 
         await Task.Delay(options.AfterRecoveryTime, ct);
         await workload.StopAsync();
-        if (resumed is not null) await resumed.StopAsync();
-        var ledger = resumed is null ? workload.Ledger : CommitLedger.Combine(workload.Ledger, resumed.Ledger);
-
+        var ledger = workload.Ledger;
+        var serving = LocalEnvironmentState.Load(state.WorkDirectory).Describe().Primary ?? description.Standby!;
         var recovered = await timeline.StepAsync("RPO accounting", async () =>
         {
-            var content = await RecoveredContent.LoadAsync(promoted.Primary!.ConnectionString, ct);
+            var content = await RecoveredContent.LoadAsync(serving.ConnectionString, ct);
             var rpo = RpoAccounting.Account(ledger, content, timeline.DisasterAt);
-            return ((content, rpo), $"{rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged commits missing (window {rpo.Window.TotalSeconds:0.000} s); {rpo.InDoubtApplied + rpo.InDoubtLost} in doubt");
+            return ((content, rpo), $"{rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}; {rpo.InDoubtApplied + rpo.InDoubtLost} in doubt");
         });
         var verification = await timeline.StepAsync("verify data", () =>
         {
-            var tables = DataVerification.Verify(ledger, recovered.content, recovered.rpo.Lost).Concat(restore?.ManifestChecks ?? []).ToList();
+            var tables = DataVerification.Verify(ledger, recovered.content, recovered.rpo.Lost);
             return Task.FromResult<(IReadOnlyList<TableVerification>, string)>((tables,
                 string.Join(", ", tables.Select(t => $"{t.Table} {t.FoundRows}/{t.ExpectedRows}{(t.Passed ? "" : " FAILED")}"))));
         });
 
-        // Restored from a backup, the data is as old as the backup: that age at the disaster is the RPO.
-        var rpoAchieved = restore?.Snapshot is { } snapshot ? timeline.DisasterAt - snapshot : recovered.rpo.Window;
-        var measurements = new DrillMeasurements(timeline.Steps, rto, detectionTime, recovered.rpo, verification,
-            WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, firstCommit.AcknowledgedAt - timeline.DisasterAt,
-            objective.RtoMet(rto), objective.RpoMet(rpoAchieved), StandbyLeft: true, BackupEvidence: restore?.Evidence);
+        var loss = DataLoss.Measured(recovered.rpo.LostCommits, recovered.rpo.Window,
+            $"the drill's ledger: {recovered.rpo.LostCommits} of {recovered.rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}");
+        var steps = Timeline(timeline, incident);
+        var restoreStep = incident.Steps.FirstOrDefault(s => s.Id == "restore-data" && s.Outcome == StepOutcome.Completed);
+        var measurements = new DrillMeasurements(steps, rto, detectionTime, recovered.rpo, loss, verification,
+            WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, rto,
+            objective.RtoMet(rto) && firstCommit is not null, loss.Met(objective) == true, StandbyLeft: true,
+            BackupEvidence: restoreStep?.Output, RunbookLoss: incident.DataLoss, RunbookFailure: runbookFailure);
         var (problems, suggestions) = DrillFindings.Derive(measurements);
-        var report = new RecoveryReport(
-            Title: restore is null ? "Failover drill" : "Backup restore drill",
-            Date: timeline.DisasterAt,
-            Type: restore is null ? TestType.Failover : TestType.BackupRestore,
-            Scenario: restore is null
-                ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, promotion of the streaming standby"
-                : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: backup {restore.BackupName} restored into the promoted standby",
-            Owner: options.Owner,
-            Environment: description.Name,
-            Objective: objective,
-            ActualRto: rto,
-            ActualRpo: rpoAchieved,
-            LostCommits: recovered.rpo.LostCommits,
-            Timeline: timeline.Steps,
-            Checklist: DrillFindings.Checklist(measurements),
-            Verification: verification,
-            Problems: problems,
-            Suggestions: suggestions);
+        var restored = options.RestoreBackup is not null;
+        var report = IncidentReport.ToRecoveryReport(incident, DateTimeOffset.UtcNow) with
+        {
+            Title = restored ? "Backup restore drill" : "Failover drill",
+            Date = timeline.DisasterAt,
+            Type = restored ? TestType.BackupRestore : TestType.Failover,
+            Scenario = restored
+                ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores backup {options.RestoreBackup} into the promoted standby"
+                : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, {(options.DetachStandbyBeforeDisaster ? "the standby cut off before it, " : "")}the critical runbook promotes the streaming standby",
+            Owner = options.Owner,
+            ActualRto = rto,
+            DataLoss = loss,
+            Timeline = steps,
+            Checklist = DrillFindings.Checklist(measurements),
+            Verification = verification,
+            Problems = problems,
+            Suggestions = suggestions,
+            Sections = [DrillFindings.LedgerSection(measurements, incident)],
+        };
         var files = await RecoveryReportWriter.WriteAsync(report, options.ReportDirectory, $"dr-drill-{timeline.DisasterAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}", ct);
-        return new DrillResult(report, files, measurements);
+        return new DrillResult(report, files, measurements, incident);
     }
+
+    /// <summary>For "latest" with an empty store, takes the scheduled backup from the standby, as the backup CronJob would have.</summary>
+    async Task<string> EnsureBackupAsync(LocalEnvironmentState state, string requested, CancellationToken ct)
+    {
+        var store = BackupStore.Open(state.BackupDirectory);
+        var complete = (await new BackupCatalog(store).ListAsync(ct)).Where(e => e.Manifest is not null).ToList();
+        if (requested != "latest" || complete.Count > 0)
+            return $"restoring {requested} from {store.Location} ({complete.Count} complete backups there)";
+        var manifest = await new BackupWriter(loggers.CreateLogger<BackupWriter>()).BackupAsync(state.Describe().Standby!.ConnectionString, store, new BackupOptions(), ct);
+        return $"{manifest.Name} taken from the standby into {store.Location}: {manifest.Tables.Count} tables, {manifest.TotalSize} bytes";
+    }
+
+    /// <summary>The drill's own steps and the runbook's steps on one axis, measured from the disaster.</summary>
+    static IReadOnlyList<TimelineStep> Timeline(TimelineRecorder timeline, Incident incident) =>
+        timeline.Steps
+            .Concat(incident.Steps.Where(s => s.StartedAt is not null).Select(s => new TimelineStep(
+                $"runbook: {s.Id}",
+                s.StartedAt!.Value - timeline.DisasterAt,
+                (s.EndedAt ?? s.StartedAt.Value) - s.StartedAt.Value,
+                s.Outcome is StepOutcome.Completed or StepOutcome.Skipped,
+                $"{s.Outcome.Name()}: {s.Output}")))
+            .OrderBy(s => s.Start)
+            .ToList();
 }

@@ -15,6 +15,15 @@ public static class FactKeys
     public const string ReplicaUsable = "replica-usable";
     public const string ReplicaDetail = "replica-detail";
     public const string Serving = "serving";
-    /// <summary>Seconds of acknowledged writes the promoted copy may lack (the RPO achieved).</summary>
+    /// <summary>Where the recovered data comes from: "replica", or the name of the backup restored.</summary>
+    public const string Source = "source";
+    /// <summary>Each candidate source and what it would lose, as the assessment saw them.</summary>
+    public const string Candidates = "candidates";
+    /// <summary>Why the run was declared: disaster, security-breach or planned.</summary>
+    public const string Declared = "declared";
+    /// <summary>The data loss achieved (see <see cref="DataLossFacts"/>): its kind, seconds, commits and basis.</summary>
+    public const string DataLossKind = "data-loss-kind";
     public const string DataLossSeconds = "data-loss-seconds";
+    public const string DataLossCommits = "data-loss-commits";
+    public const string DataLossBasis = "data-loss-basis";
 }

@@ -1,4 +1,4 @@
-using System.Globalization;
+using AutoVideo.DR.Recovery.Objectives;
 
 namespace AutoVideo.DR.Recovery.Incidents;
 
@@ -111,10 +111,9 @@ public sealed record Incident(
             ? restored - DeclaredAt
             : null;
 
-    public TimeSpan? ActualRpo =>
-        Facts.TryGetValue(FactKeys.DataLossSeconds, out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
+    /// <summary>The data loss the run measured or bounded; unknown until its measuring step has run.</summary>
+    public DataLoss DataLoss =>
+        DataLossFacts.Read(Facts) ?? DataLoss.Unknown("not measured: the run has not reached its data-loss step");
 
     /// <summary>Reads the run with this id, or the latest run when no id is given.</summary>
     public static (Journal Journal, Incident Incident) Load(string directory, string? runId = null)

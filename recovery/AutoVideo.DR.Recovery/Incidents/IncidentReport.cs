@@ -14,13 +14,14 @@ public sealed class IncidentReport(string directory)
 {
     public string MarkdownPath(string runId) => Path.Combine(directory, runId + "-report.md");
 
-    public async Task<string> WriteAsync(Incident incident, CancellationToken ct)
+    /// <summary>Writes the report and, when <paramref name="webhook"/> is given, posts it there.</summary>
+    public async Task<string> WriteAsync(Incident incident, string? webhook, CancellationToken ct)
     {
         var report = ToRecoveryReport(incident, DateTimeOffset.UtcNow);
         var files = await RecoveryReportWriter.WriteAsync(report, directory, incident.Header.RunId + "-report", ct);
         await File.AppendAllTextAsync(files.Markdown, UpdatesSection(incident), ct);
-        var written = $"report {files.Markdown} (RTO {report.ActualRto.TotalSeconds:0.0} s, RPO {report.ActualRpo.TotalSeconds:0.###} s)";
-        if (incident.Header.Webhook is { } url)
+        var written = $"report {files.Markdown} (RTO {report.ActualRto.TotalSeconds:0.0} s; data loss {report.DataLoss.Describe()})";
+        if (webhook is { } url)
             written += "; " + await IncidentWebhook.PostAsync(url, incident, await File.ReadAllTextAsync(files.Markdown, ct), ct);
         return written;
     }
@@ -44,12 +45,13 @@ public sealed class IncidentReport(string directory)
             new("驗證備份檔案完整性", restore?.Outcome == StepOutcome.Completed, restore is null ? "no restore in this runbook" : $"{restore.Outcome.Name()}: {restore.Output}"),
             new("測試恢復程序", allDone, $"{incident.Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped)} of {incident.Steps.Count} steps done"),
             new("確認恢復時間符合 RTO", objective.RtoMet(rto), $"{rto.TotalSeconds:0.0} s against {objective.Rto.TotalHours:0.#} h"),
+            new("確認數據遺失符合 RPO", incident.DataLoss.Met(objective) == true, $"{incident.DataLoss.Describe()} against {objective.Rpo.TotalMinutes:0.#} min"),
             new("驗證恢復數據完整性", verified.Count > 0, verified.Count > 0 ? string.Join("; ", verified.Select(v => v.Output)) : "not verified"),
             new("測試備用環境功能", verified.Count > 0, verified.Count > 0 ? "the promoted environment accepted a write and a read" : "not verified"),
         };
         var problems = incident.Steps.Where(s => s.Attempts > 1).Select(s => $"step {s.Id} was started {s.Attempts} times (interrupted or failed, then resumed)")
             .Concat(incident.Resumes > 0 ? [$"the run was resumed {incident.Resumes} time(s) after an interruption"] : [])
-            .Concat(["data loss is the standby's replay lag at assessment; commits lost are counted only by drills, so 0 here means not counted"])
+            .Concat(incident.DataLoss.Kind == DataLossKind.Measured ? [] : [$"the data loss is not measured: {incident.DataLoss.Describe()}"])
             .ToList();
         return new RecoveryReport(
             Title: $"{h.Runbook} {h.RunId}",
@@ -60,8 +62,7 @@ public sealed class IncidentReport(string directory)
             Environment: h.Target,
             Objective: objective,
             ActualRto: rto,
-            ActualRpo: incident.ActualRpo ?? TimeSpan.Zero,
-            LostCommits: 0,
+            DataLoss: incident.DataLoss,
             Timeline: timeline,
             Checklist: checklist,
             Verification: [],

@@ -16,7 +16,19 @@ public static class JournalKinds
     public const string RunAborted = "run-aborted";
 }
 
-/// <summary>The run as declared: written once, as the journal's first line.</summary>
+/// <summary>Why a run was declared: a disaster the probes see, a security breach (abandon a primary that still answers), or a planned switchover.</summary>
+public enum Declaration
+{
+    Disaster,
+    SecurityBreach,
+    Planned,
+}
+
+/// <summary>
+/// The run as declared: written once, as the journal's first line. The webhook URL (often carrying
+/// a token) is never written: only where it points (scheme, host, port) and its SHA-256, so a resumed
+/// run can tell whether it is given the same one again.
+/// </summary>
 public sealed record RunHeader(
     string RunId,
     string Runbook,
@@ -25,7 +37,10 @@ public sealed record RunHeader(
     string DeclaredBy,
     IReadOnlyList<string> Steps,
     string? ServiceRestoredBy = null,
-    string? Webhook = null);
+    string? WebhookEndpoint = null,
+    string? WebhookSha256 = null,
+    Declaration Declared = Declaration.Disaster,
+    string? RestoreFrom = null);
 
 /// <summary>
 /// One line of a run's journal. Only the fields that matter for its kind are set; the journal is

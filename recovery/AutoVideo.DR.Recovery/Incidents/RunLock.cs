@@ -1,5 +1,5 @@
-using AutoVideo.DR.Recovery.Postgres;
 using System.Text.Json;
+using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Recovery.Incidents;
 
@@ -7,67 +7,69 @@ namespace AutoVideo.DR.Recovery.Incidents;
 public sealed record RunLockHolder(int Pid, DateTimeOffset StartedAt, string Command);
 
 /// <summary>
-/// At most one failover or failback at a time per working directory: a lock file created
-/// exclusively. A second run is refused naming the holder; a lock left by a process that no
-/// longer exists (killed mid-run) is taken over, since that run's journal is what resumes it.
+/// At most one failover or failback at a time per working directory. The lock is the kernel's: an
+/// exclusive flock(2) on <c>run.lock</c>, held by an open file for the whole run and released by the
+/// kernel when the holder exits however it exits, so two starts can never both win and a killed run
+/// leaves nothing to take over by hand. (.NET takes flock for <see cref="FileShare.None"/> on Linux.)
+/// Who holds it is written beside it (<c>run.lock.holder</c>, replaced atomically), for messages only.
+/// The lock file is never deleted: a process waiting on the old file and another creating a new one
+/// would both hold "the" lock.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
     public const string FileName = "run.lock";
+    public const string HolderFileName = "run.lock.holder";
 
-    readonly string path;
+    readonly FileStream held;
+    readonly string holderPath;
     readonly RunLockHolder holder;
 
-    RunLock(string path, RunLockHolder holder)
+    RunLock(FileStream held, string holderPath, RunLockHolder holder)
     {
-        this.path = path;
+        this.held = held;
+        this.holderPath = holderPath;
         this.holder = holder;
     }
 
-    /// <summary>A stale holder that was replaced, if any (the caller reports it).</summary>
+    /// <summary>A holder that was recorded but whose process is gone (a run that was killed), if any; the caller reports it.</summary>
     public RunLockHolder? TookOverFrom { get; private init; }
 
     public static RunLock Acquire(string directory, string command)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, FileName);
-        var mine = new RunLockHolder(Environment.ProcessId, DateTimeOffset.UtcNow, command);
-        RunLockHolder? stale = null;
-        for (var attempt = 0; attempt < 3; attempt++)
+        var holderPath = Path.Combine(directory, HolderFileName);
+        FileStream held;
+        try
         {
-            try
-            {
-                using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-                {
-                    JsonSerializer.Serialize(stream, mine);
-                    stream.Flush(flushToDisk: true);
-                }
-                return new RunLock(path, mine) { TookOverFrom = stale };
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                var other = Read(path);
-                if (other is not null && other.Pid != Environment.ProcessId && ProcessTable.IsAlive(other.Pid))
-                    throw new RecoveryException(
-                        $"another run holds the lock: '{other.Command}' (pid {other.Pid}, started {other.StartedAt:yyyy-MM-dd HH:mm:ss}Z); wait for it to finish, or see 'autovideo-dr incident status'");
-                // Dead holder (or an unreadable, half-written lock): take it over.
-                stale = other;
-                try { File.Delete(path); } catch (IOException) { }
-            }
+            held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        throw new RecoveryException($"could not take the run lock {path}; remove it if no autovideo-dr run is active");
+        catch (IOException) when (File.Exists(path))
+        {
+            var other = Read(holderPath);
+            throw new RecoveryException(other is null
+                ? $"another run holds the lock {path} (it has not recorded who it is yet); wait for it to finish, or see 'autovideo-dr incident status'"
+                : $"another run holds the lock: '{other.Command}' (pid {other.Pid}, started {other.StartedAt:yyyy-MM-dd HH:mm:ss}Z); wait for it to finish, or see 'autovideo-dr incident status'");
+        }
+        var stale = Read(holderPath) is { } previous && previous.Pid != Environment.ProcessId && !ProcessTable.IsAlive(previous.Pid) ? previous : null;
+        var mine = new RunLockHolder(Environment.ProcessId, DateTimeOffset.UtcNow, command);
+        var temporary = $"{holderPath}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
+        File.Move(temporary, holderPath, overwrite: true);
+        return new RunLock(held, holderPath, mine) { TookOverFrom = stale };
     }
 
-    public static RunLockHolder? Read(string path)
+    public static RunLockHolder? Read(string holderPath)
     {
-        try { return JsonSerializer.Deserialize<RunLockHolder>(File.ReadAllText(path)); }
+        try { return JsonSerializer.Deserialize<RunLockHolder>(File.ReadAllText(holderPath)); }
         catch (Exception e) when (e is IOException or JsonException) { return null; }
     }
 
     public void Dispose()
     {
-        // Only remove the lock if it is still ours (a takeover may have replaced a lock we thought stale).
-        if (Read(path) is { } current && current.Pid == holder.Pid && current.StartedAt == holder.StartedAt)
-            File.Delete(path);
+        // The record goes first, then the kernel lock: nobody ever reads us as holding a lock we released.
+        if (Read(holderPath) is { } current && current.Pid == holder.Pid && current.StartedAt == holder.StartedAt)
+            File.Delete(holderPath);
+        held.Dispose();
     }
 }

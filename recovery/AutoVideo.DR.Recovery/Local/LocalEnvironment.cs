@@ -57,7 +57,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             [
                 new("pg-a", primaryPort, Path.Combine(workDirectory, "pg-a"), Path.Combine(workDirectory, "logs", "pg-a.log"), NodeRole.Primary),
                 new("pg-b", standbyPort, Path.Combine(workDirectory, "pg-b"), Path.Combine(workDirectory, "logs", "pg-b.log"), NodeRole.Standby),
-            ]);
+            ],
+            HomePrimary: "pg-a");
         try
         {
             await CreateAsync(state, installation, account, ct);

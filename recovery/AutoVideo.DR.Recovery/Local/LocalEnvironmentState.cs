@@ -17,8 +17,12 @@ public sealed record LocalEnvironmentState(
     string ArchiveDirectory,
     string BackupDirectory,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<LocalNodeState> Nodes)
+    IReadOnlyList<LocalNodeState> Nodes,
+    string? HomePrimary = null)
 {
+    /// <summary>The node that is primary in normal operation (the first primary); a failback returns the role to it.</summary>
+    [JsonIgnore] public string Home => HomePrimary ?? Nodes[0].Name;
+
     public const string FileName = "environment.json";
 
     /// <summary>

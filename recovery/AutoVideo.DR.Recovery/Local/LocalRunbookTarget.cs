@@ -1,5 +1,6 @@
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
+using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Promotion;
 using AutoVideo.DR.Recovery.Runbooks;
@@ -45,10 +46,156 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
             { IsDown: true } => (false, $"{replica.Name} is down: {replica.Detail}"),
             { InRecovery: false } => (false, $"{replica.Name} is not in recovery: {replica.Detail}"),
             { LagSeconds: > 0 } when replica.LagSeconds > lagLimit => (false, $"{replica.Name} replays {replica.LagSeconds:0} s behind, beyond the {lagLimit / 60:0}-minute RPO"),
-            _ => (true, $"{replica.Name} in recovery, {replica.LagSeconds ?? 0:0.###} s behind{(replica.LagBytes is { } b ? $", {b} bytes" : "")} ({replica.Detail})"),
+            _ => (true, $"{replica.Name} in recovery ({replica.Detail})"),
         };
+        var point = usable ? await ReplicaPointAsync(Node(standby!), ct) : null;
         var fenced = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced)?.Name;
-        return new TargetAssessment(health, assessment, primary, standby, fenced, failed, replica?.LagSeconds, usable, detail);
+        return new TargetAssessment(health, assessment, primary, standby, fenced, failed, usable, detail, point, state.Home);
+    }
+
+    /// <summary>What a standby holds now: everything up to the WAL it received, the newest commit it replayed.</summary>
+    async Task<RecoveryPoint?> ReplicaPointAsync(LocalNodeState standby, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await DatabaseConnection.OpenAsync(Server(standby).ConnectionString(State().Database), standby.Name, ct);
+            await using var query = new NpgsqlCommand(
+                "SELECT COALESCE(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()), pg_last_xact_replay_timestamp(), (SELECT timeline_id FROM pg_control_checkpoint())", connection);
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            ulong? lsn = reader.IsDBNull(0) ? null : (ulong)reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(0);
+            DateTimeOffset? last = reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1);
+            return new RecoveryPoint($"{standby.Name} as it stands", lsn, last, reader.GetInt32(2));
+        }
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
+        {
+            return null;
+        }
+    }
+
+    public async Task<DataLoss> LossAfterAsync(RecoveryPoint point, DateTimeOffset noLaterThan, CancellationToken ct)
+    {
+        var state = State();
+        // The primary that was lost: fenced once the promotion happened, still recorded primary before it.
+        var lost = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced) ?? state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary);
+        var bound = point.LastCommitAt is { } newest
+            ? DataLoss.UpperBound(noLaterThan - newest, $"from {point.What}'s newest commit ({newest:HH:mm:ss.fff}Z) to when the failure was seen ({noLaterThan:HH:mm:ss.fff}Z)")
+            : null;
+        string why;
+        if (lost is null) why = "no lost primary is recorded";
+        else if (point.Lsn is null) why = $"{point.What} has no known WAL position";
+        else if (!Directory.Exists(Path.Combine(lost.DataDirectory, "pg_wal"))) why = $"{lost.Name}'s pg_wal is gone";
+        else if (PostgresInstallation.TryLocate() is not { } installation) why = "pg_waldump (PostgreSQL 15) is not installed";
+        else
+        {
+            try
+            {
+                var timeline = point.Timeline ?? await TimelineOfAsync(installation, lost, ct);
+                var wal = await WalCommits.AfterAsync(installation, [state.ArchiveDirectory, Path.Combine(lost.DataDirectory, "pg_wal")], timeline, point.Lsn.Value, ct);
+                var basis = $"commits in {lost.Name}'s WAL (timeline {timeline}) after {new NpgsqlTypes.NpgsqlLogSequenceNumber(point.Lsn.Value)}, {point.What}, read with pg_waldump";
+                if (wal.Commits.Count == 0) return DataLoss.Measured(0, TimeSpan.Zero, basis);
+                // The data lost spans from the newest commit kept to the newest commit lost.
+                var from = point.LastCommitAt is { } kept && kept < wal.First!.Value ? kept : wal.First!.Value - TimeSpan.FromTicks(10);
+                return DataLoss.Measured(wal.Commits.Count, wal.Last!.Value - from, $"{basis}; the newest lost commit at {wal.Last:HH:mm:ss.ffffff}Z");
+            }
+            catch (RecoveryException e)
+            {
+                why = e.Message;
+            }
+        }
+        return bound is null
+            ? DataLoss.Unknown($"the lost primary's WAL cannot be counted ({why}) and {point.What}'s newest commit time is not known")
+            : bound with { Basis = $"{bound.Basis}; not counted because {why}" };
+    }
+
+    /// <summary>The timeline a server was on at its latest checkpoint.</summary>
+    static async Task<int> TimelineOfAsync(PostgresInstallation installation, LocalNodeState node, CancellationToken ct)
+    {
+        var result = await ProcessRunner.RunAsync(new System.Diagnostics.ProcessStartInfo(installation.Program("pg_controldata")) { ArgumentList = { "-D", node.DataDirectory } }, ct);
+        var line = result.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith("Latest checkpoint's TimeLineID:", StringComparison.Ordinal));
+        return line is not null && int.TryParse(line.Split(':')[1].Trim(), out var timeline)
+            ? timeline
+            : throw new RecoveryException($"pg_controldata of {node.Name} names no timeline");
+    }
+
+    public async Task<RecoveryPoint?> RecoveredPointAsync(string node, CancellationToken ct)
+    {
+        var target = Node(node);
+        if (WalCommits.SwitchPoint(target.DataDirectory) is not { } switched) return null;
+        DateTimeOffset? last = null;
+        try
+        {
+            if (await DatabaseConnection.ScalarAsync<DateTime?>(Server(target).ConnectionString(State().Database), "SELECT pg_last_xact_replay_timestamp()", ct) is { } replayed)
+                last = new DateTimeOffset(DateTime.SpecifyKind(replayed, DateTimeKind.Utc));
+        }
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e)) { }
+        return new RecoveryPoint($"{node}'s end of recovery", switched.SwitchPoint, last, switched.OldTimeline);
+    }
+
+    /// <summary>
+    /// Holds clients off by making the node read-only by default: clients that ask for a read-write
+    /// node (the multi-host client string does) skip it and get no host, and a plain write is refused.
+    /// The restore and the checks set their own sessions writable.
+    /// </summary>
+    public async Task<string> HoldClientsAsync(string node, CancellationToken ct)
+    {
+        var server = Server(Node(node));
+        await using var connection = await DatabaseConnection.OpenAsync(server.ConnectionString("postgres"), node, ct);
+        await DatabaseConnection.ExecuteAsync(connection, "ALTER SYSTEM SET default_transaction_read_only = on", ct);
+        await DatabaseConnection.ExecuteAsync(connection, "SELECT pg_reload_conf()", ct);
+        return $"{node} refuses client writes (default_transaction_read_only) until traffic is switched to it";
+    }
+
+    public async Task<StepCheck> ClientsHeldAsync(string node, CancellationToken ct)
+    {
+        try
+        {
+            var setting = await DatabaseConnection.ScalarAsync<string>(Server(Node(node)).ConnectionString("postgres"), "SHOW default_transaction_read_only", ct);
+            return setting == "on" ? StepCheck.Yes($"{node} is read-only for clients") : StepCheck.No($"{node} still accepts client writes");
+        }
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
+        {
+            return StepCheck.No($"{node} cannot be reached: {DatabaseConnection.Message(e)}");
+        }
+    }
+
+    async Task ReleaseClientsAsync(LocalNodeState node, CancellationToken ct)
+    {
+        await using var connection = await DatabaseConnection.OpenAsync(Server(node).ConnectionString("postgres"), node.Name, ct);
+        if (await DatabaseConnection.ScalarAsync<string>(connection, "SHOW default_transaction_read_only", ct) != "on") return;
+        await DatabaseConnection.ExecuteAsync(connection, "ALTER SYSTEM RESET default_transaction_read_only", ct);
+        await DatabaseConnection.ExecuteAsync(connection, "SELECT pg_reload_conf()", ct);
+    }
+
+    public async Task<string> StopWritesAsync(string primary, string standby, CancellationToken ct)
+    {
+        var server = Server(Node(primary));
+        if (server.IsRunning())
+            // A fast shutdown sends all WAL, including the shutdown checkpoint, to the streaming standby first.
+            await server.StopAsync(ct, mode: "fast");
+        return $"{primary} stopped cleanly after sending its WAL to {standby}";
+    }
+
+    public async Task<StepCheck> CaughtUpAsync(string primary, string standby, CancellationToken ct)
+    {
+        var stopped = Node(primary);
+        if (Server(stopped).IsRunning()) return StepCheck.No($"{primary} still runs");
+        if (PostgresInstallation.TryLocate() is not { } installation) return StepCheck.No("pg_controldata (PostgreSQL 15) is not installed");
+        var control = await ProcessRunner.RunAsync(new System.Diagnostics.ProcessStartInfo(installation.Program("pg_controldata")) { ArgumentList = { "-D", stopped.DataDirectory } }, ct);
+        var location = control.StandardOutput.Split('\n').FirstOrDefault(l => l.StartsWith("Latest checkpoint location:", StringComparison.Ordinal))?.Split(':', 2)[1].Trim();
+        if (location is null || !NpgsqlTypes.NpgsqlLogSequenceNumber.TryParse(location, out var last))
+            return StepCheck.No($"pg_controldata of {primary} gives no checkpoint location");
+        try
+        {
+            var replayed = await DatabaseConnection.ScalarAsync<NpgsqlTypes.NpgsqlLogSequenceNumber>(Server(Node(standby)).ConnectionString("postgres"), "SELECT pg_last_wal_replay_lsn()", ct);
+            return (ulong)replayed > (ulong)last
+                ? StepCheck.Yes($"{standby} replayed {replayed}, past {primary}'s shutdown checkpoint at {last}: it holds every commit")
+                : StepCheck.No($"{standby} replayed {replayed}, not yet past {primary}'s shutdown checkpoint at {last}");
+        }
+        catch (Exception e) when (e is RecoveryException || DatabaseConnection.IsUnreachable(e))
+        {
+            return StepCheck.No($"{standby} cannot be reached: {DatabaseConnection.Message(e)}");
+        }
     }
 
     /// <summary>True/false from the server itself; null when it cannot be reached.</summary>
@@ -185,22 +332,11 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         }
     }
 
-    public async Task<string> StopCleanlyAsync(string node, CancellationToken ct)
-    {
-        var server = Server(Node(node));
-        if (!server.IsRunning()) return $"{node} already stopped";
-        // A fast shutdown sends all WAL, including the shutdown checkpoint, to the streaming standby first.
-        await server.StopAsync(ct, mode: "fast");
-        return $"{node} stopped cleanly after sending its WAL to the standby";
-    }
-
-    public Task<StepCheck> IsStoppedAsync(string node, CancellationToken ct) =>
-        Task.FromResult(Server(Node(node)).IsRunning() ? StepCheck.No($"{node} still runs") : StepCheck.Yes($"{node} is stopped"));
-
     public async Task<string> SwitchTrafficAsync(string node, CancellationToken ct)
     {
         // Locally, clients use the multi-host string asking for the read-write node, over every
-        // node that is not fenced: recording the roles is the switch. This checks what it resolves to.
+        // node that is not fenced: recording the roles is the switch, and releasing a hold lets them in.
+        await ReleaseClientsAsync(Node(node), ct);
         var check = await TrafficReachesAsync(node, ct);
         return $"clients connect with '{ClientConnectionString()}': {check.Detail}";
     }
@@ -233,7 +369,11 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         try
         {
             // A real write and read on the primary, in a temporary table: proves writes without leaving data behind.
-            written = (await DatabaseConnection.ScalarAsync<string>(Server(primary).ConnectionString(state.Database), """
+            // The operator's check writes even while clients are held off (default_transaction_read_only):
+            // the session's own setting, before the statements' transaction starts.
+            await using var connection = await DatabaseConnection.OpenAsync(Server(primary).ConnectionString(state.Database), primary.Name, ct);
+            await DatabaseConnection.ExecuteAsync(connection, "SET default_transaction_read_only = off", ct);
+            written = (await DatabaseConnection.ScalarAsync<string>(connection, """
                 CREATE TEMP TABLE autovideo_dr_verification(at timestamptz);
                 INSERT INTO autovideo_dr_verification VALUES (now());
                 SELECT (SELECT count(*) FROM autovideo_dr_verification) || ' probe row, ' || (SELECT count(*) FROM pg_stat_user_tables) || ' user tables readable'

@@ -67,17 +67,27 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     }
 
     /// <summary>
-    /// SIGKILL to the postmaster and every backend it started. A backend in a transaction can still
-    /// commit after its postmaster is gone, and a hung (stopped) postmaster ignores pg_ctl: fencing
-    /// must take the whole server down at once.
+    /// Kills the postmaster and every backend it started, and confirms they are gone. A backend in a
+    /// transaction can still commit after its postmaster is gone, and a hung (stopped) postmaster
+    /// ignores pg_ctl: fencing must take the whole server down at once. The postmaster is stopped
+    /// (SIGSTOP) before its children are listed, so it cannot start a new backend between the listing
+    /// and the kill; then all of them get SIGKILL (which a stopped process receives too).
     /// </summary>
     public IReadOnlyList<int> KillServerAndBackends()
     {
         var pid = PostmasterPid();
         if (pid is null || !ProcessTable.IsAlive(pid.Value)) return [];
+        Signal(pid.Value, "STOP");
         var doomed = new List<int> { pid.Value };
         doomed.AddRange(ChildrenOf(pid.Value));
         foreach (var victim in doomed) Signal(victim, "KILL");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (doomed.Any(ProcessTable.IsAlive))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new RecoveryException($"PostgreSQL on port {Port} still has processes {string.Join(", ", doomed.Where(ProcessTable.IsAlive))} 10 s after SIGKILL; it cannot be fenced: stop them by hand (kill -9) and run the same command again");
+            Thread.Sleep(10);
+        }
         return doomed;
     }
 

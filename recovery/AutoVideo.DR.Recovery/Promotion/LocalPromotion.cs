@@ -76,7 +76,8 @@ public sealed class LocalPromotion(ILogger<LocalPromotion> logger)
         {
             try
             {
-                await DatabaseConnection.ExecuteAsync(server.ConnectionString(database), "SELECT pg_current_xact_id()", ct);
+                // The session's own setting: a node held off from clients is read-only by default, yet writable.
+                await DatabaseConnection.ExecuteAsync(server.ConnectionString(database), "SET default_transaction_read_only = off; SELECT pg_current_xact_id()", ct);
                 return;
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ReadOnlySqlTransaction && DateTime.UtcNow < deadline)

@@ -22,6 +22,9 @@ public sealed record TableVerification(
     string ActualFingerprint,
     bool Passed);
 
+/// <summary>A section a report adds after the template's own (e.g. a drill's ledger): a heading and its lines.</summary>
+public sealed record ReportSection(string Heading, IReadOnlyList<string> Lines);
+
 /// <summary>The kind of test, as the template names them: 備份恢復 / 故障切換 / 完整演練.</summary>
 public enum TestType
 {
@@ -43,15 +46,18 @@ public sealed record RecoveryReport(
     string Environment,
     RecoveryObjective Objective,
     TimeSpan ActualRto,
-    TimeSpan ActualRpo,
-    long LostCommits,
+    DataLoss DataLoss,
     IReadOnlyList<TimelineStep> Timeline,
     IReadOnlyList<ChecklistItem> Checklist,
     IReadOnlyList<TableVerification> Verification,
     IReadOnlyList<string> Problems,
-    IReadOnlyList<string> Suggestions)
+    IReadOnlyList<string> Suggestions,
+    IReadOnlyList<ReportSection>? Sections = null)
 {
     public bool RtoMet => Objective.RtoMet(ActualRto);
-    public bool RpoMet => Objective.RpoMet(ActualRpo);
-    public bool Passed => RtoMet && RpoMet && Timeline.All(s => s.Succeeded) && Verification.All(v => v.Passed);
+    /// <summary>True or false when the loss is known; null when it is only bounded above the objective, or unknown.</summary>
+    public bool? RpoMet => DataLoss.Met(Objective);
+
+    /// <summary>Passed only on proof: an RPO that is not shown to be met is not a pass.</summary>
+    public bool Passed => RtoMet && RpoMet == true && Timeline.All(s => s.Succeeded) && Verification.All(v => v.Passed);
 }

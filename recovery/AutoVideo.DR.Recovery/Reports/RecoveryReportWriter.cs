@@ -7,6 +7,32 @@ public static class RecoveryReportWriter
 {
     public const string DefaultDirectory = "reports";
 
+    /// <summary>
+    /// Fails in one line, before any long work, when <paramref name="directory"/> could not take a
+    /// report: it (or the nearest part of its path that exists) is a file or not writable. Creates nothing.
+    /// </summary>
+    public static void EnsureWritable(string directory)
+    {
+        var full = Path.GetFullPath(directory);
+        var existing = full;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+                throw new RecoveryException($"the report directory {full} cannot be created: {existing} is a file; choose another with --out");
+            existing = Path.GetDirectoryName(existing) ?? throw new RecoveryException($"the report directory {full} has no existing parent; choose another with --out");
+        }
+        var probe = Path.Combine(existing, $".autovideo-dr-write-test-{Environment.ProcessId}");
+        try
+        {
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RecoveryException($"the report directory {full} cannot be written ({existing}: {e.Message}); choose another with --out");
+        }
+    }
+
     public static async Task<ReportFiles> WriteAsync(RecoveryReport report, string directory, string baseName, CancellationToken ct)
     {
         if (baseName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || baseName.Contains(".."))

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Objectives;
 using System.Globalization;
 using System.Text;
 
@@ -22,7 +23,7 @@ public static class ReportMarkdown
         text.AppendLine($"- **目標 RTO**: {Hours(report.Objective.Rto)} 小時");
         text.AppendLine($"- **實際恢復時間**: {Hours(report.ActualRto)} 小時 ({Seconds(report.ActualRto)} s) {Mark(report.RtoMet)}");
         text.AppendLine($"- **目標 RPO**: {Minutes(report.Objective.Rpo)} 分鐘");
-        text.AppendLine($"- **實際數據遺失**: {Minutes(report.ActualRpo)} 分鐘 ({Seconds(report.ActualRpo)} s; {report.LostCommits} acknowledged commits lost) {Mark(report.RpoMet)}");
+        text.AppendLine($"- **實際數據遺失**: {Loss(report.DataLoss)} {Mark(report.RpoMet)}");
         text.AppendLine();
         text.AppendLine("## 測試檢核表");
         foreach (var item in report.Checklist)
@@ -47,6 +48,13 @@ public static class ReportMarkdown
             foreach (var v in report.Verification)
                 text.AppendLine($"| {v.Table} | {v.ExpectedRows} | {v.FoundRows} | {v.MissingRows} | {v.MismatchedRows} | `{v.ExpectedFingerprint}` | `{v.ActualFingerprint}` | {(v.Passed ? "ok" : "FAILED")} |");
         }
+        foreach (var section in report.Sections ?? [])
+        {
+            text.AppendLine();
+            text.AppendLine($"## {section.Heading}");
+            text.AppendLine();
+            foreach (var line in section.Lines) text.AppendLine($"- {line}");
+        }
         text.AppendLine();
         text.AppendLine("## 發現問題");
         Numbered(text, report.Problems, "無 (none found)");
@@ -70,6 +78,25 @@ public static class ReportMarkdown
     }
 
     static string Mark(bool met) => met ? "✅ (within target)" : "❌ (target missed)";
+    static string Mark(bool? met) => met is { } known ? Mark(known) : "❔ (not shown to be within target)";
+
+    /// <summary>The 實際數據遺失 line: the count first when commits were lost, minutes at a resolution that never shows a loss as 0, and how it is known.</summary>
+    static string Loss(DataLoss loss) => loss.Kind switch
+    {
+        DataLossKind.Measured when loss.LostCommits > 0 =>
+            $"{loss.LostCommits} acknowledged commit{(loss.LostCommits == 1 ? "" : "s")} lost, spanning {NonZeroMinutes(loss.Window!.Value)} 分鐘 ({DataLoss.Span(loss.Window!.Value)}); measured: {loss.Basis}",
+        DataLossKind.Measured => $"0 分鐘 (0 commits lost; measured: {loss.Basis})",
+        DataLossKind.UpperBound => $"≤ {NonZeroMinutes(loss.Window!.Value)} 分鐘 ({DataLoss.Span(loss.Window!.Value)}; upper bound: {loss.Basis})",
+        _ => $"unknown ({loss.Basis})",
+    };
+
+    static string NonZeroMinutes(TimeSpan t)
+    {
+        var minutes = t.TotalMinutes;
+        if (minutes <= 0) return "0";
+        var decimals = Math.Clamp(1 - (int)Math.Floor(Math.Log10(minutes)), 2, 9);
+        return minutes.ToString("0." + new string('#', decimals), CultureInfo.InvariantCulture);
+    }
     static string Cell(string s) => s.Replace("|", "\\|").ReplaceLineEndings(" ");
     static string Hours(TimeSpan t) => t.TotalHours.ToString(t.TotalHours >= 0.1 ? "0.##" : "0.#####", CultureInfo.InvariantCulture);
     static string Minutes(TimeSpan t) => t.TotalMinutes.ToString(t.TotalMinutes >= 1 ? "0.##" : "0.####", CultureInfo.InvariantCulture);

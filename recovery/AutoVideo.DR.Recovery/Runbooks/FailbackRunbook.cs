@@ -16,8 +16,10 @@ public static class FailbackRunbook
         List<RunbookStep> steps =
         [
             Assess(target, "probe every node; record the serving primary and the old primary to bring back (fenced, or already its standby when an earlier failback rejoined it)",
-                a =>
+                (a, request) =>
                 {
+                    if (switchBack && a.Primary == a.HomePrimary && string.IsNullOrEmpty(a.Fenced) && request.Declared != Declaration.Planned)
+                        throw new RecoveryException($"nothing to fail back: {a.HomePrimary} is the primary already and no node is fenced; a switch-back now would be a switchover to {a.Standby ?? "the standby"}: pass --planned if that is what you want");
                     if (string.IsNullOrEmpty(a.Primary) || a.Failed.Contains(a.Primary))
                         throw new RecoveryException($"no serving primary to fail back to ({(a.Primary is null ? "none recorded" : $"{a.Primary} is down")}); run 'autovideo-dr failover' first");
                     if (string.IsNullOrEmpty(a.Fenced) && string.IsNullOrEmpty(a.Standby))
@@ -34,12 +36,13 @@ public static class FailbackRunbook
             steps.AddRange(
             [
                 new RunbookStep("stop-serving-primary", "stop the serving primary cleanly",
-                    "planned switch-back: stop the promoted primary cleanly, which ships all its WAL to the standby first, so nothing is lost",
+                    "planned switch-back: stop the promoted primary cleanly, which ships all its WAL to the standby first, and wait until the standby has replayed its last LSN, so nothing is lost",
                     TimeSpan.FromMinutes(5),
-                    async (context, ct) => new StepResult(await target.StopCleanlyAsync(context.Fact(FactKeys.Primary), ct)),
-                    (context, ct) => target.IsStoppedAsync(context.Fact(FactKeys.Primary), ct)),
+                    async (context, ct) => new StepResult(await target.StopWritesAsync(context.Fact(FactKeys.Primary), context.Fact(FactKeys.Returning), ct)),
+                    (context, ct) => target.CaughtUpAsync(context.Fact(FactKeys.Primary), context.Fact(FactKeys.Returning), ct)),
                 Promote(target, "promote-old-primary", "promote the old primary back",
                     "promote the rejoined old primary (the same promotion as a failover); checked by it accepting writes", FactKeys.Returning),
+                MeasureDataLoss(target, restore: null),
                 SwitchTraffic(target, "point clients back at the original primary and check where a client lands", FactKeys.Returning),
                 Rejoin(target, "rejoin-demoted", "rejoin the demoted primary as standby",
                     "rebuild the node that served during the incident as a standby of the original primary", FactKeys.Primary),
@@ -47,6 +50,7 @@ public static class FailbackRunbook
                     requireStandby: true),
             ]);
         }
+        if (!switchBack) steps.Add(MeasureDataLoss(target, restore: null));
         steps.Add(Report(report));
         return new Runbook(switchBack ? "failback-switch-back" : "failback", null, target.Name, steps,
             ServiceRestoredBy: switchBack ? "switch-traffic" : "verify-replication");

@@ -14,7 +14,7 @@ public static class MajorRunbook
         "failover-major", DisasterLevel.Major, target.Name,
         [
             Assess(target, "probe every node and component and record which failed",
-                a =>
+                (a, _) =>
                 {
                     if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != Environments.NodeRole.Fenced))
                         throw new RecoveryException($"every database is down ({string.Join(", ", a.Failed)}): that is a critical disaster; run 'autovideo-dr failover --level critical' after restoring one, or restore from backup");
@@ -25,9 +25,11 @@ public static class MajorRunbook
             new RunbookStep("restore-available", "restore the available services",
                 "if the primary failed, promote the healthy standby so the database serves writes again; skipped while the primary serves",
                 TimeSpan.FromMinutes(30),
-                async (context, ct) => new StepResult(await target.PromoteAsync(context.Fact(FactKeys.Standby), ct)),
+                async (context, ct) => new StepResult(await target.PromoteAsync(context.Fact(FactKeys.Standby), ct),
+                    new Dictionary<string, string> { [FactKeys.Serving] = context.Fact(FactKeys.Standby) }),
                 (context, ct) => target.IsPrimaryAsync(context.Fact(FactKeys.Standby), ct),
                 SkipWhen: context => Failed(context).Contains(context.Fact(FactKeys.Primary)) ? null : $"the primary {context.Fact(FactKeys.Primary)} serves: nothing to restore"),
+            MeasureDataLoss(target, restore: null),
             OnEachFailed("repair-failed", "repair the failed components",
                 "rebuild every failed node as a streaming standby of the serving primary (pg_rewind where it can, else a fresh base backup)",
                 TimeSpan.FromMinutes(30), target.RejoinAsync, target.IsStreamingStandbyAsync, "no component to repair"),

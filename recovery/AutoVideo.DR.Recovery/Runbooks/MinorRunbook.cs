@@ -14,7 +14,7 @@ public static class MinorRunbook
         "failover-minor", DisasterLevel.Minor, target.Name,
         [
             Assess(target, "probe every node and component; the minor path needs the primary up and at most one component down",
-                a =>
+                (a, _) =>
                 {
                     if (a.Primary is null || a.Failed.Contains(a.Primary))
                         throw new RecoveryException($"the primary {a.Primary ?? "(none)"} is down: that is at least a major failure; run 'autovideo-dr failover --level major' (or critical)");
@@ -27,6 +27,7 @@ public static class MinorRunbook
                 async (context, ct) => new StepResult(await target.RestartAsync(context.Fact(FactKeys.Failed), ct)),
                 (context, ct) => target.IsStreamingStandbyAsync(context.Fact(FactKeys.Failed), ct),
                 SkipWhen: context => context.Fact(FactKeys.Failed) == "" ? "no component is down" : null),
+            MeasureDataLoss(target, restore: null),
             Verify(target, "verify", "verify the service",
                 "the primary accepts a write and a read and the standby streams from it", requireStandby: true),
             Report(report),

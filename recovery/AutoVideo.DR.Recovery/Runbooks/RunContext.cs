@@ -6,12 +6,15 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 /// What a step sees while it runs: the run, its journal, the facts recorded by earlier steps
 /// (rebuilt from the journal when a run resumes) and a progress line for the operator.
 /// </summary>
-public sealed class RunContext(Runbook runbook, Journal journal, IDictionary<string, string> facts, Action<string> progress)
+public sealed class RunContext(Runbook runbook, Journal journal, IDictionary<string, string> facts, RunRequest request, Action<string> progress)
 {
     public Runbook Runbook { get; } = runbook;
     public Journal Journal { get; } = journal;
     public string RunId => Journal.RunId;
     public IDictionary<string, string> Facts { get; } = facts;
+
+    /// <summary>What this invocation was asked (a resumed run is asked again, with the same declaration).</summary>
+    public RunRequest Request { get; } = request;
 
     public void Progress(string line) => progress(line);
 

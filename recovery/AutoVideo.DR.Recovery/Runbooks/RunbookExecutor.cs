@@ -3,8 +3,17 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Runbooks;
 
-/// <summary>Who runs the runbook and where the post-incident report goes.</summary>
-public sealed record RunRequest(string DeclaredBy, string? Webhook = null);
+/// <summary>
+/// Who runs the runbook and why, where the post-incident report goes, and (critical runbook) a
+/// backup the operator orders restored instead of trusting the replica ("latest" or a name).
+/// </summary>
+public sealed record RunRequest(string DeclaredBy, string? Webhook = null, Declaration Declared = Declaration.Disaster, string? RestoreFrom = null)
+{
+    /// <summary>Where the webhook points, without its path or query (which often carry a token).</summary>
+    public string? WebhookEndpoint => Webhook is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : Webhook is null ? null : "(not a URL)";
+
+    public string? WebhookSha256 => Webhook is { } url ? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url))) : null;
+}
 
 /// <summary>
 /// Runs a runbook's steps in order under the run lock, journaling each step's start, end,
@@ -22,7 +31,7 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             progress($"took over the run lock of pid {stale.Pid} (started {stale.StartedAt:yyyy-MM-dd HH:mm:ss}Z), which no longer runs");
 
         var (journal, incident) = OpenRun(runbook, request);
-        var context = new RunContext(runbook, journal, new Dictionary<string, string>(incident.Facts), progress);
+        var context = new RunContext(runbook, journal, new Dictionary<string, string>(incident.Facts), request, progress);
         for (var i = 0; i < runbook.Steps.Count; i++)
         {
             var number = i + 1;
@@ -45,9 +54,12 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
         {
             var (journal, incident) = found;
             var header = incident.Header;
-            if (header.Runbook != runbook.Name || header.Target != runbook.Target || !header.Steps.SequenceEqual(runbook.StepIds))
+            if (header.Runbook != runbook.Name || header.Target != runbook.Target || !header.Steps.SequenceEqual(runbook.StepIds)
+                || header.Declared != request.Declared || header.RestoreFrom != request.RestoreFrom)
                 throw new RecoveryException(
-                    $"run {header.RunId} ({header.Runbook} on {header.Target}, declared by {header.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z) is unfinished; run that command again to resume it, or end it with 'autovideo-dr incident abort \"reason\"'");
+                    $"run {header.RunId} ({header.Runbook}{Options(header)} on {header.Target}, declared by {header.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z) is unfinished; run that command again to resume it, or end it with 'autovideo-dr incident abort \"reason\"'");
+            if (header.WebhookSha256 is { } sent && request.WebhookSha256 != sent)
+                progress($"the run was declared with a webhook to {header.WebhookEndpoint}; {(request.Webhook is null ? "none is given now" : "a different one is given now")}: the report goes to {(request.Webhook is null ? "no webhook" : request.WebhookEndpoint)}");
             journal.Append(new JournalEntry(JournalKinds.RunResumed, DateTimeOffset.UtcNow, Environment.ProcessId));
             var done = incident.Steps.Where(s => incident.IsDone(s.Number)).Select(s => s.Id).ToList();
             progress($"resuming run {header.RunId} (declared by {header.DeclaredBy} at {incident.DeclaredAt:HH:mm:ss}Z); done: {(done.Count == 0 ? "nothing yet" : string.Join(", ", done))}");
@@ -55,7 +67,8 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
         }
         // Milliseconds: two runs in one second (a refused minor, then major at once) must not share a journal.
         var runId = $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{runbook.Name}";
-        var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level, runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy, request.Webhook));
+        var created = Journal.Create(directory, new RunHeader(runId, runbook.Name, runbook.Level, runbook.Target, request.DeclaredBy, runbook.StepIds, runbook.ServiceRestoredBy,
+            request.WebhookEndpoint, request.WebhookSha256, request.Declared, request.RestoreFrom));
         progress($"run {runId}: {runbook.Name} on {runbook.Target}, declared by {request.DeclaredBy}; journal {created.Path}");
         return (created, Incident.From(created.Read()));
     }
@@ -136,4 +149,9 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             catch (OperationCanceledException) { return check; }
         }
     }
+
+    /// <summary>The options a run was declared with, as the command line spells them.</summary>
+    static string Options(RunHeader header) =>
+        (header.Declared switch { Declaration.Planned => " --planned", Declaration.SecurityBreach => " --security-breach", _ => "" })
+        + (header.RestoreFrom is { } from ? $" --restore-from {from}" : "");
 }

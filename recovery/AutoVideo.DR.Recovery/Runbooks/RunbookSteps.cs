@@ -1,5 +1,7 @@
 using System.Globalization;
 using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Objectives;
+using NpgsqlTypes;
 
 namespace AutoVideo.DR.Recovery.Runbooks;
 
@@ -9,34 +11,172 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 /// </summary>
 public static class RunbookSteps
 {
+    /// <summary>The fact value of <see cref="FactKeys.Source"/> when the replica is promoted (else a backup's name).</summary>
+    public const string ReplicaSource = "replica";
+
+    /// <summary>When the assessment saw the failure: no commit of the lost primary is later than this.</summary>
+    const string AssessedAtFact = "assessed-at";
+    const string ReplicaLsnFact = "replica-lsn";
+    const string ReplicaLastCommitFact = "replica-last-commit";
+    const string HomePrimaryFact = "home-primary";
+
     static readonly TimeSpan Short = TimeSpan.FromSeconds(60);
     static readonly TimeSpan Long = TimeSpan.FromMinutes(30);
 
-    /// <summary>What the assessment must find for this runbook to go on; throws a RecoveryException otherwise.</summary>
-    public delegate void Requirement(TargetAssessment assessment);
+    /// <summary>What the assessment must find for this runbook to go on (given why it was declared); throws a RecoveryException otherwise.</summary>
+    public delegate void Requirement(TargetAssessment assessment, RunRequest request);
 
     public static RunbookStep Assess(IRunbookTarget target, string description, Requirement requirement) => new(
         "assess", "assess the environment", description, Short,
         async (context, ct) =>
         {
             var a = await target.AssessAsync(ct);
-            requirement(a);
-            var facts = new Dictionary<string, string>
-            {
-                [FactKeys.Primary] = a.Primary ?? "",
-                [FactKeys.Standby] = a.Standby ?? "",
-                [FactKeys.Fenced] = a.Fenced ?? "",
-                [FactKeys.Returning] = a.Fenced ?? a.Standby ?? "",
-                [FactKeys.Failed] = string.Join(",", a.Failed),
-                [FactKeys.ReplicaUsable] = a.ReplicaUsable ? "true" : "false",
-                [FactKeys.ReplicaDetail] = a.ReplicaDetail,
-                [FactKeys.DataLossSeconds] = (a.StandbyLagSeconds ?? 0).ToString("0.###", CultureInfo.InvariantCulture),
-            };
-            var down = a.Failed.Count == 0 ? "nothing down" : $"down: {string.Join(", ", a.Failed)}";
-            return new StepResult($"level {a.Assessment.LevelName}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}", facts);
+            requirement(a, context.Request);
+            return new StepResult(Summary(a, context.Request), Facts(a, context.Request, DateTimeOffset.UtcNow));
         },
         (context, _) => Task.FromResult(context.TryFact(FactKeys.Standby) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")),
         ChangesNothing: true);
+
+    /// <summary>
+    /// The critical runbook's assessment: as <see cref="Assess"/>, and then which source of data loses
+    /// least, the promoted replica or the newest backup, each with what it would lose (measured,
+    /// bounded or unknown), unless the operator ordered a backup restored (--restore-from).
+    /// </summary>
+    public static RunbookStep AssessAndChooseSource(IRunbookTarget target, IDataRestore restore, string description, Requirement requirement) => new(
+        "assess", "assess the environment and choose the source that loses least", description, Short,
+        async (context, ct) =>
+        {
+            var assessedAt = DateTimeOffset.UtcNow;
+            var a = await target.AssessAsync(ct);
+            requirement(a, context.Request);
+            var choice = await ChooseSourceAsync(target, restore, a, context.Request, assessedAt, ct);
+            var facts = Facts(a, context.Request, assessedAt);
+            facts[FactKeys.Source] = choice.Source;
+            facts[FactKeys.Candidates] = choice.Candidates;
+            return new StepResult($"{Summary(a, context.Request)}; source: {choice.Candidates}", facts);
+        },
+        (context, _) => Task.FromResult(context.TryFact(FactKeys.Source) is null ? StepCheck.No("no assessment recorded") : StepCheck.Yes("assessment recorded")),
+        ChangesNothing: true);
+
+    /// <summary>The sources, what each would lose, and the one chosen, as one line for the journal, the plan and the report.</summary>
+    public sealed record SourceChoice(string Source, string Candidates);
+
+    public static async Task<SourceChoice> ChooseSourceAsync(IRunbookTarget target, IDataRestore restore, TargetAssessment a, RunRequest request, DateTimeOffset assessedAt, CancellationToken ct)
+    {
+        var environment = await target.DescribeAsync(ct);
+        DataLoss? replica = null;
+        string replicaLine;
+        if (request.Declared == Declaration.Planned)
+        {
+            replicaLine = $"replica {a.Standby}: nothing, once writes stop and it has caught up (planned)";
+            replica = DataLoss.Measured(0, TimeSpan.Zero, "planned switchover");
+        }
+        else if (!a.ReplicaUsable || a.ReplicaPoint is null)
+        {
+            replicaLine = $"replica {a.Standby ?? "(none)"}: {(a.ReplicaUsable ? "its position cannot be read" : "unusable")} ({a.ReplicaDetail})";
+            if (a.ReplicaUsable) replica = DataLoss.Unknown($"the replica's position cannot be read: {a.ReplicaDetail}");
+        }
+        else
+        {
+            replica = await target.LossAfterAsync(a.ReplicaPoint, assessedAt, ct);
+            replicaLine = $"replica {a.Standby}: {replica.Describe()}";
+        }
+
+        (string Name, RecoveryPoint Point)? backup;
+        string? backupProblem = null;
+        if (request.RestoreFrom is { } ordered)
+        {
+            if (request.Declared == Declaration.Planned)
+                throw new RecoveryException("--restore-from and --planned exclude each other: a planned switchover loses nothing by promoting the caught-up standby");
+            backup = await restore.ResolveAsync(environment, ordered, ct);
+        }
+        else
+        {
+            try { backup = await restore.NewestAsync(environment, ct); }
+            catch (RecoveryException e) { backup = null; backupProblem = $"backups: unreadable ({e.Message})"; }
+        }
+        DataLoss? backupLoss = backup is { } b ? await target.LossAfterAsync(b.Point, assessedAt, ct) : null;
+        var backupLine = backup is { } chosen ? $"backup {chosen.Name}: {backupLoss!.Describe()}" : backupProblem ?? "backups: none in the environment's store";
+
+        string source;
+        string why;
+        if (request.RestoreFrom is not null)
+        {
+            source = backup!.Value.Name;
+            why = "ordered by the operator (--restore-from)";
+        }
+        else if (replica is not null && (backupLoss is null || !Less(backupLoss, replica)))
+        {
+            source = ReplicaSource;
+            why = backupLoss is null ? "no backup to compare" : "it loses no more than the backup";
+        }
+        else if (backup is { } newest)
+        {
+            source = newest.Name;
+            why = replica is null ? "the replica cannot be promoted" : "it loses less than the replica";
+        }
+        else
+        {
+            throw new RecoveryException($"neither the replica nor a backup can be recovered from ({replicaLine}; {backupLine}); bring the standby back or take a backup into the store, then run the same command again");
+        }
+        return new SourceChoice(source, $"{replicaLine}; {backupLine}; chosen: {(source == ReplicaSource ? "the replica" : source)}, {why}");
+    }
+
+    /// <summary>Whether <paramref name="a"/> certainly loses less than <paramref name="b"/>: both known, and a smaller. A usable replica whose loss is unknown is kept.</summary>
+    static bool Less(DataLoss a, DataLoss b) =>
+        a.Comparable is { } x && b.Comparable is { } y && (x < y || (x == y && a.LostCommits < b.LostCommits));
+
+    static Dictionary<string, string> Facts(TargetAssessment a, RunRequest request, DateTimeOffset assessedAt)
+    {
+        var facts = new Dictionary<string, string>
+        {
+            [FactKeys.Primary] = a.Primary ?? "",
+            [FactKeys.Standby] = a.Standby ?? "",
+            [FactKeys.Fenced] = a.Fenced ?? "",
+            [FactKeys.Returning] = a.Fenced ?? a.Standby ?? "",
+            [FactKeys.Failed] = string.Join(",", a.Failed),
+            [FactKeys.ReplicaUsable] = a.ReplicaUsable ? "true" : "false",
+            [FactKeys.ReplicaDetail] = a.ReplicaDetail,
+            [FactKeys.Declared] = request.Declared.ToString(),
+            [AssessedAtFact] = assessedAt.ToString("O", CultureInfo.InvariantCulture),
+            [HomePrimaryFact] = a.HomePrimary,
+        };
+        if (a.ReplicaPoint?.Lsn is { } lsn) facts[ReplicaLsnFact] = new NpgsqlLogSequenceNumber(lsn).ToString();
+        if (a.ReplicaPoint?.LastCommitAt is { } last) facts[ReplicaLastCommitFact] = last.ToString("O", CultureInfo.InvariantCulture);
+        return facts;
+    }
+
+    static string Summary(TargetAssessment a, RunRequest request)
+    {
+        var down = a.Failed.Count == 0 ? "nothing down" : $"down: {string.Join(", ", a.Failed)}";
+        var why = request.Declared switch { Declaration.Planned => " (planned)", Declaration.SecurityBreach => " (security breach declared)", _ => "" };
+        return $"level {a.Assessment.LevelName}{why}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}";
+    }
+
+    /// <summary>Refuses to act on a system in which the assessment found nothing down, unless the operator said why.</summary>
+    public static void RequireSomethingDown(TargetAssessment a, RunRequest request, string action)
+    {
+        if (request.Declared == Declaration.Planned && a.Primary is { } primary && a.Failed.Contains(primary))
+            throw new RecoveryException($"--planned stops a healthy primary cleanly, but {primary} is down: declare the disaster without --planned");
+        if (a.Failed.Count == 0 && request.Declared == Declaration.Disaster)
+            throw new RecoveryException($"nothing is down (level {a.Assessment.LevelName}): {action} would abandon a healthy primary; pass --security-breach to abandon it anyway, or --planned for a clean switchover that loses nothing");
+    }
+
+    public static RunbookStep HoldClients(IRunbookTarget target) => new(
+        "hold-clients", "keep clients off the standby",
+        "when data is restored from a backup, keep application clients off the node being restored (refused, not redirected) until the restore is verified and traffic is switched: nothing they write can be overwritten",
+        Short,
+        async (context, ct) => new StepResult(await target.HoldClientsAsync(context.Fact(FactKeys.Standby), ct)),
+        (context, ct) => target.ClientsHeldAsync(context.Fact(FactKeys.Standby), ct),
+        SkipWhen: context => context.Fact(FactKeys.Source) == ReplicaSource ? "the replica is promoted as it is: clients may use it at once" : null);
+
+    public static RunbookStep StopWrites(IRunbookTarget target) => new(
+        "stop-writes", "stop writes and let the standby catch up",
+        "planned switchover only: stop the primary cleanly (it sends all its WAL first) and wait until the standby has replayed its last LSN, so the promotion loses nothing",
+        TimeSpan.FromMinutes(5),
+        async (context, ct) => new StepResult(await target.StopWritesAsync(context.Fact(FactKeys.Primary), context.Fact(FactKeys.Standby), ct)),
+        (context, ct) => target.CaughtUpAsync(context.Fact(FactKeys.Primary), context.Fact(FactKeys.Standby), ct),
+        SkipWhen: context => context.Fact(FactKeys.Declared) == nameof(Declaration.Planned) ? null : "not a planned switchover");
 
     public static RunbookStep Promote(IRunbookTarget target, string id, string title, string description, string nodeFact) => new(
         id, title, description, Long,
@@ -50,22 +190,65 @@ public static class RunbookSteps
         SkipWhen: context => context.TryFact(nodeFact) is "" ? "no old primary is recorded: nothing to fence" : null);
 
     public static RunbookStep RestoreData(IRunbookTarget target, IDataRestore restore) => new(
-        "restore-data", "restore data where the replica is unusable",
-        "when the promoted replica was down, lagging beyond the RPO or not a replica, restore the newest verified backup into it; otherwise skipped with the reason",
+        "restore-data", "restore data from the chosen backup",
+        "when the assessment chose a backup (it loses less than the replica, or the operator ordered it), restore that backup into the promoted node and verify every table against its manifest; otherwise skipped with the reason",
         Long,
         async (context, ct) =>
         {
             var environment = await target.DescribeAsync(ct);
             var node = environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby));
-            var outcome = await restore.RestoreLatestAsync(environment, node, ct);
+            var outcome = await restore.RestoreAsync(environment, node, context.Fact(FactKeys.Source), ct);
             return new StepResult($"restored {outcome.Backup} into {node.Name}: {outcome.Detail}");
         },
         async (context, ct) =>
         {
             var environment = await target.DescribeAsync(ct);
-            return await restore.IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby)), ct);
+            return await restore.IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby)), context.Fact(FactKeys.Source), ct);
         },
-        SkipWhen: context => context.Fact(FactKeys.ReplicaUsable) == "true" ? $"replica usable, no restore needed: {context.Fact(FactKeys.ReplicaDetail)}" : null);
+        SkipWhen: context => context.TryFact(FactKeys.Source) is null or ReplicaSource ? $"the replica is recovered from, no restore: {context.TryFact(FactKeys.Candidates) ?? context.Fact(FactKeys.ReplicaDetail)}" : null);
+
+    /// <summary>
+    /// Measures what the run lost, once the node serving now is fixed: the commits the old primary made
+    /// after the point recovered to (the promoted node's end of recovery, or the restored backup's
+    /// snapshot), counted from its WAL where readable, else an upper bound, else unknown with why.
+    /// A run that promoted nothing and restored nothing lost nothing.
+    /// </summary>
+    public static RunbookStep MeasureDataLoss(IRunbookTarget target, IDataRestore? restore) => new(
+        "measure-data-loss", "measure the data lost",
+        "count the commits the old primary made after the point recovered to (its WAL with pg_waldump, where it can be read), else bound them by the time since the newest commit recovered, else record why it is unknown; never assume 0",
+        Short,
+        async (context, ct) =>
+        {
+            var loss = await MeasureAsync(target, restore, context, ct);
+            return new StepResult(loss.Describe(), DataLossFacts.Write(loss));
+        },
+        (context, _) => Task.FromResult(context.TryFact(FactKeys.DataLossKind) is null ? StepCheck.No("no data loss recorded") : StepCheck.Yes("data loss recorded")));
+
+    static async Task<DataLoss> MeasureAsync(IRunbookTarget target, IDataRestore? restore, RunContext context, CancellationToken ct)
+    {
+        var source = context.TryFact(FactKeys.Source) ?? ReplicaSource;
+        var promoted = context.TryFact(FactKeys.Serving);
+        if (promoted is null && source == ReplicaSource)
+            return DataLoss.Measured(0, TimeSpan.Zero, "no node was promoted and nothing restored in this run: the primary kept serving");
+        var assessedAt = context.TryFact(AssessedAtFact) is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
+        RecoveryPoint? point;
+        if (source != ReplicaSource)
+            point = (await restore!.ResolveAsync(await target.DescribeAsync(ct), source, ct)).Point;
+        else
+            point = await target.RecoveredPointAsync(promoted!, ct) ?? ReplicaPointAtAssessment(context, promoted!);
+        // Without a position the target still says why it cannot count (e.g. a database out of reach).
+        return await target.LossAfterAsync(point ?? new RecoveryPoint($"{promoted}'s end of recovery", null, null), assessedAt, ct);
+    }
+
+    static RecoveryPoint? ReplicaPointAtAssessment(RunContext context, string node)
+    {
+        ulong? lsn = context.TryFact(ReplicaLsnFact) is { } l && NpgsqlLogSequenceNumber.TryParse(l, out var parsed) ? (ulong)parsed : null;
+        DateTimeOffset? last = context.TryFact(ReplicaLastCommitFact) is { } t ? DateTimeOffset.Parse(t, CultureInfo.InvariantCulture) : null;
+        return lsn is null && last is null ? null : new RecoveryPoint($"{node} at the assessment", lsn, last);
+    }
+
+    /// <summary>The node that is primary in normal operation, as the assessment recorded it.</summary>
+    public static string HomePrimary(RunContext context) => context.Fact(HomePrimaryFact);
 
     public static RunbookStep Verify(IRunbookTarget target, string id, string title, string description, bool requireStandby) => new(
         id, title, description, Short,
@@ -84,13 +267,9 @@ public static class RunbookSteps
 
     public static RunbookStep Report(IncidentReport report) => new(
         "report", "write the post-incident report",
-        "write the post-incident report (the plan's DR report template with the RTO and RPO achieved and the timeline) beside the journal, and post it to the webhook if one was given",
+        "write the post-incident report (the plan's DR report template with the RTO and data loss achieved and the timeline) beside the journal, and post it to the webhook if one was given",
         Short,
-        async (context, ct) =>
-        {
-            var written = await report.WriteAsync(context.Incident(), ct);
-            return new StepResult(written);
-        },
+        async (context, ct) => new StepResult(await report.WriteAsync(context.Incident(), context.Request.Webhook, ct)),
         (context, _) => Task.FromResult(File.Exists(report.MarkdownPath(context.RunId))
             ? StepCheck.Yes($"report at {report.MarkdownPath(context.RunId)}")
             : StepCheck.No("no report written")));

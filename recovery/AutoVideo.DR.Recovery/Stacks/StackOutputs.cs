@@ -22,6 +22,12 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
     public const string CacheEndpoint = "cacheEndpoint";
     public const string HealthCheckUrl = "healthCheckUrl";
     public const string RegionalHealthCheckUrl = "regionalHealthCheckUrl";
+    public const string GlobalStack = "globalStack";
+    public const string CacheRole = "cacheRole";
+    public const string DatabaseGeneration = "databaseGeneration";
+    /// <summary>The global stack's outputs: where the PRIMARY record sends clients, and who is fenced out of DNS.</summary>
+    public const string PrimaryStack = "primaryStack";
+    public const string FencedStacks = "fencedStacks";
 
     /// <summary>The database and user the Pulumi program creates (infra/database.ts).</summary>
     public const string DatabaseName = "autovideo";

@@ -1,18 +1,28 @@
+using System.Globalization;
+using System.Text.Json;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
+using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Runbooks;
 
 namespace AutoVideo.DR.Recovery.Stacks;
 
 /// <summary>
 /// The Pulumi stacks as a runbook target: nodes are stacks (the standby <c>dr</c> and its peer
-/// <c>prod</c>). Roles change through the <c>autovideo-dr:role</c> config and <c>pulumi up</c>;
-/// checks read the stack outputs and config back. The databases sit in private subnets, so from
-/// an operator's machine the replica is judged by the stack outputs, and service health by the
-/// health-check URLs the stacks export.
+/// <c>prod</c>), and the <c>global</c> stack owns the failover DNS records and the operator's fence.
+/// Nothing here needs an API of the lost region (docs/runbooks.md, "Critical failover in the cloud"):
+/// traffic is fenced away from the old primary in the global stack (Route 53 is global) before the
+/// standby's role becomes primary, and the old primary's own config is only changed at failback,
+/// once its region answers. The databases sit in private subnets, so from an operator's machine the
+/// replica is judged by the stack outputs and service health by the health-check URLs.
 /// </summary>
 public sealed class StackRunbookTarget(StackDriver driver, string stack, string peerStack, Action<string> progress) : IRunbookTarget
 {
+    /// <summary>The global stack's config keys (infra/settings.ts): where the PRIMARY record points, and who is forced out of DNS.</summary>
+    const string PrimaryStackKey = "primaryStack";
+    const string FencedStacksKey = "fencedStacks";
+    const string GenerationKey = "dbGeneration";
+
     public string Name => $"stack {stack} (peer {peerStack})";
 
     string Other(string node) => node == stack ? peerStack : node == peerStack ? stack
@@ -20,6 +30,27 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
 
     async Task<IReadOnlyList<StackOutputs>> BothAsync(CancellationToken ct) =>
         [await driver.OutputsAsync(stack, ct), await driver.OutputsAsync(peerStack, ct)];
+
+    /// <summary>The global stack, as the standby names it (its <c>globalStack</c> output), else "global".</summary>
+    async Task<string> GlobalStackAsync(CancellationToken ct) =>
+        (await driver.OutputsAsync(stack, ct)).Text(StackOutputs.GlobalStack) is { Length: > 0 } named ? named : "global";
+
+    async Task<(string Primary, IReadOnlyList<string> Fenced)> TrafficAsync(CancellationToken ct)
+    {
+        var global = await driver.OutputsAsync(await GlobalStackAsync(ct), ct);
+        var fenced = global.Text(StackOutputs.FencedStacks) is { Length: > 0 } json ? JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
+        return (global.Text(StackOutputs.PrimaryStack) ?? "", fenced);
+    }
+
+    /// <summary>Points the PRIMARY record at <paramref name="primary"/> with <paramref name="fenced"/> forced out of DNS: Route 53 only.</summary>
+    async Task<string> SetTrafficAsync(string primary, IReadOnlyCollection<string> fenced, CancellationToken ct)
+    {
+        var global = await GlobalStackAsync(ct);
+        await driver.SetConfigAsync(global, FencedStacksKey, JsonSerializer.Serialize(fenced.Order(StringComparer.Ordinal)), secret: false, ct);
+        await driver.SetConfigAsync(global, PrimaryStackKey, primary, secret: false, ct);
+        var summary = await driver.UpAsync(global, progress, ct);
+        return $"global stack {global}: primary {primary}, fenced [{string.Join(", ", fenced)}]; {summary}";
+    }
 
     public Task<EnvironmentDescription> DescribeAsync(CancellationToken ct) => StackEnvironment.DescribeAsync(driver, [stack, peerStack], ct);
 
@@ -32,38 +63,67 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var assessment = DisasterAssessment.Assess(health);
         var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
         var standby = outputs.FirstOrDefault(o => o.Is(NodeRole.Standby));
-        // The databases sit in private subnets, out of an operator's reach: a stack is failed when its
-        // regional health URL does not answer, and only a stack without one is judged by its database probe.
+        // A stack is failed when its regional health URL does not answer; only a stack without one is judged by its database probe.
         var failed = outputs.Where(o =>
             {
-                var service = health.Components.Where(c => c.Name.StartsWith(o.Stack + "/")).ToList();
+                var service = health.Components.Where(c => c.Name.StartsWith(o.Stack + "/", StringComparison.Ordinal)).ToList();
                 return service.Count > 0 ? service.All(c => c.IsDown) : o != standby && health.Components.Any(c => c.Name == o.Stack && c.IsDown);
             })
             .Select(o => o.Stack).ToList();
         var source = standby?.Text(StackOutputs.ReplicaSourceArn);
-        var usable = standby is not null && !string.IsNullOrEmpty(source);
+        var usable = standby is not null && !string.IsNullOrEmpty(source) && !failed.Contains(standby.Stack);
         var detail = standby is null ? "no stack has the standby role"
-            : usable ? $"{standby.Stack} is a replica of {source} (stack outputs)" : $"{standby.Stack} has no replication source: it is not a replica";
-        // Fenced: the stack beside the primary whose config says standby but which does not replicate yet (the failback's starting point).
-        string? fenced = null;
-        if (primary is not null && outputs.First(o => o.Stack == Other(primary.Stack)) is var other
-            && !(other.Is(NodeRole.Standby) && !string.IsNullOrEmpty(other.Text(StackOutputs.ReplicaSourceArn)))
-            && NodeRoles.TryParse(await driver.GetConfigAsync(other.Stack, StackDriver.RoleKey, ct)) == NodeRole.Standby)
-            fenced = other.Stack;
+            : failed.Contains(standby.Stack) ? $"{standby.Stack}'s health URL does not answer"
+            : usable ? $"{standby.Stack} is a replica of {source} (stack outputs); its replay position cannot be read from here (private subnets)"
+            : $"{standby.Stack} has no replication source: it is not a replica";
+        var (_, fencedStacks) = await TrafficAsync(ct);
+        var fenced = outputs.Select(o => o.Stack).FirstOrDefault(s => fencedStacks.Contains(s) && s != primary?.Stack);
         return new TargetAssessment(health, assessment, primary?.Stack, standby?.Stack == primary?.Stack ? null : standby?.Stack,
-            fenced, failed, 0, usable, detail);
+            fenced, failed, usable, detail, ReplicaPoint: null, HomePrimary: peerStack);
+    }
+
+    public Task<DataLoss> LossAfterAsync(RecoveryPoint point, DateTimeOffset noLaterThan, CancellationToken ct) =>
+        Task.FromResult(point.LastCommitAt is { } newest
+            ? DataLoss.UpperBound(noLaterThan - newest, $"from {point.What}'s newest commit ({newest:yyyy-MM-dd HH:mm:ss}Z) to when the failure was seen; the lost primary's WAL cannot be read from here")
+            : DataLoss.Unknown($"the position of {point.What} cannot be read from an operator's machine (the databases are in private subnets) and the lost primary's WAL is in its region; CloudWatch ReplicaLag of the replica at the failure bounds it"));
+
+    /// <summary>RDS does not expose the promoted instance's end of recovery to the operator.</summary>
+    public Task<RecoveryPoint?> RecoveredPointAsync(string node, CancellationToken ct) => Task.FromResult<RecoveryPoint?>(null);
+
+    public Task<string> HoldClientsAsync(string node, CancellationToken ct) =>
+        throw new RecoveryException($"clients cannot be held off stack {node} through DNS (Route 53 answers with every record when all are unhealthy), so a logical restore there could overwrite acknowledged writes; restore the database to a point in time instead ('autovideo-dr restore --to-time T --stack {node}'), or scale the services to 0 and restore by hand");
+
+    public Task<StepCheck> ClientsHeldAsync(string node, CancellationToken ct) => Task.FromResult(StepCheck.No($"clients are not held off stack {node}"));
+
+    public async Task<string> StopWritesAsync(string primary, string standby, CancellationToken ct)
+    {
+        var (_, fenced) = await TrafficAsync(ct);
+        return await SetTrafficAsync(standby, [.. fenced.Where(s => s != standby).Append(primary).Distinct()], ct)
+            + $" (no client reaches {primary}'s writers now)";
+    }
+
+    public async Task<StepCheck> CaughtUpAsync(string primary, string standby, CancellationToken ct)
+    {
+        var (_, fenced) = await TrafficAsync(ct);
+        // Writes stopped is what can be checked; the replica's lag cannot be read from here, and the
+        // data-loss step records the switch's loss as unknown rather than claim the replica caught up.
+        return fenced.Contains(primary)
+            ? StepCheck.Yes($"traffic is fenced away from {primary}: no client can write there; {standby}'s replication position cannot be read from here")
+            : StepCheck.No($"{primary} is not fenced in the global stack");
     }
 
     public async Task<string> PromoteAsync(string node, CancellationToken ct)
     {
         if (await IsPrimaryAsync(node, ct) is { TookEffect: true } done) return $"already primary: {done.Detail}";
+        // Fence first: clients stop reaching the old primary's writers, even while its health check passes.
+        var fence = await FenceAsync(Other(node), node, ct);
         await driver.SetConfigAsync(node, StackDriver.RoleKey, NodeRole.Primary.Name(), secret: false, ct);
-        // The old region may be down: what touches it fails and converges on a later update (docs/architecture.md).
+        // The old region may be down: what touches it fails and converges at failback (docs/runbooks.md).
         var summary = await driver.UpAsync(node, progress, ct, continueOnError: true);
         // Only what touches the old region may fail; the database's own promotion must not.
-        if (summary.FailedResources.FirstOrDefault(r => r.Contains("aws:rds/instance:Instance")) is { } database)
+        if (summary.FailedResources.FirstOrDefault(r => r.Contains("aws:rds/instance:Instance", StringComparison.Ordinal)) is { } database)
             throw new RecoveryException($"the promotion of stack {node}'s database failed ({database}): {summary.Errors.FirstOrDefault() ?? "see pulumi's output"}; fix it and run the same command again");
-        return $"role primary set on {node}; {summary}";
+        return $"{fence}; role primary set on {node}; {summary}";
     }
 
     public async Task<StepCheck> IsPrimaryAsync(string node, CancellationToken ct)
@@ -71,6 +131,8 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var o = await driver.OutputsAsync(node, ct);
         if (!o.Is(NodeRole.Primary) || !string.IsNullOrEmpty(o.Text(StackOutputs.ReplicaSourceArn)))
             return StepCheck.No($"stack {node} outputs role {o.Text(StackOutputs.Role)}, replication source '{o.Text(StackOutputs.ReplicaSourceArn)}'");
+        if (o.Text(StackOutputs.CacheRole) is { Length: > 0 } cache && cache != NodeRole.Primary.Name())
+            return StepCheck.No($"stack {node} outputs role primary but its cache is {cache}");
         // The outputs follow config even after a failed update: the state says whether RDS really promoted.
         var applied = await driver.DatabaseReplicationSourceAsync(node, ct);
         return string.IsNullOrEmpty(applied)
@@ -80,28 +142,45 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
 
     public async Task<string> FenceAsync(string node, string newPrimary, CancellationToken ct)
     {
-        // The old region may be unreachable, so no update runs: the config alone guarantees that
-        // the next `pulumi up` of that stack makes it a replica of the new primary, never a writer.
-        await driver.SetConfigAsync(node, StackDriver.RoleKey, NodeRole.Standby.Name(), secret: false, ct);
-        await driver.SetConfigAsync(node, StackDriver.PeerStackKey, await QualifiedAsync(newPrimary, ct), secret: false, ct);
-        return $"stack {node} config role standby, peerStack {newPrimary}: its next update makes it a replica, never a writer";
+        if (await IsFencedAsync(node, ct) is { TookEffect: true } done) return $"already fenced: {done.Detail}";
+        var (_, fenced) = await TrafficAsync(ct);
+        // Only the global stack changes: the fenced stack's region may be unreachable, and its own
+        // config is reconciled at failback.
+        return await SetTrafficAsync(newPrimary, [.. fenced.Where(s => s != newPrimary).Append(node).Distinct()], ct);
     }
 
-    public async Task<StepCheck> IsFencedAsync(string node, CancellationToken ct) =>
-        NodeRoles.TryParse(await driver.GetConfigAsync(node, StackDriver.RoleKey, ct)) == NodeRole.Standby
-            ? StepCheck.Yes($"stack {node} config role is standby")
-            : StepCheck.No($"stack {node} config role is not standby");
+    public async Task<StepCheck> IsFencedAsync(string node, CancellationToken ct)
+    {
+        var (primary, fenced) = await TrafficAsync(ct);
+        return fenced.Contains(node) && primary != node
+            ? StepCheck.Yes($"stack {node} is fenced out of DNS in the global stack (primary {primary})")
+            : StepCheck.No($"stack {node} is not fenced in the global stack (primary {primary}, fenced [{string.Join(", ", fenced)}])");
+    }
 
     public Task<string> IsolateAsync(string node, CancellationToken ct) => FenceAsync(node, Other(node), ct);
 
     public Task<StepCheck> IsIsolatedAsync(string node, CancellationToken ct) => IsFencedAsync(node, ct);
 
+    /// <summary>
+    /// Failback of a stack: converge the serving stack (what failed while the other region was down),
+    /// demote <paramref name="node"/> to a new replica of it (a promoted instance cannot take a replication
+    /// source again, so a new generation is declared and the old instance is released, not deleted),
+    /// then lift its fence.
+    /// </summary>
     public async Task<string> RejoinAsync(string node, CancellationToken ct)
     {
         if (await IsStreamingStandbyAsync(node, ct) is { TookEffect: true } done) return $"already a standby: {done.Detail}";
-        await FenceAsync(node, Other(node), ct);
-        var summary = await driver.UpAsync(node, progress, ct);
-        return $"stack {node} rejoined as standby of {Other(node)}; {summary}";
+        var serving = Other(node);
+        var converged = await driver.UpAsync(serving, progress, ct);
+        var outputs = await driver.OutputsAsync(node, ct);
+        await driver.SetConfigAsync(node, StackDriver.RoleKey, NodeRole.Standby.Name(), secret: false, ct);
+        await driver.SetConfigAsync(node, StackDriver.PeerStackKey, await QualifiedAsync(serving, ct), secret: false, ct);
+        if (!outputs.Is(NodeRole.Standby) && int.TryParse(outputs.Text(StackOutputs.DatabaseGeneration), CultureInfo.InvariantCulture, out var generation))
+            await driver.SetConfigAsync(node, GenerationKey, (generation + 1).ToString(CultureInfo.InvariantCulture), secret: false, ct);
+        var demoted = await driver.UpAsync(node, progress, ct);
+        var (primary, fenced) = await TrafficAsync(ct);
+        var unfenced = fenced.Contains(node) ? await SetTrafficAsync(primary.Length > 0 ? primary : serving, [.. fenced.Where(s => s != node)], ct) : "not fenced";
+        return $"stack {serving} converged ({converged}); stack {node} rejoined as a new replica of {serving} ({demoted}); {unfenced}";
     }
 
     public async Task<StepCheck> IsStreamingStandbyAsync(string node, CancellationToken ct)
@@ -121,31 +200,27 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         // An update converges the stack to its declaration: whatever went missing is created again.
         $"{await driver.UpAsync(node, progress, ct)}";
 
-    public async Task<string> StopCleanlyAsync(string node, CancellationToken ct) =>
-        await FenceAsync(node, Other(node), ct) + " (writes stop when the other stack is promoted and traffic moves)";
-
-    public Task<StepCheck> IsStoppedAsync(string node, CancellationToken ct) => IsFencedAsync(node, ct);
-
     public async Task<string> SwitchTrafficAsync(string node, CancellationToken ct)
     {
-        // The promotion's update already flipped the failover record to PRIMARY; this one converges
-        // what it left failed (Route 53 is global, so DNS converges with the old region down).
-        var summary = await driver.UpAsync(node, progress, ct, continueOnError: true);
-        return $"{summary}";
+        var (primary, fenced) = await TrafficAsync(ct);
+        if (primary == node && !fenced.Contains(node)) return $"the global stack already sends clients to {node}";
+        return await SetTrafficAsync(node, [.. fenced.Where(s => s != node)], ct);
     }
 
     public async Task<StepCheck> TrafficReachesAsync(string node, CancellationToken ct)
     {
-        // The failover record's type follows the role output (infra/traffic.ts): PRIMARY on the primary.
-        var o = await driver.OutputsAsync(node, ct);
-        if (!o.Is(NodeRole.Primary))
-            return StepCheck.No($"stack {node} outputs role '{o.Text(StackOutputs.Role)}': its failover record is not PRIMARY");
-        var urls = o.HealthUrls().ToDictionary();
-        if (o.Text(StackOutputs.HealthCheckUrl) is { Length: > 0 } shared) urls[$"{node}/{o.Text("dnsName") ?? "shared name"}"] = shared;
+        var (primary, fenced) = await TrafficAsync(ct);
+        if (primary != node || fenced.Contains(node))
+            return StepCheck.No($"the global stack sends clients to '{primary}' (fenced [{string.Join(", ", fenced)}]), not to {node}");
+        var urls = (await driver.OutputsAsync(node, ct)).HealthUrls().ToDictionary();
+        var global = await driver.OutputsAsync(await GlobalStackAsync(ct), ct);
+        if (global.Text(StackOutputs.HealthCheckUrl) is { Length: > 0 } shared) urls[$"{node}/{global.Text("dnsName") ?? "shared name"}"] = shared;
+        if (urls.Count == 0)
+            return StepCheck.No($"stack {node} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}) and the global stack no {StackOutputs.HealthCheckUrl}: traffic cannot be verified; fix the stacks' outputs");
         var unhealthy = await UnhealthyAsync(urls, ct);
         return unhealthy.Count == 0
-            ? StepCheck.Yes($"stack {node}'s failover record is PRIMARY and its {urls.Count} health URL(s) answer")
-            : StepCheck.No($"stack {node}'s failover record is PRIMARY but {string.Join("; ", unhealthy)}");
+            ? StepCheck.Yes($"the global stack sends clients to {node} and its {urls.Count} health URL(s) answer")
+            : StepCheck.No($"the global stack sends clients to {node} but {string.Join("; ", unhealthy)}");
     }
 
     public async Task<StepCheck> VerifyAsync(bool requireStandby, CancellationToken ct)
@@ -153,9 +228,11 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var outputs = await BothAsync(ct);
         var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
         if (primary is null) return StepCheck.No("no stack outputs role primary");
-        var unhealthy = await UnhealthyAsync(primary.HealthUrls(), ct);
+        var urls = primary.HealthUrls();
+        if (urls.Count == 0) return StepCheck.No($"primary stack {primary.Stack} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}): the service cannot be verified");
+        var unhealthy = await UnhealthyAsync(urls, ct);
         if (unhealthy.Count > 0) return StepCheck.No($"primary stack {primary.Stack}: {string.Join("; ", unhealthy)}");
-        var detail = $"stack {primary.Stack} is primary and its {primary.HealthUrls().Count} health URL(s) answer";
+        var detail = $"stack {primary.Stack} is primary and its {urls.Count} health URL(s) answer";
         if (!requireStandby) return StepCheck.Yes(detail);
         var replica = await IsStreamingStandbyAsync(Other(primary.Stack), ct);
         return new StepCheck(replica.TookEffect, $"{detail}; {replica.Detail}");

@@ -28,7 +28,7 @@ public sealed class BackupsFixture : IAsyncLifetime
     {
         environment = await OwnEnvironment.StartAsync();
         await Sql.ExecuteAsync(Primary, RichSchema.Sql);
-        await WaitForStandbyAsync();
+        await environment.WaitForStandbyAsync();
         Store = new DirectoryStore(State.BackupDirectory);
         Manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(Standby, Store, new BackupOptions(), default);
     }
@@ -49,11 +49,6 @@ public sealed class BackupsFixture : IAsyncLifetime
         return new DirectoryStore(into.Path);
     }
 
-    async Task WaitForStandbyAsync()
-    {
-        var target = await Sql.ScalarAsync<string>(Primary, "SELECT pg_current_wal_lsn()::text");
-        await Sql.EventuallyAsync(() => Sql.ScalarAsync<bool>(Standby, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"), "the standby replaying the test schema");
-    }
 
     public async Task DisposeAsync() => await environment.DisposeAsync();
 }

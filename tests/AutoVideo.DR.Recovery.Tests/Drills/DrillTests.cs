@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Xml.Linq;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Drills;
 
@@ -29,12 +30,18 @@ public sealed class DrillTests
         Assert.Contains($"({rto.ToString("0.000", CultureInfo.InvariantCulture)} s)", markdown);
         Assert.Contains("- [x] 確認恢復時間符合 RTO", markdown);
         Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
-        foreach (var step in new[] { "inject disaster", "detect failure", "assess", "fence old primary + promote standby", "switch clients", "verify writable service" })
+        foreach (var step in new[] { "inject disaster", "detect failure", "runbook: assess", "runbook: promote-standby", "runbook: measure-data-loss", "runbook: switch-traffic" })
             Assert.Contains($"| {step} |", markdown);
+        Assert.Equal("measured", root.GetProperty("dataLoss").GetProperty("kind").GetString());
+
+        // The drill ran the very runbook a real critical failover runs (failover --level critical): same steps, same ids.
+        var critical = Recovery.Runbooks.CriticalRunbook.Build(new Recovery.Local.LocalRunbookTarget(work.Path, NullLoggerFactory.Instance),
+            new Recovery.Backups.BackupDataRestore(NullLoggerFactory.Instance), new Recovery.Incidents.IncidentReport(work.Path));
+        Assert.Equal(critical.StepIds, root.GetProperty("runbook").GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList());
 
         var svg = XDocument.Load(root.GetProperty("timeline").GetString()!);
         XNamespace ns = "http://www.w3.org/2000/svg";
-        var bars = svg.Descendants(ns + "rect").Count() - 1;
+        var bars = svg.Descendants(ns + "rect").Count(r => r.Element(ns + "title") is not null);
         Assert.Equal(root.GetProperty("steps").GetArrayLength(), bars);
     }
 
@@ -42,11 +49,18 @@ public sealed class DrillTests
     public async Task A_drill_with_the_standby_cut_off_reports_the_lost_commits_as_a_problem()
     {
         var (json, markdown) = await PassingDrillAsync("--detach-standby");
-        var lost = json.RootElement.GetProperty("lostCommits").GetInt64();
+        var loss = json.RootElement.GetProperty("dataLoss");
+        var lost = loss.GetProperty("lostCommits").GetInt64();
         Assert.True(lost > 0, "cutting the standby off lost no commit");
-        Assert.True(json.RootElement.GetProperty("rpoSeconds").GetDouble() > 0);
+        Assert.True(loss.GetProperty("seconds").GetDouble() > 0);
+        // The count comes first; the headline never reads 0.
+        Assert.Contains($"**實際數據遺失**: {lost} acknowledged commit", markdown);
         Assert.Contains($"1. {lost} acknowledged commits were lost", markdown);
         Assert.Contains("synchronous_commit", markdown);
+        // What a real failover would report, from the old primary's WAL alone, counts at least what the ledger lost.
+        var own = json.RootElement.GetProperty("runbookDataLoss");
+        Assert.Equal("measured", own.GetProperty("kind").GetString());
+        Assert.True(own.GetProperty("lostCommits").GetInt64() >= lost, own.ToString());
     }
 
     [Fact]
@@ -63,18 +77,19 @@ public sealed class DrillTests
     public async Task A_restore_drill_takes_the_scheduled_backup_restores_it_into_the_promoted_standby_and_reports_its_age_as_the_rpo()
     {
         var (json, markdown) = await PassingDrillAsync("--restore", "latest");
-        Assert.True(json.RootElement.GetProperty("lostCommits").GetInt64() > 0, "commits made after the backup should be lost");
-        Assert.InRange(json.RootElement.GetProperty("rpoSeconds").GetDouble(), 0.1, 900);
+        Assert.True(json.RootElement.GetProperty("dataLoss").GetProperty("lostCommits").GetInt64() > 0, "commits made after the backup should be lost");
+        Assert.InRange(json.RootElement.GetProperty("dataLoss").GetProperty("seconds").GetDouble(), 0.001, 900);
         Assert.Contains("**測試類型**: 備份恢復", markdown);
         Assert.Contains("| scheduled backup |", markdown);
-        Assert.Contains("matched its SHA-256 before the restore wrote anything", markdown);
-        Assert.Contains("| public.video_projects (manifest) |", markdown);
+        // The runbook's own restore step did it: chosen by the operator's order, clients held off meanwhile.
+        Assert.Contains("| runbook: hold-clients |", markdown);
+        Assert.Contains("tables verified against the manifest", markdown);
+        Assert.Contains("ordered by the operator (--restore-from)", markdown);
         Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
         Assert.Contains("made after the backup's snapshot were lost", markdown);
     }
 
     [Theory]
-    [InlineData("--restore", "yesterday", "--restore 'yesterday' names no backup; accepted: latest or a name like autovideo_backup_")]
     [InlineData("--disaster", "meteor", "unknown disaster 'meteor'; accepted: kill-primary, stop-primary, freeze-primary")]
     [InlineData("--writers", "0", "--writers 0 is out of range; accepted: 1 to 32")]
     [InlineData("--warm-up", "-1", "--warm-up -1 s is out of range")]
@@ -85,6 +100,32 @@ public sealed class DrillTests
         Assert.Equal(1, result.ExitCode);
         Assert.Contains(message, result.Error);
         Assert.False(Directory.Exists(work.Path));
+    }
+
+    [Fact]
+    public async Task A_backup_name_that_is_not_one_is_a_usage_error()
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--restore", "yesterday");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--restore 'yesterday' names no backup; accepted: latest or a backup name", result.Error);
+        Assert.False(Directory.Exists(work.Path));
+    }
+
+    [Fact]
+    public async Task An_unwritable_report_directory_is_refused_before_the_drill_starts()
+    {
+        using var work = new TemporaryDirectory();
+        using var file = new TemporaryDirectory();
+        Directory.CreateDirectory(file.Path);
+        var notADirectory = Path.Combine(file.Path, "report.md");
+        await File.WriteAllTextAsync(notADirectory, "");
+
+        var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--out", notADirectory);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"the report directory {notADirectory} cannot be created: {notADirectory} is a file", result.Error);
+        Assert.False(Directory.Exists(work.Path), "the drill started before its report directory was checked");
     }
 
     [Fact]

@@ -43,6 +43,14 @@ public sealed class OwnEnvironment : IAsyncDisposable
 
     public LocalNodeState Node(NodeRole role) => Current.NodeWithRole(role);
 
+    /// <summary>Waits until the standby has replayed everything the primary has written so far.</summary>
+    public async Task WaitForStandbyAsync()
+    {
+        var description = Current.Describe();
+        var target = await Sql.ScalarAsync<string>(description.Primary!.ConnectionString, "SELECT pg_current_wal_lsn()::text");
+        await Sql.EventuallyAsync(() => Sql.ScalarAsync<bool>(description.Standby!.ConnectionString, $"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"), "the standby replaying the primary's writes");
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (LocalEnvironmentState.TryLoad(WorkDirectory) is not null)

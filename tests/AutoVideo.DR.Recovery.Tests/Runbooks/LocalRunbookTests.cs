@@ -64,7 +64,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         var plan = await Cli("failover", "--level", "critical", "--dry-run", "--json");
         Assert.Equal(0, plan.ExitCode);
         var planned = JsonDocument.Parse(plan.Out).RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList();
-        Assert.Equal(["assess", "promote-standby", "fence-old-primary", "restore-data", "verify", "switch-traffic", "report"], planned);
+        Assert.Equal(["assess", "hold-clients", "stop-writes", "promote-standby", "fence-old-primary", "restore-data", "measure-data-loss", "verify", "switch-traffic", "report"], planned);
         Assert.False(Directory.Exists(Journal.DirectoryIn(Work)), "a dry run wrote a journal");
 
         Kill(NodeRole.Primary);
@@ -77,7 +77,10 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         Assert.Equal(("alice", (DisasterLevel?)DisasterLevel.Critical), (header.DeclaredBy, header.Level));
         var ended = entries.Where(e => e.Kind is JournalKinds.StepCompleted or JournalKinds.StepSkipped).Select(e => e.StepId!).ToList();
         Assert.Equal(planned, ended);
-        Assert.StartsWith("replica usable, no restore needed: pg-b", entries.Single(e => e.Kind == JournalKinds.StepSkipped).Output);
+        Assert.StartsWith("the replica is recovered from, no restore: replica pg-b:", entries.Single(e => e.Kind == JournalKinds.StepSkipped && e.StepId == "restore-data").Output);
+        // The webhook's URL (a token, often) is not in the journal: only where it points.
+        Assert.Equal($"http://127.0.0.1:{port}", header.WebhookEndpoint);
+        Assert.DoesNotContain("/hook/", await File.ReadAllTextAsync(Journal.All(Journal.DirectoryIn(Work)).Single().Path));
 
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.Equal(NodeRole.Fenced, Current.Nodes.Single(n => n.Name == "pg-a").Role);
@@ -106,6 +109,9 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         Assert.Equal("completed", status.GetProperty("status").GetString());
         Assert.Equal("comms", status.GetProperty("updates")[0].GetProperty("author").GetString());
         Assert.True(status.GetProperty("rtoSeconds").GetDouble() > 0);
+        // Killed with no writes in flight: the loss is counted from the old primary's WAL, not assumed.
+        Assert.Equal("measured", status.GetProperty("dataLoss").GetProperty("kind").GetString());
+        Assert.Contains("pg_waldump", status.GetProperty("dataLoss").GetProperty("basis").GetString());
     }
 
     [Fact]
@@ -115,12 +121,14 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         var crashes = new List<(string Variable, int Step)>
         {
             (Recovery.Runbooks.CrashPoint.AfterStepVariable, 1),
-            (Recovery.Runbooks.CrashPoint.InStepVariable, 2), // promoted, but killed before the journal says so
             (Recovery.Runbooks.CrashPoint.AfterStepVariable, 2),
-            (Recovery.Runbooks.CrashPoint.AfterStepVariable, 3),
+            (Recovery.Runbooks.CrashPoint.InStepVariable, 4), // promoted, but killed before the journal says so
             (Recovery.Runbooks.CrashPoint.AfterStepVariable, 4),
             (Recovery.Runbooks.CrashPoint.AfterStepVariable, 5),
             (Recovery.Runbooks.CrashPoint.AfterStepVariable, 6),
+            (Recovery.Runbooks.CrashPoint.InStepVariable, 7), // measured, but killed before the journal says so
+            (Recovery.Runbooks.CrashPoint.AfterStepVariable, 8),
+            (Recovery.Runbooks.CrashPoint.AfterStepVariable, 9),
         };
         foreach (var (variable, step) in crashes)
         {
@@ -142,7 +150,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
             Assert.True(entries.Count(e => e.Kind == JournalKinds.StepStarted && e.StepId == id) <= 1, $"step {id} was started more than once");
         Assert.Single(entries, e => e.Kind == JournalKinds.StepCompleted && e.StepId == "promote-standby");
         Assert.StartsWith("already in effect: pg-b is recorded primary", entries.Single(e => e.Kind == JournalKinds.StepCompleted && e.StepId == "promote-standby").Output);
-        Assert.Equal(7, Incident.From(entries).Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped));
+        Assert.Equal(10, Incident.From(entries).Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped));
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.DoesNotContain("took over", (await Cli("incident", "status")).Error);
     }
@@ -160,7 +168,7 @@ public sealed class LocalRunbookTests : IAsyncLifetime
         Assert.Equal(NodeRole.Primary, Current.Nodes.Single(n => n.Name == "pg-b").Role);
         Assert.Equal(NodeRole.Standby, Current.Nodes.Single(n => n.Name == "pg-a").Role);
         var entries = Entries("failover-major");
-        Assert.Equal(["assess", "isolate-failed", "restore-available", "repair-failed", "full-verification", "report"],
+        Assert.Equal(["assess", "isolate-failed", "restore-available", "measure-data-loss", "repair-failed", "full-verification", "report"],
             entries.Where(e => e.Kind == JournalKinds.StepCompleted).Select(e => e.StepId).ToList());
         Assert.Contains("pg-a streams from pg-b", entries.Single(e => e.StepId == "full-verification" && e.Kind == JournalKinds.StepCompleted).Output);
         Assert.Equal((state.NodeWithRole(NodeRole.Standby).Port, false), await WhereClientsLandAsync(Current));

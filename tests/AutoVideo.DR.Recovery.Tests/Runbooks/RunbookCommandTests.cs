@@ -13,11 +13,13 @@ public sealed class RunbookCommandTests
         Directory.CreateDirectory(work.Path);
         // The lock is checked before the environment is touched; a state file is all the command needs to get there.
         new Recovery.Local.LocalEnvironmentState(work.Path, "autovideo", work.Combine("wal"), work.Combine("backups"), DateTimeOffset.UtcNow, []).Save();
-        using var holder = Process.Start(new ProcessStartInfo("sleep", "30"))!;
         var incidents = Journal.DirectoryIn(work.Path);
         Directory.CreateDirectory(incidents);
-        File.WriteAllText(Path.Combine(incidents, RunLock.FileName),
+        // Another process holds the kernel lock, as a running autovideo-dr does.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", Path.Combine(incidents, RunLock.FileName), "sleep", "30"]))!;
+        File.WriteAllText(Path.Combine(incidents, RunLock.HolderFileName),
             $$"""{"Pid":{{holder.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"autovideo-dr failover-critical (local:/x)"}""");
+        await Sql.EventuallyAsync(() => Task.FromResult(!File.Exists(Path.Combine(incidents, RunLock.FileName)) ? false : IsLocked(Path.Combine(incidents, RunLock.FileName))), "flock taking the lock", 10);
         try
         {
             var result = await CliRunner.RunAsync("failover", "--level", "major", "--workdir", work.Path);
@@ -62,5 +64,11 @@ public sealed class RunbookCommandTests
         var result = await CliRunner.RunAsync("incident", "status", "--workdir", work.Path);
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("one starts with 'autovideo-dr failover'", result.Error);
+    }
+
+    static bool IsLocked(string path)
+    {
+        try { using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None); return false; }
+        catch (IOException) { return true; }
     }
 }

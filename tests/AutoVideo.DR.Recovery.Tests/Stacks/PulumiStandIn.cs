@@ -6,8 +6,10 @@ namespace AutoVideo.DR.Recovery.Tests.Stacks;
 /// bin directory that appends its argv to argv.log and answers from files in its state directory —
 /// stacks, per-stack config (set values arrive on stdin, as the driver sends them), the recorded
 /// JSON event streams of `up` and the document of `preview`, and outputs that follow the applied
-/// role. Touching state/locked, state/fail-up or removing a stack from state/stacks produces
-/// pulumi's own error messages.
+/// role, and a global stack whose outputs follow its applied primaryStack/fencedStacks config.
+/// Touching state/locked, state/fail-up or removing a stack from state/stacks produces pulumi's own
+/// error messages; <see cref="RegionDown"/> makes every call that would reach a stack's region fail
+/// (update, preview, refresh), as they would while that region is down.
 /// </summary>
 public sealed class PulumiStandIn : IDisposable
 {
@@ -25,7 +27,7 @@ public sealed class PulumiStandIn : IDisposable
         Directory.CreateDirectory(WorkDirectory);
         File.WriteAllText(Executable, Script);
         File.SetUnixFileMode(Executable, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.WriteAllText(Path.Combine(State, "stacks"), "prod\ndr\n");
+        File.WriteAllText(Path.Combine(State, "stacks"), "prod\ndr\nglobal\n");
         File.WriteAllText(Path.Combine(State, "up-events.jsonl"), UpEvents);
         File.WriteAllText(Path.Combine(State, "up-failed.jsonl"), FailedUpEvents);
         File.WriteAllText(Path.Combine(State, "preview.json"), Preview);
@@ -34,7 +36,19 @@ public sealed class PulumiStandIn : IDisposable
         SetConfig("dr", "autovideo-dr:peerStack", "organization/autovideo-dr/prod");
         File.WriteAllText(Path.Combine(State, "prod.applied-role"), "primary");
         File.WriteAllText(Path.Combine(State, "dr.applied-role"), "standby");
+        SetConfig("global", "autovideo-dr:primaryStack", "prod");
+        SetConfig("global", "autovideo-dr:fencedStacks", "[]");
+        File.WriteAllText(Path.Combine(State, "global.applied-primaryStack"), "prod");
+        File.WriteAllText(Path.Combine(State, "global.applied-fencedStacks"), "[]");
     }
+
+    /// <summary>Every call that would reach <paramref name="stack"/>'s region fails from now on.</summary>
+    public void RegionDown(string stack) => Touch($"down-{stack}");
+
+    /// <summary>The calls that would have needed <paramref name="stack"/>'s region (updates, previews, refreshes).</summary>
+    public IReadOnlyList<string> RegionalCalls(string stack) =>
+        Calls.Where(c => (c.StartsWith("up ", StringComparison.Ordinal) || c.StartsWith("preview", StringComparison.Ordinal) || c.StartsWith("refresh", StringComparison.Ordinal))
+            && c.Contains($"--stack {stack} ", StringComparison.Ordinal)).ToList();
 
     public void SetConfig(string stack, string key, string value)
     {
@@ -49,7 +63,7 @@ public sealed class PulumiStandIn : IDisposable
 
     public void Touch(string name) => File.WriteAllText(Path.Combine(State, name), "");
 
-    /// <summary>The regionalHealthCheckUrl output of a stack (none unless set).</summary>
+    /// <summary>The regionalHealthCheckUrl output of a stack, or the healthCheckUrl of the global stack (none unless set).</summary>
     public void SetHealthUrl(string stack, string url) => File.WriteAllText(Path.Combine(State, stack + ".health-url"), url);
 
     /// <summary>Environment for the CLI subprocess: the stand-in first on PATH.</summary>
@@ -75,6 +89,10 @@ public sealed class PulumiStandIn : IDisposable
           echo "error: no stack named '$stack' found" >&2
           exit 255
         fi
+        if [ -n "$stack" ] && [ -f "$state/down-$stack" ] && { [ "$1" = up ] || [ "$1" = preview ] || [ "$1" = refresh ]; }; then
+          echo "error: operation error RDS: DescribeDBInstances, https response error StatusCode: 0, RequestID: , request send failed: dial tcp: lookup rds.ap-northeast-1.amazonaws.com: i/o timeout" >&2
+          exit 255
+        fi
         case "$1" in
           stack)
             case "$2" in
@@ -87,14 +105,21 @@ public sealed class PulumiStandIn : IDisposable
                   "$stack" "$stack" "$stack" "$stack" "$stack" "$source"
                 exit 0 ;;
               output)
+                if [ "$stack" = global ]; then
+                  health=""; [ -f "$state/global.health-url" ] && health="$(cat "$state/global.health-url")"
+                  printf '{\n  "scope": "global",\n  "dnsName": "api.autovideo.example.com",\n  "healthCheckUrl": "%s",\n  "primaryStack": "%s",\n  "fencedStacks": %s\n}\n' \
+                    "$health" "$(cat "$state/global.applied-primaryStack")" "$(cat "$state/global.applied-fencedStacks")"
+                  exit 0
+                fi
                 # Like pulumi, outputs computed from config follow it even when the update failed.
                 role="$(cat "$state/$stack.applied-role")"
                 [ -f "$state/$stack.output-role" ] && role="$(cat "$state/$stack.output-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
                 health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
-                printf '{\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
-                  "$role" "$stack" "$source" "$stack" "$health"
+                generation=1; [ -f "$state/$stack.applied-generation" ] && generation="$(cat "$state/$stack.applied-generation")"
+                printf '{\n  "globalStack": "global",\n  "cacheRole": "%s",\n  "databaseGeneration": %s,\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$([ "$role" = primary ] && echo primary || echo secondary)" "$generation" "$role" "$stack" "$source" "$stack" "$health"
                 exit 0 ;;
             esac ;;
           config)
@@ -122,7 +147,7 @@ public sealed class PulumiStandIn : IDisposable
               echo "  file://~/.pulumi/locks/organization/autovideo-dr/$stack/1f7c.json: created by ops@bastion (pid 4242) at 2026-11-25T09:00:00Z" >&2
               exit 255
             fi
-            if [ -f "$state/fail-up" ]; then
+            if [ -f "$state/fail-up" ] && [ "$stack" != global ]; then
               cat "$state/up-failed.jsonl"
               [ -f "$state/$stack.config/autovideo-dr:role" ] && cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.output-role"
               echo "error: update failed" >&2
@@ -131,6 +156,11 @@ public sealed class PulumiStandIn : IDisposable
             cat "$state/up-events.jsonl"
             rm -f "$state/$stack.output-role"
             if [ -f "$state/$stack.config/autovideo-dr:role" ]; then cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.applied-role"; fi
+            if [ -f "$state/$stack.config/autovideo-dr:dbGeneration" ]; then cp "$state/$stack.config/autovideo-dr:dbGeneration" "$state/$stack.applied-generation"; fi
+            if [ "$stack" = global ]; then
+              cp "$state/global.config/autovideo-dr:primaryStack" "$state/global.applied-primaryStack"
+              cp "$state/global.config/autovideo-dr:fencedStacks" "$state/global.applied-fencedStacks"
+            fi
             exit 0 ;;
         esac
         echo "error: unknown command '$*'" >&2

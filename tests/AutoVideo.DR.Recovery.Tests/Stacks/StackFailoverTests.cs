@@ -1,6 +1,4 @@
-using System.Net;
 using System.Text.Json;
-using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Recovery.Tests.Stacks;
 
@@ -8,31 +6,49 @@ namespace AutoVideo.DR.Recovery.Tests.Stacks;
 public sealed class StackFailoverTests : IDisposable
 {
     readonly PulumiStandIn pulumi = new();
+    readonly HealthEndpoint dr = new();
+    readonly HealthEndpoint shared = new();
 
-    public void Dispose() => pulumi.Dispose();
+    public StackFailoverTests()
+    {
+        // dr's region answers on its regional health URL and the shared name; prod's does not.
+        pulumi.SetHealthUrl("dr", dr.Url);
+        pulumi.SetHealthUrl("prod", HealthEndpoint.Dead);
+        pulumi.SetHealthUrl("global", shared.Url);
+    }
+
+    public void Dispose()
+    {
+        pulumi.Dispose();
+        dr.Dispose();
+        shared.Dispose();
+    }
 
     Task<CliResult> Cli(params string[] args) =>
         CliRunner.RunAsync([.. args, "--workdir", pulumi.WorkDirectory, "--stack", "dr", "--peer-stack", "prod"], pulumi.Environment());
 
     [Fact]
-    public async Task Critical_failover_promotes_dr_by_role_and_up_fences_prod_by_config_and_switches_traffic()
+    public async Task A_critical_failover_needs_nothing_from_prods_region_fences_it_first_and_does_not_claim_a_loss_it_cannot_see()
     {
+        pulumi.RegionDown("prod");
         var plan = await Cli("failover", "--level", "critical", "--dry-run", "--json");
         Assert.Equal(0, plan.ExitCode);
-        Assert.Empty(pulumi.Calls);
+        Assert.DoesNotContain(pulumi.Calls, c => c.StartsWith("up", StringComparison.Ordinal) || c.StartsWith("config set", StringComparison.Ordinal));
 
         var result = await Cli("failover", "--level", "critical", "--declared-by", "carol");
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("primary", pulumi.Config("dr", "autovideo-dr:role"));
-        Assert.Equal("standby", pulumi.Config("prod", "autovideo-dr:role"));
-        Assert.Equal("organization/autovideo-dr/dr", pulumi.Config("prod", "autovideo-dr:peerStack"));
+        Assert.Empty(pulumi.RegionalCalls("prod"));
+        // Prod's own config is only reconciled at failback.
+        Assert.Equal("primary", pulumi.Config("prod", "autovideo-dr:role"));
         Assert.Equal("primary", File.ReadAllText(Path.Combine(pulumi.State, "dr.applied-role")));
-        // prod's region is gone: nothing may try to update it.
-        Assert.DoesNotContain(pulumi.Calls, c => c.StartsWith("up") && c.Contains("--stack prod"));
-        Assert.Equal(2, pulumi.Calls.Count(c => c == "up --yes --json --stack dr --non-interactive --skip-preview --continue-on-error"));
+        Assert.Equal("dr", File.ReadAllText(Path.Combine(pulumi.State, "global.applied-primaryStack")));
+        Assert.Equal("[\"prod\"]", File.ReadAllText(Path.Combine(pulumi.State, "global.applied-fencedStacks")));
+        // The fence (global stack, Route 53 only) comes before dr's promotion.
+        var calls = pulumi.Calls.ToList();
+        Assert.True(calls.FindIndex(c => c.StartsWith("up --yes --json --stack global", StringComparison.Ordinal))
+            < calls.FindIndex(c => c.StartsWith("up --yes --json --stack dr", StringComparison.Ordinal)), string.Join("\n", calls));
         Assert.Contains("update db: done", result.Error);
-        Assert.Contains("skipped (replica usable", result.Error);
 
         var steps = JsonDocument.Parse(plan.Out).RootElement.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList();
         var status = await CliRunner.RunAsync(["incident", "status", "--json", "--workdir", pulumi.WorkDirectory]);
@@ -40,53 +56,59 @@ public sealed class StackFailoverTests : IDisposable
         Assert.Equal(steps, record.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()).ToList());
         Assert.Equal("completed", record.GetProperty("status").GetString());
         Assert.Equal("carol", record.GetProperty("declaredBy").GetString());
+        // The replica's position cannot be read from an operator's machine: no figure is invented.
+        var loss = record.GetProperty("dataLoss");
+        Assert.Equal("unknown", loss.GetProperty("kind").GetString());
+        Assert.Contains("private subnets", loss.GetProperty("basis").GetString());
+        var report = Directory.GetFiles(Path.Combine(pulumi.WorkDirectory, "incidents"), "*-report.md").Single();
+        Assert.Contains("**實際數據遺失**: unknown (", await File.ReadAllTextAsync(report));
     }
 
     [Fact]
-    public async Task Failback_rebuilds_prod_as_the_replica_of_dr_and_verifies_through_the_health_urls()
+    public async Task Traffic_is_not_taken_for_switched_when_no_health_url_can_show_it()
     {
-        // dr's region answers on its regional health URL; prod's does not (closed port).
-        using var listener = new HttpListener();
-        var port = FreePort.Pick();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        using var stop = new CancellationTokenSource();
-        _ = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var context = await listener.GetContextAsync();
-                context.Response.StatusCode = 200;
-                context.Response.Close();
-            }
-        });
-        pulumi.SetHealthUrl("dr", $"http://127.0.0.1:{port}/health/ready");
-        pulumi.SetHealthUrl("prod", $"http://127.0.0.1:{FreePort.Pick()}/health/ready");
+        pulumi.SetHealthUrl("dr", "");
+        pulumi.SetHealthUrl("global", "");
+
+        var result = await Cli("failover", "--level", "critical");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("exports no health URL", result.Error);
+    }
+
+    [Fact]
+    public async Task Failback_converges_dr_rebuilds_prod_as_a_new_replica_and_lifts_its_fence()
+    {
         Assert.Equal(0, (await Cli("failover", "--level", "critical")).ExitCode);
+        pulumi.SetHealthUrl("prod", HealthEndpoint.Dead);
 
         var result = await Cli("failback");
-        stop.Cancel();
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("standby", File.ReadAllText(Path.Combine(pulumi.State, "prod.applied-role")));
         Assert.Equal("organization/autovideo-dr/dr", pulumi.Config("prod", "autovideo-dr:peerStack"));
-        Assert.Contains(pulumi.Calls, c => c.StartsWith("up --yes --json --stack prod"));
+        // A promoted instance cannot take a replication source again: a new generation is declared.
+        Assert.Equal("2", pulumi.Config("prod", "autovideo-dr:dbGeneration"));
+        Assert.Equal("[]", File.ReadAllText(Path.Combine(pulumi.State, "global.applied-fencedStacks")));
+        var calls = pulumi.Calls.ToList();
+        Assert.True(calls.FindLastIndex(c => c.StartsWith("up --yes --json --stack dr", StringComparison.Ordinal))
+            < calls.FindIndex(c => c.StartsWith("up --yes --json --stack prod", StringComparison.Ordinal)), "dr is converged before prod is demoted");
         Assert.Contains("stack prod is a replica of arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-dr", result.Out);
         Assert.Contains("stack dr is primary and its 1 health URL(s) answer", result.Out);
     }
 
     [Fact]
-    public async Task A_locked_dr_stack_stops_the_failover_at_the_promotion_and_a_rerun_resumes_there()
+    public async Task A_locked_stack_stops_the_failover_at_the_promotion_and_a_rerun_resumes_there()
     {
         pulumi.Touch("locked");
         var first = await Cli("failover", "--level", "critical");
         Assert.Equal(1, first.ExitCode);
-        Assert.Contains("step 2 (promote-standby) failed: stack 'dr' is locked by another update in progress", first.Error);
+        Assert.Contains("step 4 (promote-standby) failed: stack 'global' is locked by another update in progress", first.Error);
 
         File.Delete(Path.Combine(pulumi.State, "locked"));
         var second = await Cli("failover", "--level", "critical");
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Contains("resuming run", second.Error);
-        Assert.Contains("step 1/7 assess the environment: completed earlier, not repeated", second.Error);
+        Assert.Contains("step 1/10 assess the environment and choose the source that loses least: completed earlier, not repeated", second.Error);
     }
 }

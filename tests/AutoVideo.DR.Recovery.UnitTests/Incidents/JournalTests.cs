@@ -44,14 +44,17 @@ public sealed class JournalTests : IDisposable
     }
 
     [Fact]
-    public void A_second_run_is_refused_while_the_lock_holder_lives_naming_its_pid_and_start()
+    public void A_second_run_is_refused_while_another_process_holds_the_lock_naming_its_pid_and_start()
     {
-        using var holder = Process.Start(new ProcessStartInfo("sleep", "30"))!;
         Directory.CreateDirectory(directory.Path);
-        File.WriteAllText(Path.Combine(directory.Path, RunLock.FileName),
+        var path = Path.Combine(directory.Path, RunLock.FileName);
+        // Another process holding the kernel lock on the file, as a running autovideo-dr does.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["--exclusive", path, "sleep", "30"]))!;
+        File.WriteAllText(Path.Combine(directory.Path, RunLock.HolderFileName),
             $$"""{"Pid":{{holder.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"autovideo-dr failover-critical (local:/x)"}""");
         try
         {
+            SpinWait.SpinUntil(() => !CanLock(path), TimeSpan.FromSeconds(10));
             var e = Assert.Throws<RecoveryException>(() => RunLock.Acquire(directory.Path, "autovideo-dr failover-major"));
             Assert.Equal($"another run holds the lock: 'autovideo-dr failover-critical (local:/x)' (pid {holder.Id}, started 2026-11-25 09:00:00Z); wait for it to finish, or see 'autovideo-dr incident status'", e.Message);
         }
@@ -61,20 +64,54 @@ public sealed class JournalTests : IDisposable
         }
     }
 
+    static bool CanLock(string path)
+    {
+        try { using var probe = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); return true; }
+        catch (IOException) { return false; }
+    }
+
     [Fact]
-    public void A_lock_left_by_a_dead_process_is_taken_over_and_released()
+    public void A_lock_whose_holder_died_is_free_and_the_dead_holder_is_reported()
     {
         using var gone = Process.Start(new ProcessStartInfo("true"))!;
         gone.WaitForExit();
         Directory.CreateDirectory(directory.Path);
-        var path = Path.Combine(directory.Path, RunLock.FileName);
-        File.WriteAllText(path, $$"""{"Pid":{{gone.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"crashed"}""");
+        var holderFile = Path.Combine(directory.Path, RunLock.HolderFileName);
+        File.WriteAllText(holderFile, $$"""{"Pid":{{gone.Id}},"StartedAt":"2026-11-25T09:00:00+00:00","Command":"crashed"}""");
 
         using (var taken = RunLock.Acquire(directory.Path, "autovideo-dr failover-critical"))
         {
             Assert.Equal(gone.Id, taken.TookOverFrom!.Pid);
-            Assert.Equal(Environment.ProcessId, RunLock.Read(path)!.Pid);
+            Assert.Equal(Environment.ProcessId, RunLock.Read(holderFile)!.Pid);
         }
-        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(holderFile));
+    }
+
+    [Fact]
+    public async Task Of_many_simultaneous_starts_exactly_one_holds_the_lock()
+    {
+        Directory.CreateDirectory(directory.Path);
+        using var start = new Barrier(9);
+        var held = 0;
+        var attempts = Enumerable.Range(0, 9).Select(i => Task.Run(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                using var runLock = RunLock.Acquire(directory.Path, $"run {i}");
+                Interlocked.Increment(ref held);
+                Thread.Sleep(300);
+                return true;
+            }
+            catch (RecoveryException)
+            {
+                return false;
+            }
+        })).ToList();
+
+        var won = await Task.WhenAll(attempts);
+
+        Assert.Equal(1, won.Count(w => w));
+        Assert.Equal(1, held);
     }
 }
