@@ -25,7 +25,7 @@ public static class BackupsCommands
         {
             var now = DateTimeOffset.UtcNow;
             var entries = await WithCatalog(stores, parse, catalog => catalog.ListAsync(ct));
-            await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), BackupMetrics.ForCatalog(entries, now), ct);
+            await stores.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(entries, now), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 JsonOutput.Write(context, entries.Select(e => new
@@ -79,7 +79,7 @@ public static class BackupsCommands
                 await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
                 return result;
             }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
-            await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), new Dictionary<string, double>
+            await stores.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
                 [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
                 [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
@@ -118,7 +118,7 @@ public static class BackupsCommands
                     .ToList();
                 if (apply)
                     foreach (var row in result.Where(r => !r.Keep)) await catalog.DeleteAsync(row.Name, ct);
-                if (apply) await BackupMetrics.UpdateAsync(stores.MetricsFile(parse), BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
+                if (apply) await stores.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
                 return result;
             });
             if (parse.GetValue(GlobalOptions.Json))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 
 namespace AutoVideo.DR.Cli;
 
@@ -13,13 +14,22 @@ public static class LocalCommands
 
         var port = new Option<int?>("--port") { Description = "the primary's loopback port (default: a free one)" };
         var standbyPort = new Option<int?>("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { port, standbyPort };
+        var monitoring = new Option<bool>("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
+        var alertWebhook = new Option<string?>("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, and optionally the monitoring") { port, standbyPort, monitoring, alertWebhook };
+        up.Validators.Add(result =>
+        {
+            if (result.GetValue(alertWebhook) is not { } url) return;
+            if (!result.GetValue(monitoring)) result.AddError("--alert-webhook needs --monitoring (the Alertmanager that posts to it)");
+            else if (MonitoringConfiguration.WebhookProblem(url) is { } problem) result.AddError(problem);
+        });
         up.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
-            context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
+            context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}{(parse.GetValue(monitoring) ? " with monitoring" : "")}");
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(port), parse.GetValue(standbyPort)), ct);
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(port), parse.GetValue(standbyPort),
+                    Monitoring: parse.GetValue(monitoring), AlertWebhook: parse.GetValue(alertWebhook)), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
@@ -58,18 +68,31 @@ public static class LocalCommands
             Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
             n.DataDirectory,
         }).ToList();
+        var monitoring = state.Monitoring is { } m
+            ? new
+            {
+                Prometheus = m.PrometheusUrl.ToString(), Alertmanager = m.AlertmanagerUrl.ToString(), Pushgateway = m.PushgatewayUrl.ToString(), m.AlertWebhook,
+                Processes = m.Processes.Select(p => new { p.Name, p.Address, Running = p.IsRunning(), p.Pid, p.LogFile }).ToList(),
+            }
+            : null;
         if (json)
         {
             context.Out.WriteLine(JsonSerializer.Serialize(new
             {
                 state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
-                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes,
-            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Monitoring = monitoring,
+            }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
             return;
         }
         var table = new TextTable("node", "role", "port", "running", "data directory");
         foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
         context.Out.Write(table.Render());
         context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
+        if (monitoring is null) return;
+        var processes = new TextTable("monitoring", "address", "running", "log");
+        foreach (var p in monitoring.Processes) processes.Add(p.Name, p.Address, p.Running ? "yes" : "no", p.LogFile);
+        context.Out.Write(processes.Render());
+        context.Out.WriteLine($"alerts: {monitoring.Prometheus}alerts (rules: {Path.Combine(state.Monitoring!.Directory, MonitoringConfiguration.RulesFile)}); " +
+            $"notifications: {monitoring.AlertWebhook ?? "no webhook (see 'autovideo-dr health')"}; push backup metrics with --metrics-push {monitoring.Pushgateway.TrimEnd('/')}");
     }
 }

@@ -1,14 +1,17 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
 /// <summary>
 /// The options every backup command shares: which store (--store and its S3/GCS settings) and
-/// where the metrics go. The default store is the local environment's backup directory.
+/// where the metrics go (--metrics-file, --metrics-push). The default store is the local
+/// environment's backup directory.
 /// </summary>
 public sealed class StoreArguments
 {
@@ -18,10 +21,25 @@ public sealed class StoreArguments
     readonly Option<string?> s3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
     readonly Option<string?> gcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
     readonly Option<string?> metricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
+    readonly Option<string?> metricsPush = MetricsPushOption();
+
+    static Option<string?> MetricsPushOption()
+    {
+        var option = new Option<string?>("--metrics-push")
+        {
+            Description = "also push the metrics to this Prometheus Pushgateway (e.g. http://pushgateway:9091) as job autovideo-dr-<command>, grouped by store; a failed push is only a warning",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && Pushgateway.Problem(value) is { } problem)
+                result.AddError($"--metrics-push {problem}");
+        });
+        return option;
+    }
 
     public StoreArguments AddTo(Command command)
     {
-        foreach (var option in new Option[] { store, s3Endpoint, s3PathStyle, s3Region, gcsEndpoint, metricsFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { store, s3Endpoint, s3PathStyle, s3Region, gcsEndpoint, metricsFile, metricsPush }) command.Options.Add(option);
         return this;
     }
 
@@ -54,13 +72,43 @@ public sealed class StoreArguments
         }
         catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
         {
-            await Recovery.Backups.BackupMetrics.UpdateAsync(MetricsFile(parse), failure(), CancellationToken.None);
+            await RecordMetricsAsync(parse, failure(), CancellationToken.None);
             throw;
         }
         finally
         {
             (store as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Writes the gauges into the metrics file and, with --metrics-push, pushes them to the
+    /// Pushgateway (job autovideo-dr-&lt;command&gt;, label store). A push that fails is a warning on
+    /// stderr: the backup or restore itself is the command's result, not its reporting.
+    /// </summary>
+    public async Task RecordMetricsAsync(ParseResult parse, IReadOnlyDictionary<string, double> values, CancellationToken ct)
+    {
+        await BackupMetrics.UpdateAsync(MetricsFile(parse), values, ct);
+        if (parse.GetValue(metricsPush) is not { Length: > 0 } url) return;
+        var job = "autovideo-dr-" + parse.CommandResult.Command.Name;
+        try
+        {
+            await BackupMetrics.PushAsync(new Pushgateway(new Uri(url)), job, StoreLabel(parse), values, ct);
+        }
+        catch (RecoveryException e)
+        {
+            var error = parse.InvocationConfiguration?.Error ?? Console.Error;
+            await error.WriteLineAsync($"autovideo-dr: warning: metrics not pushed: {e.Message}");
+        }
+    }
+
+    /// <summary>The store as the alerts name it: --store as given (a directory made absolute), else the local environment's backup directory.</summary>
+    string StoreLabel(ParseResult parse)
+    {
+        var location = parse.GetValue(store);
+        if (string.IsNullOrWhiteSpace(location))
+            return LocalEnvironmentState.TryLoad(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!))?.BackupDirectory ?? "none";
+        return location.Contains("://") ? location : Path.GetFullPath(location);
     }
 
     public string MetricsFile(ParseResult parse) =>

@@ -9,7 +9,8 @@ public sealed record LocalNodeState(string Name, int Port, string DataDirectory,
 
 /// <summary>
 /// The local environment's state file (environment.json in the working directory): which node is
-/// primary, which is standby or fenced, and where their data lives. Written atomically.
+/// primary, which is standby or fenced, and where their data lives; with monitoring, its processes
+/// and ports. Written atomically.
 /// </summary>
 public sealed record LocalEnvironmentState(
     string WorkDirectory,
@@ -17,7 +18,8 @@ public sealed record LocalEnvironmentState(
     string ArchiveDirectory,
     string BackupDirectory,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<LocalNodeState> Nodes)
+    IReadOnlyList<LocalNodeState> Nodes,
+    Monitoring.LocalMonitoringState? Monitoring = null)
 {
     public const string FileName = "environment.json";
 
