@@ -25,6 +25,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         var workDirectory = Path.GetFullPath(options.WorkDirectory);
         var installation = PostgresInstallation.Locate();
         var account = ServerAccount.Current();
+        if (options.Monitoring) MonitoringPrograms.Locate(); // missing programs refused before anything starts
 
         if (LocalEnvironmentState.TryLoad(workDirectory) is { } existing)
         {

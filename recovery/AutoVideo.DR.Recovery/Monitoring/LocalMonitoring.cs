@@ -123,7 +123,7 @@ public sealed class LocalMonitoring(ILogger logger)
     }
 
     /// <summary>Waits until a process answers on its port (ready endpoints; the exporter's metrics page).</summary>
-    static async Task WaitReadyAsync(MonitoredProcess process, CancellationToken ct)
+    internal static async Task WaitReadyAsync(MonitoredProcess process, CancellationToken ct)
     {
         var path = process.Component == MonitoringComponent.PostgresExporter ? "metrics" : "-/ready";
         var url = new Uri($"http://{process.Address}/{path}");
@@ -156,16 +156,25 @@ public sealed class LocalMonitoring(ILogger logger)
     }
 }
 
-/// <summary>Where the Debian packages put the monitoring programs (found on PATH).</summary>
+/// <summary>
+/// Where the monitoring programs are: on PATH (the Debian packages put them in /usr/bin), or in
+/// the one directory AUTOVIDEO_DR_MONITORING_BIN names (upstream builds use the short names).
+/// </summary>
 public sealed record MonitoringPrograms(string Prometheus, string Alertmanager, string Pushgateway, string PostgresExporter)
 {
+    public const string BinDirectoryVariable = "AUTOVIDEO_DR_MONITORING_BIN";
+
     public static MonitoringPrograms Locate()
     {
+        var configured = Environment.GetEnvironmentVariable(BinDirectoryVariable);
+        var directories = string.IsNullOrWhiteSpace(configured)
+            ? (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            : [configured];
         var missing = new List<string>();
         string Find(string package, params string[] names)
         {
             foreach (var name in names)
-                foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':', StringSplitOptions.RemoveEmptyEntries))
+                foreach (var dir in directories)
                     if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
             missing.Add(package);
             return "";
@@ -176,7 +185,7 @@ public sealed record MonitoringPrograms(string Prometheus, string Alertmanager, 
             Find("prometheus-pushgateway", "prometheus-pushgateway", "pushgateway"),
             Find("prometheus-postgres-exporter", "prometheus-postgres-exporter", "postgres_exporter"));
         if (missing.Count > 0)
-            throw new RecoveryException($"local monitoring needs {string.Join(", ", missing)}, not found on PATH; install the Debian package(s) of that name (scripts/install-prerequisites.sh does), or omit --monitoring");
+            throw new RecoveryException($"local monitoring needs {string.Join(", ", missing)}, not found {(string.IsNullOrWhiteSpace(configured) ? "on PATH" : $"in {BinDirectoryVariable}={configured}")}; install the Debian package(s) of that name (scripts/install-prerequisites.sh does), or omit --monitoring");
         return programs;
     }
 }
