@@ -14,7 +14,7 @@ namespace AutoVideo.DR.Recovery.Tests.Monitoring;
 /// </summary>
 [Collection(MonitoredEnvironmentCollection.Name)]
 [TestCaseOrderer(StepOrderer.TypeName, StepOrderer.AssemblyName)]
-public sealed class AlertPathTests(MonitoredEnvironmentFixture fixture)
+public sealed class AlertPathTests(MonitoredEnvironmentFixture fixture, Xunit.Abstractions.ITestOutputHelper output)
 {
     static readonly TimeSpan HealthyWindow = TimeSpan.FromMinutes(1);
 
@@ -80,11 +80,13 @@ public sealed class AlertPathTests(MonitoredEnvironmentFixture fixture)
     {
         var primary = fixture.State.NodeWithRole(NodeRole.Primary);
         var killedAt = DateTimeOffset.UtcNow;
+        var killed = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.NotNull(LocalEnvironment.Server(null, Postgres.ServerAccount.Current(), primary).Kill());
 
         var alert = await fixture.Webhook.WaitForAsync("AutoVideoDatabaseDown", TimeSpan.FromMinutes(2), CancellationToken.None,
             a => a.Instance == $"127.0.0.1:{primary.Port}");
 
+        output.WriteLine($"kill → AutoVideoDatabaseDown at the webhook: {alert.ArrivedAfter(killed).TotalSeconds:0.0} s (fired {(alert.StartsAt - killedAt).TotalSeconds:0.0} s after the kill)");
         Assert.Equal(MonitoringConfiguration.OncallReceiver, alert.Receiver);
         Assert.Equal("critical", alert.Severity);
         Assert.Equal(primary.Name, alert.Labels["node"]);

@@ -40,6 +40,15 @@ public sealed class LocalMonitoringLifecycleTests
             var health = await CliRunner.RunAsync("health", "--workdir", directory.Path);
             Assert.True(health.ExitCode == 0, health.ToString());
             Assert.Contains("alerts: none firing or pending", health.Out);
+
+            // A drill's own listener: Alertmanager reloads with it, and the state records it.
+            await using var other = AlertWebhookListener.Start();
+            var rerouted = await LocalMonitoring.RouteAlertsAsync(directory.Path, other.Url, CancellationToken.None);
+            Assert.Equal(other.Url, LocalEnvironmentState.Load(directory.Path).Monitoring!.AlertWebhook);
+            using var http = new HttpClient();
+            var config = await http.GetStringAsync(new Uri(rerouted.Monitoring!.AlertmanagerUrl, "api/v2/status"));
+            Assert.Contains(other.Url, config);
+            Assert.DoesNotContain(webhook.Listener.Url, config);
         }
         finally
         {
