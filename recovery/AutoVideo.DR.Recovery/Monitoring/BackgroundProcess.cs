@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 
 namespace AutoVideo.DR.Recovery.Monitoring;
 
 /// <summary>One monitoring process as recorded in the environment state: what it is, where it listens, its pid and log.</summary>
 public sealed record MonitoredProcess(string Name, MonitoringComponent Component, string Program, int Port, int Pid, string LogFile)
 {
-    public string Address => $"127.0.0.1:{Port}";
+    [JsonIgnore] public string Address => $"127.0.0.1:{Port}";
 
     /// <summary>Whether the recorded pid still runs this program (a reused pid running something else does not count).</summary>
     public bool IsRunning()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Serialization;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
@@ -17,10 +18,10 @@ public enum MonitoringComponent
 public sealed record LocalMonitoringState(string Directory, string? AlertWebhook, IReadOnlyList<MonitoredProcess> Processes)
 {
     public MonitoredProcess Process(MonitoringComponent component) => Processes.First(p => p.Component == component);
-    public Uri PrometheusUrl => Url(MonitoringComponent.Prometheus);
-    public Uri AlertmanagerUrl => Url(MonitoringComponent.Alertmanager);
-    public Uri PushgatewayUrl => Url(MonitoringComponent.Pushgateway);
-    public bool AnyRunning => Processes.Any(p => p.IsRunning());
+    [JsonIgnore] public Uri PrometheusUrl => Url(MonitoringComponent.Prometheus);
+    [JsonIgnore] public Uri AlertmanagerUrl => Url(MonitoringComponent.Alertmanager);
+    [JsonIgnore] public Uri PushgatewayUrl => Url(MonitoringComponent.Pushgateway);
+    [JsonIgnore] public bool AnyRunning => Processes.Any(p => p.IsRunning());
 
     Uri Url(MonitoringComponent component) => new($"http://{Process(component).Address}/");
 }
