@@ -60,13 +60,17 @@ public sealed class AlertPathTests(MonitoredEnvironmentFixture fixture, Xunit.Ab
         }, "every scrape target up", seconds: 30);
         var scrapedAt = DateTimeOffset.UtcNow;
         var evaluations = 0;
+        var pendingFor = new Dictionary<string, int>();
         while (DateTimeOffset.UtcNow < fixture.StartedAt + HealthyWindow)
         {
-            // Pending counts too: with 1 s evaluation, any rule whose expression holds shows at once,
-            // even one whose for: is longer than the window.
             var alerts = await fixture.Prometheus.AlertsAsync(CancellationToken.None);
-            Assert.True(alerts.Count == 0, $"a healthy environment has alerts: {string.Join(", ", alerts.Select(a => $"{a.Name} {a.State} {a.Summary}"))}");
+            Assert.True(alerts.All(a => a.State != "firing"), $"a healthy environment fires: {string.Join(", ", alerts.Select(a => $"{a.Name} {a.State} {a.Summary}"))}");
             Assert.Empty(fixture.Webhook.Received);
+            // Pending counts too: with 1 s evaluation a rule whose expression holds shows at once, even
+            // one whose for: is longer than the window. Three polls in a row, so that one scrape that
+            // overran its 1 s timeout on a loaded machine (what for: exists to absorb) is not a failure.
+            pendingFor = alerts.Select(a => $"{a.Name} {a.Summary}").Distinct().ToDictionary(k => k, k => pendingFor.GetValueOrDefault(k) + 1);
+            Assert.True(pendingFor.Values.All(n => n < 3), $"a healthy environment keeps alerts pending: {string.Join(", ", pendingFor.Keys)}");
             var rules = await fixture.Prometheus.AlertingRulesAsync(CancellationToken.None);
             if (rules.All(r => r.LastEvaluation > scrapedAt)) evaluations++;
             await Task.Delay(1000);
