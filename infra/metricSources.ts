@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,13 +16,19 @@ export const pushgatewayUrl = `http://${pushgatewayService}.${monitoringNamespac
 export const postgresScrapeJob = "postgres";
 
 /**
+ * The PostgreSQL exporter's custom queries: one file in the repository, the same the local
+ * environment's exporter loads (monitoring/postgres-exporter-queries.yaml, --extend.query-path).
+ */
+export const postgresQueriesFile = path.resolve(__dirname, "..", "monitoring", "postgres-exporter-queries.yaml");
+
+/**
  * What the PostgreSQL exporter is started with and the metrics that yields, for the exporter
  * version pinned here. `pg_up` it always exports; each collector its own names
  * (prometheus-community/postgres_exporter collector/pg_replication.go, pg_stat_archiver.go; the
  * stat_archiver metrics come from a standalone collector since 0.20.0, CHANGELOG); each custom
  * query `<query>_<column>` for its non-LABEL columns (--extend.query-path, deprecated upstream but
- * kept). `pg_replication_lag` (seconds the replica replays behind; 0 on a primary) is such a query:
- * the replication collector names its own version `pg_replication_lag_seconds`.
+ * kept). The replica's lag is such a query (`pg_replica_lag_seconds`): the replication collector's
+ * own `pg_replication_lag_seconds` reads 0 for a standby cut off from its primary.
  */
 export const postgresExporter = {
     version: "v0.20.1",
@@ -29,13 +37,7 @@ export const postgresExporter = {
         replication: ["pg_replication_lag_seconds", "pg_replication_is_replica"],
         stat_archiver: ["pg_stat_archiver_archived_count", "pg_stat_archiver_failed_count", "pg_stat_archiver_last_archive_age"],
     } as Record<string, string[]>,
-    queries: {
-        pg_replication: {
-            query: "SELECT CASE WHEN NOT pg_is_in_recovery() THEN 0 ELSE GREATEST(0, EXTRACT(EPOCH FROM (now() - pg_last_xact_replay_timestamp()))) END AS lag",
-            master: true,
-            metrics: [{ lag: { usage: "GAUGE", description: "Seconds the replica replays behind its primary (0 on a primary)" } }],
-        },
-    } as Record<string, { query: string; master?: boolean; metrics: Record<string, { usage: string; description: string }>[] }>,
+    queries: () => fs.readFileSync(postgresQueriesFile, "utf8"),
 };
 
 /** The metric names a postgres_exporter started with `args` and the custom `queries` file exports. */
@@ -44,7 +46,7 @@ export function postgresExporterMetricNames(args: string[], queriesYaml: string)
     for (const [collector, metrics] of Object.entries(postgresExporter.collectors)) {
         if (args.includes(`--collector.${collector}`)) names.push(...metrics);
     }
-    const queries = (YAML.parse(queriesYaml) ?? {}) as typeof postgresExporter.queries;
+    const queries = (YAML.parse(queriesYaml) ?? {}) as Record<string, { metrics: Record<string, { usage: string }>[] }>;
     for (const [namespace, q] of Object.entries(queries)) {
         for (const column of q.metrics) {
             for (const [name, m] of Object.entries(column)) if (m.usage !== "LABEL") names.push(`${namespace}_${name}`);
@@ -163,7 +165,7 @@ export class MetricSources extends pulumi.ComponentResource {
 
         const queries = new k8s.core.v1.ConfigMap(`${name}-postgres-queries`, {
             metadata: { namespace: monitoringNamespace, name: "postgres-exporter-queries" },
-            data: { "queries.yaml": YAML.stringify(postgresExporter.queries) },
+            data: { "queries.yaml": postgresExporter.queries() },
         }, inCluster);
         this.postgresExporter = new k8s.helm.v3.Release(`${name}-postgres`, {
             name: "postgres-exporter",

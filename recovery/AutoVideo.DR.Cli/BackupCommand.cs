@@ -30,7 +30,7 @@ public static class BackupCommand
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), values, ct);
+                await StoreArguments.RecordMetricsAsync(parse, values, ct);
                 if (parse.GetValue(GlobalOptions.Json))
                     JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, DurationSeconds = clock.Elapsed.TotalSeconds });
                 else

@@ -32,7 +32,7 @@ public static class BackupsCommands
         {
             var now = DateTimeOffset.UtcNow;
             var entries = await WithCatalog(parse, catalog => catalog.ListAsync(ct));
-            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), BackupMetrics.ForCatalog(entries, now), ct);
+            await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(entries, now), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
                 JsonOutput.Write(context, entries.Select(e => new
@@ -85,7 +85,7 @@ public static class BackupsCommands
                 await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
                 return result;
             }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
-            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+            await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
                 [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
                 [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
@@ -119,7 +119,7 @@ public static class BackupsCommands
                     .ToList();
                 if (apply)
                     foreach (var row in result.Where(r => !r.Keep)) await catalog.DeleteAsync(row.Name, ct);
-                if (apply) await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
+                if (apply) await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
                 return result;
             });
             if (parse.GetValue(GlobalOptions.Json))

@@ -1,6 +1,9 @@
+using System.Text.Json;
 using System.CommandLine;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 
 namespace AutoVideo.DR.Cli;
 
@@ -15,9 +18,22 @@ public static class HealthCommands
         health.SetAction(async (parse, ct) =>
         {
             var report = await new EnvironmentProbe().ProbeAsync(await EnvironmentOption.ResolveAsync(context, parse, ct), ct);
-            if (parse.GetValue(GlobalOptions.Json)) JsonOutput.Write(context, report);
-            else context.Out.Write(Table(report));
-            return report.AllHealthy ? 0 : CliApp.Failure;
+            var alerts = await LocalAlertsAsync(parse, ct);
+            if (parse.GetValue(GlobalOptions.Json))
+            {
+                var json = JsonSerializer.SerializeToNode(report, JsonOutput.Options)!.AsObject();
+                if (alerts is not null) json["alerts"] = JsonSerializer.SerializeToNode(alerts.Value.Alerts, JsonOutput.Options);
+                if (alerts?.Problem is { } problem) json["alertsProblem"] = problem;
+                context.Out.WriteLine(json.ToJsonString(JsonOutput.Options));
+            }
+            else
+            {
+                context.Out.Write(Table(report));
+                if (alerts is not null) context.Out.Write(AlertTable(alerts.Value.Alerts, alerts.Value.Problem));
+            }
+            // A firing alert is something wrong too, whatever the probes saw.
+            var firing = alerts?.Alerts.Any(a => a.State == "firing") == true;
+            return report.AllHealthy && !firing ? 0 : CliApp.Failure;
         });
         return health;
     }
@@ -50,6 +66,35 @@ public static class HealthCommands
             return 0;
         });
         return assess;
+    }
+
+    /// <summary>
+    /// The alerts Prometheus holds (pending and firing) when the local environment runs its
+    /// monitoring; null without monitoring or for the stacks. An unreachable Prometheus is reported, not fatal.
+    /// </summary>
+    static async Task<(IReadOnlyList<ActiveAlert> Alerts, string? Problem)?> LocalAlertsAsync(ParseResult parse, CancellationToken ct)
+    {
+        if ((parse.GetValue(EnvironmentOption.Stacks) ?? []).Length > 0) return null;
+        if (LocalEnvironmentState.TryLoad(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!))?.Monitoring is not { } monitoring) return null;
+        try
+        {
+            return (await new PrometheusApi(monitoring.PrometheusUrl).AlertsAsync(ct), null);
+        }
+        catch (Recovery.RecoveryException e)
+        {
+            return ([], e.Message);
+        }
+    }
+
+    static string AlertTable(IReadOnlyList<ActiveAlert> alerts, string? problem)
+    {
+        if (problem is not null) return $"alerts: unknown ({problem})\n";
+        if (alerts.Count == 0) return "alerts: none firing or pending\n";
+        var table = new TextTable("alert", "state", "severity", "instance", "since (UTC)", "summary");
+        foreach (var a in alerts.OrderBy(a => a.State == "firing" ? 0 : 1).ThenBy(a => a.Name))
+            table.Add(a.Name, a.State, a.Severity, new[] { "instance", "store" }.Select(l => a.Labels.GetValueOrDefault(l)).FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? "-",
+                a.ActiveAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") ?? "-", a.Summary);
+        return table.Render();
     }
 
     static string Table(HealthReport report)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 
 namespace AutoVideo.DR.Cli;
 
@@ -10,18 +11,27 @@ public static class LocalCommands
     static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
     static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
+    static readonly Option<bool> Monitoring = new("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
+    static readonly Option<string?> AlertWebhook = new("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };
 
     public static Command Create(CliContext context)
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { Port, StandbyPort };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, and optionally the monitoring") { Port, StandbyPort, Monitoring, AlertWebhook };
+        up.Validators.Add(result =>
+        {
+            if (result.GetValue(AlertWebhook) is not { } url) return;
+            if (!result.GetValue(Monitoring)) result.AddError("--alert-webhook needs --monitoring (the Alertmanager that posts to it)");
+            else if (MonitoringConfiguration.WebhookProblem(url) is { } problem) result.AddError(problem);
+        });
         up.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
-            context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
+            context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}{(parse.GetValue(Monitoring) ? " with monitoring" : "")}");
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort)), ct);
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort),
+                    Monitoring: parse.GetValue(Monitoring), AlertWebhook: parse.GetValue(AlertWebhook)), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
@@ -59,12 +69,19 @@ public static class LocalCommands
             Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
             n.DataDirectory,
         }).ToList();
+        var monitoring = state.Monitoring is { } m
+            ? new
+            {
+                Prometheus = m.PrometheusUrl.ToString(), Alertmanager = m.AlertmanagerUrl.ToString(), Pushgateway = m.PushgatewayUrl.ToString(), m.AlertWebhook,
+                Processes = m.Processes.Select(p => new { p.Name, p.Address, Running = p.IsRunning(), p.Pid, p.LogFile }).ToList(),
+            }
+            : null;
         if (json)
         {
             JsonOutput.Write(context, new
             {
                 state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
-                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes,
+                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Monitoring = monitoring,
             });
             return;
         }
@@ -72,5 +89,11 @@ public static class LocalCommands
         foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
         context.Out.Write(table.Render());
         context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
+        if (monitoring is null) return;
+        var processes = new TextTable("monitoring", "address", "running", "log");
+        foreach (var p in monitoring.Processes) processes.Add(p.Name, p.Address, p.Running ? "yes" : "no", p.LogFile);
+        context.Out.Write(processes.Render());
+        context.Out.WriteLine($"alerts: {monitoring.Prometheus}alerts (rules: {Path.Combine(state.Monitoring!.Directory, MonitoringConfiguration.RulesFile)}); " +
+            $"notifications: {monitoring.AlertWebhook ?? "no webhook (see 'autovideo-dr health')"}; push backup metrics with --metrics-push {monitoring.Pushgateway.TrimEnd('/')}");
     }
 }

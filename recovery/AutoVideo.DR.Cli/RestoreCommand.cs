@@ -27,11 +27,12 @@ public static class RestoreCommand
                 RestoreResult result;
                 using (var progress = new ProgressDisplay(context))
                     result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress), ct);
-                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+                await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,
                     [BackupMetrics.RestoreDuration] = result.Duration.TotalSeconds,
                     [BackupMetrics.RestoreBackupAge] = result.BackupAge.TotalSeconds,
+                    [BackupMetrics.RestoreTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
                 }, ct);
                 Print(context, result, parse.GetValue(GlobalOptions.Json));
                 if (!result.Passed) throw new RecoveryException(result.FailureMessage);
@@ -41,6 +42,7 @@ public static class RestoreCommand
             {
                 [BackupMetrics.RestoreSuccess] = 0,
                 [BackupMetrics.RestoreDuration] = (DateTimeOffset.UtcNow - started).TotalSeconds,
+                [BackupMetrics.RestoreTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             });
         });
         return command;

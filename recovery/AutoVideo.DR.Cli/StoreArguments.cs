@@ -2,13 +2,15 @@ using System.CommandLine;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Cli;
 
 /// <summary>
 /// The options every backup command shares: which store (--store and its S3/GCS settings) and
-/// where the metrics go. The default store is the local environment's backup directory.
+/// where the metrics go (--metrics-file, --metrics-push). The default store is the local
+/// environment's backup directory.
 /// </summary>
 public static class StoreArguments
 {
@@ -18,10 +20,25 @@ public static class StoreArguments
     public static readonly Option<string?> S3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
     public static readonly Option<string?> GcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
     public static readonly Option<string?> MetricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
+    public static readonly Option<string?> MetricsPush = MetricsPushOption();
+
+    static Option<string?> MetricsPushOption()
+    {
+        var option = new Option<string?>("--metrics-push")
+        {
+            Description = "also push the metrics to this Prometheus Pushgateway (e.g. http://pushgateway:9091) as job autovideo-dr-<command>, grouped by store; a failed push is only a warning",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value && Pushgateway.Problem(value) is { } problem)
+                result.AddError($"--metrics-push {problem}");
+        });
+        return option;
+    }
 
     public static void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Store, S3Endpoint, S3PathStyle, S3Region, GcsEndpoint, MetricsFile }) command.Options.Add(option);
+        foreach (var option in new Option[] { Store, S3Endpoint, S3PathStyle, S3Region, GcsEndpoint, MetricsFile, MetricsPush }) command.Options.Add(option);
     }
 
     public static IBackupStore Open(ParseResult parse)
@@ -53,13 +70,43 @@ public static class StoreArguments
         }
         catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
         {
-            await BackupMetrics.UpdateAsync(MetricsPath(parse), failure(), CancellationToken.None);
+            await RecordMetricsAsync(parse, failure(), CancellationToken.None);
             throw;
         }
         finally
         {
             (store as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Writes the gauges into the metrics file and, with --metrics-push, pushes them to the
+    /// Pushgateway (job autovideo-dr-&lt;command&gt;, label store). A push that fails is a warning on
+    /// stderr: the backup or restore itself is the command's result, not its reporting.
+    /// </summary>
+    public static async Task RecordMetricsAsync(ParseResult parse, IReadOnlyDictionary<string, double> values, CancellationToken ct)
+    {
+        await BackupMetrics.UpdateAsync(MetricsPath(parse), values, ct);
+        if (parse.GetValue(MetricsPush) is not { Length: > 0 } url) return;
+        var job = "autovideo-dr-" + parse.CommandResult.Command.Name;
+        try
+        {
+            await BackupMetrics.PushAsync(new Pushgateway(new Uri(url)), job, StoreLabel(parse), values, ct);
+        }
+        catch (RecoveryException e)
+        {
+            var error = parse.InvocationConfiguration?.Error ?? Console.Error;
+            await error.WriteLineAsync($"autovideo-dr: warning: metrics not pushed: {e.Message}");
+        }
+    }
+
+    /// <summary>The store as the alerts name it: --store as given (a directory made absolute), else the local environment's backup directory.</summary>
+    static string StoreLabel(ParseResult parse)
+    {
+        var location = parse.GetValue(Store);
+        if (string.IsNullOrWhiteSpace(location))
+            return LocalEnvironmentState.TryLoad(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!))?.BackupDirectory ?? "none";
+        return location.Contains("://") ? location : Path.GetFullPath(location);
     }
 
     public static string MetricsPath(ParseResult parse) =>

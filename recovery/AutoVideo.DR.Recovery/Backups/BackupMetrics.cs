@@ -3,10 +3,11 @@ using System.Globalization;
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
-/// Prometheus text-format gauges for node exporter's textfile collector. Every backup, verify,
-/// restore and list updates its own gauges and keeps the others, and the file is replaced
-/// atomically (temp + rename) so the collector never reads half of it. The stacks alert on
-/// autovideo_dr_backup_newest_age_seconds &gt; 900 and autovideo_dr_restore_last_success == 0.
+/// Prometheus text-format gauges, written to a textfile (node exporter's textfile collector) and,
+/// when asked, pushed to a Pushgateway. Every backup, verify, restore and list updates its own
+/// gauges and keeps the others, and the file is replaced atomically (temp + rename) so the
+/// collector never reads half of it. monitoring/alerts.yaml reads the newest backup's timestamp,
+/// the last success of backup and restore, and the restore's last run timestamp.
 /// </summary>
 public static class BackupMetrics
 {
@@ -22,6 +23,7 @@ public static class BackupMetrics
     public const string RestoreSuccess = "autovideo_dr_restore_last_success";
     public const string RestoreDuration = "autovideo_dr_restore_last_duration_seconds";
     public const string RestoreBackupAge = "autovideo_dr_restore_last_backup_age_seconds";
+    public const string RestoreTimestamp = "autovideo_dr_restore_last_run_timestamp_seconds";
 
     static readonly (string Name, string Help)[] Known =
     [
@@ -37,6 +39,7 @@ public static class BackupMetrics
         (RestoreSuccess, "1 if the last restore was committed with every table matching its manifest, 0 otherwise."),
         (RestoreDuration, "Duration of the last restore, verification included."),
         (RestoreBackupAge, "Age of the restored backup's snapshot at restore time: the RPO of that restore."),
+        (RestoreTimestamp, "When the last restore attempt ended (Unix seconds)."),
     ];
 
     /// <summary>The catalog's gauges: newest backup's age, size and time, and how many there are.</summary>
@@ -56,18 +59,31 @@ public static class BackupMetrics
     {
         var current = await ReadAsync(path, ct);
         foreach (var (name, value) in values) current[name] = value;
-        var text = new System.Text.StringBuilder();
-        foreach (var (name, help) in Known)
-        {
-            if (!current.TryGetValue(name, out var value)) continue;
-            text.Append($"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {Format(value)}\n");
-        }
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = $"{full}.{Environment.ProcessId}.tmp";
-        await File.WriteAllTextAsync(temporary, text.ToString(), ct);
+        await File.WriteAllTextAsync(temporary, Render(current), ct);
         File.Move(temporary, full, overwrite: true);
     }
+
+    /// <summary>The gauges in Prometheus' text format, in the order of <see cref="Known"/>.</summary>
+    internal static string Render(IReadOnlyDictionary<string, double> values)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, help) in Known)
+        {
+            if (!values.TryGetValue(name, out var value)) continue;
+            text.Append($"# HELP {name} {help}\n# TYPE {name} gauge\n{name} {Format(value)}\n");
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Pushes <paramref name="values"/> to a Pushgateway as job <paramref name="job"/>, grouped by
+    /// store, so the alerts can name the store whose backups are too old.
+    /// </summary>
+    public static Task PushAsync(Monitoring.Pushgateway gateway, string job, string store, IReadOnlyDictionary<string, double> values, CancellationToken ct) =>
+        gateway.PushAsync(job, new Dictionary<string, string> { ["store"] = store }, Render(values), ct);
 
     public static async Task<Dictionary<string, double>> ReadAsync(string path, CancellationToken ct)
     {

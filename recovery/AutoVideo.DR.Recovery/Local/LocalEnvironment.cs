@@ -1,11 +1,13 @@
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Monitoring;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Local;
 
-/// <summary>What <c>local up</c> is asked for: where, and optionally which ports.</summary>
-public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo");
+/// <summary>What <c>local up</c> is asked for: where, optionally which ports, and whether to run the monitoring (and where its alerts go).</summary>
+public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo",
+    bool Monitoring = false, string? AlertWebhook = null);
 
 /// <summary>
 /// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
@@ -22,15 +24,19 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         var workDirectory = Path.GetFullPath(options.WorkDirectory);
         var installation = PostgresInstallation.Locate();
         var account = ServerAccount.Current();
+        if (options.Monitoring) MonitoringPrograms.Locate(); // missing programs refused before anything starts
 
         if (LocalEnvironmentState.TryLoad(workDirectory) is { } existing)
         {
             var running = existing.Nodes.Where(n => Server(installation, account, n).IsRunning()).ToList();
+            if (running.Count > 0 && options.Monitoring && existing.Monitoring?.AnyRunning != true)
+                return await WithMonitoringAsync(existing, options.AlertWebhook, ct);
             if (running.Count > 0)
                 throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.Name()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
             logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
             foreach (var node in existing.Nodes.OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
-            return existing;
+            if (existing.Monitoring is null && !options.Monitoring) return existing;
+            return await WithMonitoringAsync(existing, options.AlertWebhook ?? existing.Monitoring?.AlertWebhook, ct);
         }
 
         var primaryPort = options.PrimaryPort ?? FreePort.Pick();
@@ -62,17 +68,29 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         try
         {
             await CreateAsync(state, installation, account, ct);
+            if (options.Monitoring) state = state with { Monitoring = await new LocalMonitoring(logger).StartAsync(state, options.AlertWebhook, ct) };
             state.Save();
             return state;
         }
         catch
         {
-            // Nothing half-running: stop whatever started and remove what this call created.
+            // Nothing half-running: stop whatever started and remove what this call created
+            // (monitoring, the last step, stops its own processes when it fails).
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
             else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
         }
+    }
+
+    /// <summary>(Re)starts the monitoring of an environment whose nodes run, stopping any leftover monitoring process first.</summary>
+    async Task<LocalEnvironmentState> WithMonitoringAsync(LocalEnvironmentState state, string? alertWebhook, CancellationToken ct)
+    {
+        var monitoring = new LocalMonitoring(logger);
+        if (state.Monitoring is { } old) await monitoring.StopAsync(old, ct);
+        var updated = state with { Monitoring = await monitoring.StartAsync(state, alertWebhook, ct) };
+        updated.Save();
+        return updated;
     }
 
     async Task CreateAsync(LocalEnvironmentState state, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
@@ -134,13 +152,14 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         }
     }
 
-    /// <summary>Stops every node (killing any that does not stop) and, unless kept, removes the working directory.</summary>
+    /// <summary>Stops the monitoring and every node (killing any that does not stop) and, unless kept, removes the working directory.</summary>
     public async Task<IReadOnlyList<string>> DownAsync(string workDirectory, bool keepData, CancellationToken ct)
     {
         workDirectory = Path.GetFullPath(workDirectory);
         var state = LocalEnvironmentState.Load(workDirectory);
         var installation = PostgresInstallation.TryLocate();
         var stopped = new List<string>();
+        if (state.Monitoring is { } monitoring) stopped.AddRange(await new LocalMonitoring(logger).StopAsync(monitoring, ct));
         foreach (var node in state.Nodes)
         {
             var server = Server(installation, ServerAccount.Current(), node);

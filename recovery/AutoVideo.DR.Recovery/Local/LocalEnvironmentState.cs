@@ -9,7 +9,8 @@ public sealed record LocalNodeState(string Name, int Port, string DataDirectory,
 
 /// <summary>
 /// The local environment's state file (environment.json in the working directory): which node is
-/// primary, which is standby or fenced, and where their data lives. Written atomically.
+/// primary, which is standby or fenced, and where their data lives; with monitoring, its processes
+/// and ports. Written atomically.
 /// </summary>
 public sealed record LocalEnvironmentState(
     string WorkDirectory,
@@ -18,7 +19,8 @@ public sealed record LocalEnvironmentState(
     string BackupDirectory,
     DateTimeOffset CreatedAt,
     IReadOnlyList<LocalNodeState> Nodes,
-    string? HomePrimary = null)
+    string? HomePrimary = null,
+    Monitoring.LocalMonitoringState? Monitoring = null)
 {
     /// <summary>The node that is primary in normal operation (the first primary); a failback returns the role to it.</summary>
     [JsonIgnore] public string Home => HomePrimary ?? Nodes[0].Name;

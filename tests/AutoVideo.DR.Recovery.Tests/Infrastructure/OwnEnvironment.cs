@@ -17,13 +17,14 @@ public sealed class OwnEnvironment : IAsyncDisposable
     public LocalEnvironmentState State { get; private set; } = null!;
     public string WorkDirectory => directory.Path;
 
-    public static async Task<OwnEnvironment> StartAsync()
+    /// <summary>Starts an environment in a new directory; <paramref name="options"/> shapes it (e.g. with monitoring) from that directory.</summary>
+    public static async Task<OwnEnvironment> StartAsync(Func<string, LocalEnvironmentOptions>? options = null)
     {
         var environment = new OwnEnvironment();
         try
         {
             environment.State = await new LocalEnvironment(NullLogger<LocalEnvironment>.Instance)
-                .UpAsync(new LocalEnvironmentOptions(environment.WorkDirectory), CancellationToken.None);
+                .UpAsync(options?.Invoke(environment.WorkDirectory) ?? new LocalEnvironmentOptions(environment.WorkDirectory), CancellationToken.None);
             return environment;
         }
         catch
