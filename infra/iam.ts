@@ -11,12 +11,25 @@ export interface Statement {
 
 export function policyDocument(statements: Statement[]): pulumi.Output<string> {
     // pulumi.output resolves the Inputs nested in the statements (ARNs of other resources).
-    return pulumi.output(statements).apply(s => JSON.stringify({ Version: "2012-10-17", Statement: s }));
+    return pulumi.output(statements).apply(s => stableJson({ Version: "2012-10-17", Statement: s }));
+}
+
+/**
+ * JSON with every object's keys in sorted order: the same policy always serializes to the same
+ * text, whatever order the code assembled it in, so a preview never shows a policy diff that
+ * changes nothing (IAM and S3 compare policies as text in the provider's diff).
+ */
+export function stableJson(value: unknown): string {
+    const sort = (v: unknown): unknown =>
+        Array.isArray(v) ? v.map(sort)
+        : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v as object).sort().map(k => [k, sort((v as Record<string, unknown>)[k])]))
+        : v;
+    return JSON.stringify(sort(value));
 }
 
 /** Trust policy letting an AWS service assume a role. */
 export function serviceTrust(service: string): string {
-    return JSON.stringify({
+    return stableJson({
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
     });
@@ -33,7 +46,7 @@ export interface PodIdentity {
 export function podRoleTrust(identity: PodIdentity, namespace: string, serviceAccount: string): pulumi.Output<string> {
     return pulumi.all([identity.oidcProviderArn, identity.oidcIssuer]).apply(([arn, issuer]) => {
         const host = issuer.replace(/^https:\/\//, "");
-        return JSON.stringify({
+        return stableJson({
             Version: "2012-10-17",
             Statement: [{
                 Effect: "Allow",

@@ -1,6 +1,36 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
+/** The most zones a VPC is cut for: public subnets take the first 8 of 16 slots, private ones the next 8. */
+export const maxZones = 8;
+
+/**
+ * The subnets of a VPC, a pure function of its CIDR: 16 equal slots of /(mask+4); the public
+ * subnet of zone i takes slot i, the private one slot 8+i. Refuses what would not fit (a mask
+ * above /24 leaves subnets smaller than AWS's /28 minimum; more than 8 zones; a base address
+ * that is not the network's own).
+ */
+export function subnetCidrs(vpcCidr: string, zones: number): { public: string[]; private: string[] } {
+    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(vpcCidr);
+    const octets = match ? match.slice(1, 5).map(Number) : [];
+    const mask = match ? Number(match[5]) : NaN;
+    if (!match || octets.some(o => o > 255) || mask < 16 || mask > 24) {
+        throw new Error(`VPC CIDR ${JSON.stringify(vpcCidr)}; accepted: an IPv4 block from /16 to /24 (AWS allows /16 to /28 for the VPC, and its subnets are /(mask+4), at least /28)`);
+    }
+    if (!Number.isInteger(zones) || zones < 1 || zones > maxZones) throw new Error(`${zones} zones; accepted: 1 to ${maxZones}`);
+    const base = octets.reduce((n, o) => n * 256 + o, 0);
+    const size = 2 ** (32 - (mask + 4));
+    if (base % (size * 16) !== 0) throw new Error(`VPC CIDR ${vpcCidr} is not the start of its network; accepted: an address aligned to /${mask}`);
+    const slot = (index: number) => {
+        const start = base + index * size;
+        return `${[24, 16, 8, 0].map(shift => Math.floor(start / 2 ** shift) % 256).join(".")}/${mask + 4}`;
+    };
+    return {
+        public: Array.from({ length: zones }, (_, i) => slot(i)),
+        private: Array.from({ length: zones }, (_, i) => slot(maxZones + i)),
+    };
+}
+
 export interface NetworkArgs {
     cidr: string;
     /** Availability zones to span; every tier gets one subnet per zone. */
@@ -20,14 +50,7 @@ export class Network extends pulumi.ComponentResource {
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("autovideo-dr:index:Network", name, {}, opts);
-        const [base, mask] = args.cidr.split("/");
-        const octets = base.split(".").map(Number);
-        // Subnets are /(mask+4): public ones take indices 0..n-1, private ones 8..8+n-1 (up to 8 zones).
-        const subnetCidr = (index: number): string => {
-            const size = 2 ** (32 - (Number(mask) + 4));
-            const start = ((octets[0] << 24) >>> 0) + (octets[1] << 16) + (octets[2] << 8) + octets[3] + index * size;
-            return `${[24, 16, 8, 0].map(s => (start >>> s) & 255).join(".")}/${Number(mask) + 4}`;
-        };
+        const subnets = subnetCidrs(args.cidr, args.zones.length);
         const child = { parent: this };
 
         this.vpc = new aws.ec2.Vpc(`${name}-vpc`, {
@@ -43,7 +66,7 @@ export class Network extends pulumi.ComponentResource {
         this.natGatewayIds = [];
         args.zones.forEach((zone, i) => {
             const pub = new aws.ec2.Subnet(`${name}-public-${zone}`, {
-                vpcId: this.vpc.id, availabilityZone: zone, cidrBlock: subnetCidr(i), mapPublicIpOnLaunch: false,
+                vpcId: this.vpc.id, availabilityZone: zone, cidrBlock: subnets.public[i], mapPublicIpOnLaunch: false,
                 // The tags EKS looks for when it places internet-facing load balancers.
                 tags: { ...args.tags, Name: `${name}-public-${zone}`, "kubernetes.io/role/elb": "1" },
             }, child);
@@ -55,7 +78,7 @@ export class Network extends pulumi.ComponentResource {
             }, child);
 
             const priv = new aws.ec2.Subnet(`${name}-private-${zone}`, {
-                vpcId: this.vpc.id, availabilityZone: zone, cidrBlock: subnetCidr(8 + i),
+                vpcId: this.vpc.id, availabilityZone: zone, cidrBlock: subnets.private[i],
                 tags: { ...args.tags, Name: `${name}-private-${zone}`, "kubernetes.io/role/internal-elb": "1" },
             }, child);
             // Each private subnet leaves through the NAT of its own zone.

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { policyDocument } from "./iam";
+import { policyDocument, stableJson } from "./iam";
 
 /** Google APIs a fresh project must have enabled before the transfer can be declared. */
 export const offsiteApis = ["storage.googleapis.com", "storagetransfer.googleapis.com"] as const;
@@ -54,7 +54,7 @@ export class Offsite extends pulumi.ComponentResource {
             { parent: this, provider: args.gcpProvider, dependsOn: apis });
 
         this.readerRole = new aws.iam.Role(`${name}-reader`, {
-            assumeRolePolicy: agent.subjectId.apply(subjectId => JSON.stringify({
+            assumeRolePolicy: agent.subjectId.apply(subjectId => stableJson({
                 Version: "2012-10-17",
                 Statement: [{
                     Effect: "Allow",

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { stableJson } from "./iam";
 
 export interface SecureBucketArgs {
     kmsKeyArn: pulumi.Input<string>;
@@ -44,7 +45,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         }, child);
         this.policy = new aws.s3.BucketPolicy(`${name}-tls-only`, {
             bucket,
-            policy: this.bucket.arn.apply(arn => JSON.stringify({
+            policy: this.bucket.arn.apply(arn => stableJson({
                 Version: "2012-10-17",
                 Statement: [{
                     Sid: "DenyInsecureTransport",
