@@ -42,6 +42,10 @@ public static partial class WalCommits
             }
             if (linked == 0)
                 throw new RecoveryException($"no WAL of timeline {timeline} in {string.Join(", ", walDirectories)}");
+            // The WAL ends before the point (no segment at or after the one holding it): nothing follows it.
+            var startSegment = from / SegmentSize;
+            if (Directory.EnumerateFiles(union.FullName).Select(f => SegmentNumber(Path.GetFileName(f))).All(n => n < startSegment))
+                return new LostWal(from, timeline, [], string.Join(" + ", walDirectories));
             var result = await ProcessRunner.RunAsync(new System.Diagnostics.ProcessStartInfo(installation.Program("pg_waldump"))
             {
                 ArgumentList = { "--path", union.FullName, "--timeline", timeline.ToString(CultureInfo.InvariantCulture), "--start", new NpgsqlLogSequenceNumber(from).ToString(), "--rmgr", "Transaction" },
@@ -82,6 +86,13 @@ public static partial class WalCommits
             ? (tli, (ulong)lsn)
             : null;
     }
+
+    /// <summary>PostgreSQL's default WAL segment size (initdb --wal-segsize; the local environment keeps the default).</summary>
+    const ulong SegmentSize = 16 * 1024 * 1024;
+
+    /// <summary>The segment number a WAL file name encodes (log id × 0x100 + segment, for 16 MiB segments).</summary>
+    static ulong SegmentNumber(string name) =>
+        ulong.Parse(name[8..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture) * 0x100 + ulong.Parse(name[16..24], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"desc: COMMIT(?:_PREPARED)? (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) UTC")]
     private static partial Regex Commit();
