@@ -2,16 +2,19 @@ namespace AutoVideo.DR.Recovery.Stores;
 
 /// <summary>
 /// A response body read with a time limit on each read: an endpoint that stops sending half-way
-/// fails the read (with <paramref name="expired"/>'s one-line error) instead of hanging the command.
+/// fails the read instead of hanging the command, and one that drops the connection fails it in
+/// one line. <paramref name="failed"/> makes that line from why: a dropped connection's error, or
+/// null when the time ran out.
 /// </summary>
-sealed class ReadTimeoutStream(Stream inner, TimeSpan timeout, Func<Exception> expired) : Stream
+sealed class ReadTimeoutStream(Stream inner, TimeSpan timeout, Func<IOException?, Exception> failed) : Stream
 {
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try { return await inner.ReadAsync(buffer, limit.Token); }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { throw expired(); }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { throw failed(null); }
+        catch (IOException e) { throw failed(e); }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>

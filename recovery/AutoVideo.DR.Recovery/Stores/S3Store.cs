@@ -118,8 +118,9 @@ public sealed class S3Store : IBackupStore, IDisposable
     public async Task<Stream> OpenReadAsync(string key, CancellationToken ct)
     {
         var response = await Call(key, () => client.GetObjectAsync(bucket, prefix + StoreKey.Validate(key), ct), ct);
-        return new ReadTimeoutStream(response.ResponseStream, timeout,
-            () => new RecoveryException($"S3 endpoint {Endpoint} stopped sending {key} of {Location} for {timeout.TotalSeconds:0} s; check the endpoint, or allow longer with --store-timeout"));
+        return new ReadTimeoutStream(response.ResponseStream, timeout, dropped => new RecoveryException(dropped is null
+            ? $"S3 endpoint {Endpoint} stopped sending {key} of {Location} for {timeout.TotalSeconds:0} s; check the endpoint, or allow longer with --store-timeout"
+            : $"S3 endpoint {Endpoint} dropped the connection while sending {key} of {Location} ({FirstLine(dropped.Message)}); run the command again"));
     }
 
     public async Task<IReadOnlyList<StoredObject>> ListAsync(string keyPrefix, CancellationToken ct)
@@ -128,7 +129,7 @@ public sealed class S3Store : IBackupStore, IDisposable
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix + keyPrefix };
         while (true)
         {
-            var response = await Call(keyPrefix, () => client.ListObjectsV2Async(request, ct), ct);
+            var response = await Call($"{keyPrefix}*", () => client.ListObjectsV2Async(request, ct), ct);
             foreach (var o in response.S3Objects ?? [])
                 objects.Add(new StoredObject(o.Key[prefix.Length..], o.Size ?? 0));
             if (response.IsTruncated != true) break;
@@ -281,14 +282,19 @@ public sealed class S3Store : IBackupStore, IDisposable
         {
             throw new RecoveryException($"S3 store {Location} at {Endpoint} failed on {key}: {FirstLine(Innermost(e).Message)}");
         }
-        catch (AmazonClientException e) when (e.Message.Contains("credentials", StringComparison.OrdinalIgnoreCase))
+        catch (AmazonClientException e) when (e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
         {
-            // The SDK's message lists every provider it tried over many lines; the operator needs what to set.
+            // The SDK's message lists every provider it tried over many lines ("…returned the following
+            // errors:"); its first line says nothing useful, the operator needs what to set.
             throw new RecoveryException($"no AWS credentials found for {Location}: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or run where an IAM role is available (EKS pod identity / IRSA, instance profile)");
         }
         catch (Exception e) when (!ct.IsCancellationRequested && (e is TimeoutException || e is OperationCanceledException || Innermost(e) is TimeoutException))
         {
-            throw new RecoveryException($"S3 endpoint {Endpoint} did not answer within {timeout.TotalSeconds:0} s ({key} of {Location}, {client.Config.MaxErrorRetry + 1} tries); check the endpoint, or allow longer with --store-timeout");
+            throw new RecoveryException($"S3 endpoint {Endpoint} did not answer within {timeout.TotalSeconds:0} s ({client.Config.MaxErrorRetry + 1} tries, on {key} in {Location}); check the endpoint, or allow longer with --store-timeout");
+        }
+        catch (IOException e)
+        {
+            throw new RecoveryException($"S3 endpoint {Endpoint} dropped the connection ({FirstLine(Innermost(e).Message)}) on {key} in {Location}; check that it is an S3 endpoint, then run the command again");
         }
         catch (AmazonClientException e)
         {
@@ -300,7 +306,7 @@ public sealed class S3Store : IBackupStore, IDisposable
         }
     }
 
-    string Endpoint => client.Config.ServiceURL ?? client.Config.RegionEndpoint?.SystemName ?? "AWS";
+    string Endpoint => client.Config.ServiceURL?.TrimEnd('/') ?? $"AWS S3 in {client.Config.RegionEndpoint?.SystemName}";
 
     static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 
