@@ -7,7 +7,7 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr backups list|latest|verify|prune: the catalog of a store.</summary>
 public static class BackupsCommands
 {
-    static readonly RetentionPolicy Defaults = new();
+    static readonly RetentionPolicy Defaults = RetentionPolicy.Default;
     static readonly Argument<string> VerifyName = new("name") { Description = "the backup to verify (default: latest)", DefaultValueFactory = _ => "latest" };
     static readonly Option<bool> DryRun = new("--dry-run") { Description = "show what would be deleted, delete nothing" };
     static readonly Option<int> KeepHourly = new("--keep-hourly") { Description = $"keep the newest backup of each of the last N hours (default {Defaults.KeepHourly})", DefaultValueFactory = _ => Defaults.KeepHourly };
@@ -26,28 +26,36 @@ public static class BackupsCommands
 
     static Command List(CliContext context)
     {
-        var command = new Command("list", "list the complete backups, newest first, with size, age, tables and whether verified");
+        var command = new Command("list", "list the complete backups, newest first, with size, age, tables and whether verified (and folders whose backup name is malformed)");
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var now = DateTimeOffset.UtcNow;
-            var entries = await WithCatalog(parse, catalog => catalog.ListAsync(ct));
-            await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(entries, now), ct);
+            var scan = await WithCatalog(parse, catalog => catalog.ScanAsync(ct));
+            await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(scan.Backups, now), ct);
             if (parse.GetValue(GlobalOptions.Json))
             {
-                JsonOutput.Write(context, entries.Select(e => new
+                JsonOutput.Write(context, scan.Backups.Select(e => new
                 {
-                    e.Name, e.Time, AgeSeconds = (long)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count,
-                    Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, e.Problem,
-                }));
+                    e.Name, Time = (DateTimeOffset?)e.Time, AgeSeconds = (long?)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count,
+                    Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, Problem = e.Damage,
+                }).Concat(scan.Malformed.Select(m => new
+                {
+                    m.Name, Time = (DateTimeOffset?)null, AgeSeconds = (long?)null, Size = m.Size, Tables = (int?)null,
+                    Verified = (bool?)null, VerifiedAt = (DateTimeOffset?)null, Problem = (string?)$"malformed name: {m.Problem}",
+                })));
                 return 0;
             }
             var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "verified");
-            foreach (var e in entries)
+            foreach (var e in scan.Backups)
                 table.Add(e.Name, e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), Age(e.Age(now)), ProgressDisplay.Size(e.StoredSize),
                     e.Manifest?.Tables.Count.ToString() ?? "?",
                     e.Problem is not null ? "DAMAGED" : e.Verification is null ? "no" : e.Verification.Passed ? $"yes ({e.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm})" : "FAILED");
+            foreach (var m in scan.Malformed)
+                table.Add(m.Name, "?", "?", ProgressDisplay.Size(m.Size), "?", "MALFORMED NAME");
             context.Out.Write(table.Render());
+            foreach (var m in scan.Malformed)
+                context.Progress($"warning: {m.Name} in {parse.GetValue(StoreArguments.Store) ?? "the store"} has a malformed name ({m.Problem}); it is not a usable backup");
             return 0;
         });
         return command;
@@ -102,7 +110,7 @@ public static class BackupsCommands
 
     static Command Prune(CliContext context)
     {
-        var command = new Command("prune", "delete the backups the hourly/daily/weekly retention policy no longer keeps, and interrupted backups older than a day") { DryRun, KeepHourly, KeepDaily, KeepWeekly };
+        var command = new Command("prune", "delete the backups the hourly/daily/weekly retention policy no longer keeps (unless Object Lock still retains them), promote the ones it keeps longer, and delete interrupted backups older than a day") { DryRun, KeepHourly, KeepDaily, KeepWeekly };
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -110,27 +118,32 @@ public static class BackupsCommands
             var apply = !parse.GetValue(DryRun);
             var rows = await WithCatalog(parse, async catalog =>
             {
-                var entries = await catalog.ListAsync(ct);
-                var decisions = policy.Decide(entries.Select(e => (e.Name, e.Time)));
-                // An interrupted backup is invisible but takes space; after a day it cannot still be running.
-                var stale = (await catalog.IncompleteAsync(ct)).Where(i => DateTimeOffset.UtcNow - i.Time > TimeSpan.FromDays(1)).ToList();
-                var result = decisions.Select(d => (d.Name, d.Time, Keep: d.Keep, Reason: d.Keep ? string.Join(", ", d.KeptBy) : "outside every tier"))
-                    .Concat(stale.Select(s => (s.Name, s.Time, Keep: false, Reason: "incomplete (no manifest), older than a day")))
-                    .ToList();
-                if (apply)
-                    foreach (var row in result.Where(r => !r.Keep)) await catalog.DeleteAsync(row.Name, ct);
+                var outcomes = await catalog.PruneAsync(policy, apply, DateTimeOffset.UtcNow, ct);
                 if (apply) await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow), ct);
-                return result;
+                return outcomes;
             });
             if (parse.GetValue(GlobalOptions.Json))
             {
-                JsonOutput.Write(context, new { DryRun = !apply, Backups = rows.Select(r => new { r.Name, r.Time, Action = r.Keep ? "keep" : "delete", r.Reason }) });
+                JsonOutput.Write(context, new { DryRun = !apply, Backups = rows.Select(r => new { r.Name, r.Time, Action = r.Action.ToString().ToLowerInvariant(), r.Reason }) });
                 return 0;
             }
             var table = new TextTable("name", "snapshot (UTC)", "action", "reason");
-            foreach (var r in rows) table.Add(r.Name, r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), r.Keep ? "keep" : apply ? "deleted" : "would delete", r.Reason);
+            foreach (var r in rows)
+                table.Add(r.Name, r.Time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss") ?? "?", r.Action switch
+                {
+                    PruneAction.Keep => "keep",
+                    PruneAction.Delete => apply ? "deleted" : "would delete",
+                    PruneAction.Locked => "keep (locked)",
+                    PruneAction.Damaged => "keep (DAMAGED)",
+                    PruneAction.Malformed => "skip (MALFORMED)",
+                    _ => r.Action.ToString(),
+                }, r.Reason);
             context.Out.Write(table.Render());
-            context.Out.WriteLine($"{rows.Count(r => !r.Keep)} {(apply ? "deleted" : "would be deleted (dry run)")}, {rows.Count(r => r.Keep)} kept");
+            var deleted = rows.Count(r => r.Action == PruneAction.Delete);
+            var summary = $"{deleted} {(apply ? "deleted" : "would be deleted (dry run)")}, {rows.Count(r => r.Action == PruneAction.Keep)} kept";
+            foreach (var (action, words) in new[] { (PruneAction.Locked, "kept by Object Lock"), (PruneAction.Damaged, "damaged"), (PruneAction.Malformed, "malformed") })
+                if (rows.Count(r => r.Action == action) is > 0 and var n) summary += $", {n} {words}";
+            context.Out.WriteLine(summary);
             return 0;
         });
         return command;

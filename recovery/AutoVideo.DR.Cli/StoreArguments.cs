@@ -19,6 +19,36 @@ public static class StoreArguments
     public static readonly Option<bool> S3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
     public static readonly Option<string?> S3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
     public static readonly Option<string?> GcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
+    public static readonly Option<S3LockMode> S3LockModeOption = new("--s3-lock-mode")
+    {
+        Description = "Object Lock mode of uploaded objects in a bucket with Object Lock: bucket (its default retention's mode; the default), governance or compliance",
+        DefaultValueFactory = _ => S3LockMode.Bucket,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (Enum.TryParse<S3LockMode>(text, ignoreCase: true, out var mode) && !int.TryParse(text, out _)) return mode;
+            result.AddError($"--s3-lock-mode '{text}' is not understood; accepted: bucket, governance, compliance");
+            return default;
+        },
+    };
+
+    /// <summary>Seconds, validated by the parser: a bad value is a usage error (exit 2) before anything runs.</summary>
+    public static readonly Option<int> StoreTimeout = new("--store-timeout")
+    {
+        Description = $"seconds an S3 or GCS endpoint may take to connect and to answer a request, before the command fails naming it (default {BackupStore.DefaultTimeout.TotalSeconds:0}, accepted 1 to {MaxTimeoutSeconds})",
+        DefaultValueFactory = _ => (int)BackupStore.DefaultTimeout.TotalSeconds,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= MaxTimeoutSeconds)
+                return seconds;
+            result.AddError($"--store-timeout '{text}' is not a number of seconds from 1 to {MaxTimeoutSeconds}");
+            return 0;
+        },
+    };
+
+    const int MaxTimeoutSeconds = 3600;
+
     public static readonly Option<string?> MetricsFile = new("--metrics-file") { Description = "the Prometheus textfile to update (default: <workdir>/metrics/autovideo_dr_backups.prom)" };
     public static readonly Option<string?> MetricsPush = MetricsPushOption();
 
@@ -38,7 +68,7 @@ public static class StoreArguments
 
     public static void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Store, S3Endpoint, S3PathStyle, S3Region, GcsEndpoint, MetricsFile, MetricsPush }) command.Options.Add(option);
+        foreach (var option in new Option[] { Store, S3Endpoint, S3PathStyle, S3Region, S3LockModeOption, GcsEndpoint, StoreTimeout, MetricsFile, MetricsPush }) command.Options.Add(option);
     }
 
     public static IBackupStore Open(ParseResult parse)
@@ -50,9 +80,10 @@ public static class StoreArguments
             location = LocalEnvironmentState.TryLoad(Path.GetFullPath(workDirectory))?.BackupDirectory
                 ?? throw new RecoveryException($"no --store given and no local environment in {Path.GetFullPath(workDirectory)}; pass --store DIR|s3://bucket/prefix|gs://bucket/prefix or create one with 'autovideo-dr local up'");
         }
+        var timeout = TimeSpan.FromSeconds(parse.GetValue(StoreTimeout));
         return BackupStore.Open(location, new StoreOptions(
-            new S3StoreOptions(parse.GetValue(S3Endpoint), parse.GetValue(S3PathStyle), parse.GetValue(S3Region)),
-            new GcsStoreOptions(parse.GetValue(GcsEndpoint))));
+            new S3StoreOptions(parse.GetValue(S3Endpoint), parse.GetValue(S3PathStyle), parse.GetValue(S3Region), Timeout: timeout, LockMode: parse.GetValue(S3LockModeOption)),
+            new GcsStoreOptions(parse.GetValue(GcsEndpoint), timeout)));
     }
 
     /// <summary>

@@ -58,7 +58,8 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         // allowed on a hot standby and blocks no reads or writes.
         foreach (var batch in inventory.Tables.Chunk(500))
             await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", ct);
-        var name = await FreeNameAsync(store, startedAt, ct);
+        var catalog = new BackupCatalog(store);
+        var name = await catalog.ClaimAsync(startedAt, ct);
         logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count);
 
         var parts = new ConcurrentBag<BackupPart>();
@@ -124,7 +125,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             inventory.MaterializedViews,
             largeObjects);
         // Last, and only now: the manifest is what makes the backup visible and complete.
-        await store.WriteAllBytesAsync($"{name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), ct);
+        await catalog.CompleteAsync(manifest, ct);
         logger.LogInformation("Backup {Name} complete: {Parts} parts, {Bytes} bytes", name, manifest.Parts.Count, manifest.TotalSize);
         return manifest;
     }
@@ -160,20 +161,6 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         if (size != hashed)
             throw new RecoveryException($"{store.Location}: stored {size} bytes for {name}/{path} but wrote {hashed}");
         return new BackupPart(path, kind, size, sha);
-    }
-
-    /// <summary>A name not yet taken: names have one-second resolution, so a second backup in the same second waits for the next.</summary>
-    static async Task<string> FreeNameAsync(IBackupStore store, DateTimeOffset startedAt, CancellationToken ct)
-    {
-        var time = startedAt;
-        while (true)
-        {
-            var name = BackupName.For(time);
-            if (!await store.ExistsAsync($"{name}/{BackupManifest.FileName}", ct)) return name;
-            time = time.AddSeconds(1);
-            var wait = time - DateTimeOffset.UtcNow;
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
-        }
     }
 
     static async Task WhenAllOrFirstFailure(IReadOnlyList<Task> tasks)

@@ -56,13 +56,17 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
         if (IsRunning()) Kill();
     }
 
-    /// <summary>SIGKILL to the postmaster: the disaster the drills inject by default.</summary>
+    /// <summary>
+    /// SIGKILL to the postmaster, the disaster the drills inject by default; returns once the kernel
+    /// has it gone, so what runs next never sees a server that is dying but not yet dead.
+    /// </summary>
     public int? Kill()
     {
         var pid = PostmasterPid();
         if (pid is null || !ProcessTable.IsAlive(pid.Value)) return null;
         using var process = Process.GetProcessById(pid.Value);
         process.Kill();
+        SpinWait.SpinUntil(() => !ProcessTable.IsAlive(pid.Value), TimeSpan.FromSeconds(5));
         return pid;
     }
 

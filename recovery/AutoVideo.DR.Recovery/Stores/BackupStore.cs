@@ -6,6 +6,13 @@ public sealed record StoreOptions(S3StoreOptions? S3 = null, GcsStoreOptions? Gc
 /// <summary>Opens the store a location string names: a directory path, <c>s3://bucket/prefix</c> or <c>gs://bucket/prefix</c>.</summary>
 public static class BackupStore
 {
+    /// <summary>
+    /// How long a network store may take to connect, and to answer one request, before the call fails
+    /// naming the endpoint. Seconds, not minutes: a hung endpoint must fail a cron job while the next
+    /// run is still far off. An upload part (16 MiB) must fit in it too: 30 s is 0.6 MB/s.
+    /// </summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     public static IBackupStore Open(string location, StoreOptions? options = null)
     {
         options ??= new StoreOptions();

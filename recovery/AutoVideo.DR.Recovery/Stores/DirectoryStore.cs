@@ -1,12 +1,18 @@
+using AutoVideo.DR.Recovery.Objectives;
+
 namespace AutoVideo.DR.Recovery.Stores;
 
 /// <summary>
 /// A store in a local directory (the local environment's default, or an attached or offline
-/// disk). Each object is written to a temporary file and renamed into place, so it appears whole or not at all.
+/// disk). Each object is written to a temporary file and renamed into place, so it appears whole or
+/// not at all. A directory has no tags and no locks: <see cref="HoldAsync"/> and <see cref="MarkAsync"/>
+/// hold and do nothing.
 /// </summary>
 public sealed class DirectoryStore : IBackupStore
 {
     const string TemporarySuffix = ".partial";
+    // errno values .NET reports as IOException.HResult on Linux.
+    const int FileExists = 17, NoSpace = 28, ReadOnlyFileSystem = 30, QuotaExceeded = 122;
     readonly string root;
 
     public DirectoryStore(string directory)
@@ -17,13 +23,22 @@ public sealed class DirectoryStore : IBackupStore
 
     public string Location { get; }
 
-    public async Task<long> WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
+    public bool MarksTiers => false;
+
+    public async Task<long> WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct) =>
+        (await WriteFileAsync(key, write, replace: true, ct))!.Value;
+
+    public Task<long?> CreateAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct) =>
+        WriteFileAsync(key, write, replace: false, ct);
+
+    async Task<long?> WriteFileAsync(string key, Func<Stream, CancellationToken, Task> write, bool replace, CancellationToken ct)
     {
         var path = PathOf(key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        PrepareForWriting();
         var temporary = $"{path}.{Guid.NewGuid():N}{TemporarySuffix}";
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             long size;
             await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
@@ -33,8 +48,27 @@ public sealed class DirectoryStore : IBackupStore
                 file.Flush(flushToDisk: true);
                 size = file.Length;
             }
-            File.Move(temporary, path, overwrite: true);
+            if (replace)
+            {
+                File.Move(temporary, path, overwrite: true);
+            }
+            else
+            {
+                // Without overwrite, .NET moves by link(2) then unlink: the kernel refuses an existing
+                // name (EEXIST) in the same step that creates it, the O_EXCL of a whole file.
+                try { File.Move(temporary, path, overwrite: false); }
+                catch (IOException e) when (e.HResult == FileExists)
+                {
+                    TryDelete(temporary);
+                    return null;
+                }
+            }
             return size;
+        }
+        catch (Exception e) when (WriteFault(e, key) is { } fault)
+        {
+            TryDelete(temporary);
+            throw fault;
         }
         catch
         {
@@ -46,20 +80,28 @@ public sealed class DirectoryStore : IBackupStore
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct)
     {
         var path = PathOf(key);
+        CheckExists();
         if (!File.Exists(path)) throw new RecoveryException($"{key} is missing from {Location}");
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
     }
 
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken ct)
     {
-        if (!Directory.Exists(root)) return Task.FromResult<IReadOnlyList<StoredObject>>([]);
-        var objects = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => !f.EndsWith(TemporarySuffix, StringComparison.Ordinal))
-            .Select(f => new StoredObject(Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'), new FileInfo(f).Length))
-            .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(o => o.Key, StringComparer.Ordinal)
-            .ToList();
-        return Task.FromResult<IReadOnlyList<StoredObject>>(objects);
+        CheckExists();
+        try
+        {
+            var objects = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+                .Where(f => !f.EndsWith(TemporarySuffix, StringComparison.Ordinal))
+                .Select(f => new StoredObject(Path.GetRelativePath(root, f).Replace(Path.DirectorySeparatorChar, '/'), new FileInfo(f).Length))
+                .Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal))
+                .OrderBy(o => o.Key, StringComparer.Ordinal)
+                .ToList();
+            return Task.FromResult<IReadOnlyList<StoredObject>>(objects);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new RecoveryException($"cannot read store {Location}: permission denied ({e.Message}); fix its permissions or run as its owner");
+        }
     }
 
     public Task DeleteAsync(IReadOnlyCollection<string> keys, CancellationToken ct)
@@ -74,6 +116,45 @@ public sealed class DirectoryStore : IBackupStore
         }
         return Task.CompletedTask;
     }
+
+    public Task<ObjectHold> HoldAsync(string key, CancellationToken ct) => Task.FromResult(ObjectHold.None);
+
+    public Task MarkAsync(IReadOnlyList<string> keys, BackupTier tier, DateTimeOffset retainUntil, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>A store that is not there, or is a file, is an error for anything that reads it: never "no backups".</summary>
+    void CheckExists()
+    {
+        if (File.Exists(root)) throw IsAFile();
+        if (!Directory.Exists(root)) throw new RecoveryException($"store {root} does not exist; check --store (a backup creates it)");
+    }
+
+    /// <summary>
+    /// A backup creates its store directory when the parent exists; a missing parent is more likely a
+    /// typo in --store than a new disk, so it is refused with advice instead of creating a tree.
+    /// </summary>
+    void PrepareForWriting()
+    {
+        if (File.Exists(root)) throw IsAFile();
+        if (Directory.Exists(root)) return;
+        var parent = Path.GetDirectoryName(root);
+        if (parent is null || !Directory.Exists(parent))
+            throw new RecoveryException($"store {root} does not exist, nor does its parent {parent}; create it first (mkdir -p {root}) or correct --store");
+        try { Directory.CreateDirectory(root); }
+        catch (Exception e) when (WriteFault(e, root) is { } fault) { throw fault; }
+    }
+
+    RecoveryException IsAFile() =>
+        new($"store {root} is a file, not a directory; --store takes a directory, s3://bucket/prefix or gs://bucket/prefix");
+
+    /// <summary>The store's own failures (permissions, a full or read-only disk) as one line; null for anything else, which passes through.</summary>
+    RecoveryException? WriteFault(Exception e, string key) => e switch
+    {
+        UnauthorizedAccessException => new($"cannot write to store {Location}: permission denied on {key}; fix the directory's permissions or choose another --store"),
+        IOException { HResult: NoSpace } => new($"store {Location} is full (no space left on device) while writing {key}; free space there or choose another --store"),
+        IOException { HResult: QuotaExceeded } => new($"store {Location} is full (disk quota exceeded) while writing {key}; free space there or choose another --store"),
+        IOException { HResult: ReadOnlyFileSystem } => new($"cannot write to store {Location}: it is on a read-only file system; choose another --store"),
+        _ => null,
+    };
 
     string PathOf(string key)
     {

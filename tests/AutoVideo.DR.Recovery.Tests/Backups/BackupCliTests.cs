@@ -30,7 +30,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) :
         Assert.Contains("backup:", backup.Error); // plain progress lines when stderr is not a terminal
 
         var latest = (await CliRunner.RunAsync(["backups", "latest", .. common])).Out.Trim();
-        Assert.Matches(@"^autovideo_backup_\d{8}T\d{6}Z$", latest);
+        Assert.Matches(@"^autovideo_backup_\d{8}T\d{6}\.\d{3}Z_[0-9a-f]{8}$", latest);
 
         var verify = await CliRunner.RunAsync(["backups", "verify", latest, .. common]);
         Assert.True(verify.ExitCode == 0, verify.ToString());
@@ -145,7 +145,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) :
     [InlineData("retention counts must be 0 or more", "backups", "prune", "--keep-daily", "-1", "--store", "/tmp/avdr-no-such-store")]
     [InlineData("unknown store 'ftp://host/x'", "backups", "list", "--store", "ftp://host/x")]
     [InlineData("names no bucket", "backups", "list", "--store", "s3://")]
-    [InlineData("no complete backup in", "backups", "verify", "--store", "/tmp/avdr-no-such-store")]
+    [InlineData("store /tmp/avdr-no-such-store does not exist; check --store", "backups", "verify", "--store", "/tmp/avdr-no-such-store")]
     [InlineData("no --store given and no local environment", "backups", "list", "--workdir", "/tmp/avdr-no-such-workdir")]
     public async Task Bad_input_fails_with_one_line_naming_what_is_accepted(string message, params string[] args)
     {

@@ -1,14 +1,16 @@
+using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
 
 /// <summary>
-/// A store that runs a hook before each write, to make one part fail or come late the way a crash,
-/// a full disk or a slow table would. Everything else passes through.
+/// A store that runs a hook before each write (and create), to make one part fail or come late the
+/// way a crash, a full disk or a slow table would. Everything else passes through.
 /// </summary>
 public sealed class InterceptingStore(IBackupStore inner, Func<string, CancellationToken, Task> beforeWrite) : IBackupStore
 {
     public string Location => inner.Location;
+    public bool MarksTiers => inner.MarksTiers;
 
     public async Task<long> WriteAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
@@ -16,7 +18,15 @@ public sealed class InterceptingStore(IBackupStore inner, Func<string, Cancellat
         return await inner.WriteAsync(key, write, ct);
     }
 
+    public async Task<long?> CreateAsync(string key, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
+    {
+        await beforeWrite(key, ct);
+        return await inner.CreateAsync(key, write, ct);
+    }
+
     public Task<Stream> OpenReadAsync(string key, CancellationToken ct) => inner.OpenReadAsync(key, ct);
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
     public Task DeleteAsync(IReadOnlyCollection<string> keys, CancellationToken ct) => inner.DeleteAsync(keys, ct);
+    public Task<ObjectHold> HoldAsync(string key, CancellationToken ct) => inner.HoldAsync(key, ct);
+    public Task MarkAsync(IReadOnlyList<string> keys, BackupTier tier, DateTimeOffset retainUntil, CancellationToken ct) => inner.MarkAsync(keys, tier, retainUntil, ct);
 }

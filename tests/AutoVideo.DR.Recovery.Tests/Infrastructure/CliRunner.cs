@@ -32,10 +32,17 @@ public static class CliRunner
         return Path.Combine(copy, "autovideo-dr.dll");
     });
 
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? asUser = null, string? workingDirectory = null)
+    /// <param name="launcher">A command the program runs under (e.g. unshare -m sh -c '…; exec "$@"'), given "dotnet autovideo-dr.dll args…" as its last arguments.</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? timeout = null, string? asUser = null, string? workingDirectory = null, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(asUser is null ? "dotnet" : "runuser") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(launcher?[0] ?? (asUser is null ? "dotnet" : "runuser")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory is not null) info.WorkingDirectory = workingDirectory;
+        if (launcher is not null)
+        {
+            if (asUser is not null) throw new ArgumentException("a launcher and another user cannot be combined", nameof(launcher));
+            foreach (var a in launcher.Skip(1)) info.ArgumentList.Add(a);
+            info.ArgumentList.Add("dotnet");
+        }
         if (asUser is not null)
         {
             // As another (non-root) user: runuser, with a HOME that user can write for dotnet's first-run files.

@@ -1,16 +1,21 @@
 using Xunit.Abstractions;
+using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Tests.Stores;
 
 /// <summary>
 /// What every store must do, run against each of them: whole-object writes that appear only when
-/// complete, streaming reads, listing by prefix, deletes, clear errors for missing objects, and no
-/// key that leaves the store's root.
+/// complete, create-if-absent, streaming reads, listing by prefix, deletes, tier marks where the
+/// store has them, clear errors for missing objects and missing stores, and no key that leaves the
+/// store's root.
 /// </summary>
 public abstract class StoreContractTests
 {
     protected abstract IBackupStore Store { get; }
+
+    /// <summary>A store of the same kind whose root (directory, bucket) does not exist.</summary>
+    protected abstract IBackupStore MissingStore { get; }
 
     [StoreFact]
     public async Task A_written_object_reads_back_identical_and_is_listed_with_its_size()
@@ -66,6 +71,38 @@ public abstract class StoreContractTests
     }
 
     [StoreFact]
+    public async Task A_create_writes_only_when_the_key_is_absent_and_never_replaces()
+    {
+        var first = RandomBytes(1_000);
+
+        Assert.True(await Store.CreateAllBytesAsync("c/claim.json", first, default));
+        Assert.False(await Store.CreateAllBytesAsync("c/claim.json", RandomBytes(1_000), default));
+
+        Assert.Equal(first, await Store.ReadAllBytesAsync("c/claim.json", default));
+        Assert.Equal(["c/claim.json"], (await Store.ListAsync("c/", default)).Select(o => o.Key));
+    }
+
+    [StoreFact]
+    public async Task A_new_object_carries_the_initial_tier_and_a_mark_changes_it_where_the_store_has_tiers()
+    {
+        await Store.WriteAllBytesAsync("t/part.bin", [1, 2, 3], default);
+        var written = await Store.HoldAsync("t/part.bin", default);
+        await Store.MarkAsync(["t/part.bin"], BackupTier.Weekly, DateTimeOffset.UtcNow.AddDays(1), default);
+        var marked = await Store.HoldAsync("t/part.bin", default);
+
+        Assert.Equal(Store.MarksTiers ? BackupTiers.Initial : null, written.Tier);
+        Assert.Equal(Store.MarksTiers ? BackupTier.Weekly : null, marked.Tier);
+        Assert.Equal([1, 2, 3], await Store.ReadAllBytesAsync("t/part.bin", default));
+    }
+
+    [StoreFact]
+    public async Task Reading_a_store_that_does_not_exist_is_an_error_never_an_empty_store()
+    {
+        var e = await Assert.ThrowsAsync<RecoveryException>(() => MissingStore.ListAsync("", default));
+        Assert.Contains("does not exist", e.Message);
+    }
+
+    [StoreFact]
     public async Task Keys_that_would_leave_the_store_are_rejected()
     {
         foreach (var key in new[] { "../escape", "a/../../escape", "/etc/passwd", "a//b", "a\\..\\b", "./a" })
@@ -88,9 +125,34 @@ public sealed class DirectoryStoreContractTests : StoreContractTests, IDisposabl
     readonly TemporaryDirectory directory = new();
     readonly DirectoryStore store;
 
-    public DirectoryStoreContractTests() => store = new DirectoryStore(directory.Path);
+    public DirectoryStoreContractTests()
+    {
+        Directory.CreateDirectory(directory.Path);
+        store = new DirectoryStore(directory.Path);
+    }
 
     protected override IBackupStore Store => store;
+
+    protected override IBackupStore MissingStore => new DirectoryStore(directory.Combine("missing"));
+
+    [Fact]
+    public async Task Of_many_simultaneous_creates_of_one_key_exactly_one_wins()
+    {
+        var contents = Enumerable.Range(0, 16).Select(i => new[] { (byte)i }).ToList();
+        using var start = new ManualResetEventSlim();
+        var creates = contents.Select(c => Task.Run(async () =>
+        {
+            start.Wait();
+            return await store.CreateAllBytesAsync("race/claim.json", c, default);
+        })).ToList();
+        start.Set();
+
+        var won = await Task.WhenAll(creates);
+
+        var winner = Assert.Single(won.Select((w, i) => (Won: w, Index: i)), x => x.Won).Index;
+        Assert.Equal(contents[winner], await store.ReadAllBytesAsync("race/claim.json", default));
+        Assert.Single(await store.ListAsync("race/", default)); // no temporary file left behind
+    }
 
     [Fact]
     public async Task The_store_never_lists_a_file_still_being_written()
@@ -109,6 +171,8 @@ public sealed class S3StoreContractTests(MotoS3Fixture moto) : StoreContractTest
     readonly S3Store store = moto.Store("contract-" + Guid.NewGuid().ToString("N")[..8]);
 
     protected override IBackupStore Store => store;
+
+    protected override IBackupStore MissingStore => moto.Store("x", bucket: "autovideo-no-such-bucket");
 
     public void Dispose() => store.Dispose();
 }
@@ -129,6 +193,9 @@ public sealed class GcsStoreContractTests : StoreContractTests
         new GcsStoreOptions(Environment.GetEnvironmentVariable(EndpointVariable))));
 
     protected override IBackupStore Store => store.Value;
+
+    protected override IBackupStore MissingStore =>
+        new GcsStore("autovideo-no-such-bucket-" + Guid.NewGuid().ToString("N")[..8], "x", new GcsStoreOptions(Environment.GetEnvironmentVariable(EndpointVariable)));
 }
 
 /// <summary>Says in the test output whether the GCS contract ran, so a run without it is visible as such.</summary>
