@@ -1,11 +1,13 @@
+using AutoVideo.DR.Recovery.Cache;
 using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Media;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Local;
 
 /// <summary>What <c>local up</c> is asked for: where, and optionally which ports.</summary>
-public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo");
+public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo", Media.MediaOptions? Media = null);
 
 /// <summary>
 /// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
@@ -30,6 +32,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
                 throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.Name()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
             logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
             foreach (var node in existing.Nodes.OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
+            if (existing.Caches is { } existingCaches) await LocalCache.StartAsync(existingCaches, ct);
             return existing;
         }
 
@@ -58,9 +61,13 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
                 new("pg-a", primaryPort, Path.Combine(workDirectory, "pg-a"), Path.Combine(workDirectory, "logs", "pg-a.log"), NodeRole.Primary),
                 new("pg-b", standbyPort, Path.Combine(workDirectory, "pg-b"), Path.Combine(workDirectory, "logs", "pg-b.log"), NodeRole.Standby),
             ]);
+        IReadOnlyList<LocalCacheNodeState> caches = [];
         try
         {
             await CreateAsync(state, installation, account, ct);
+            // Redis primary and replica beside the databases (the plan's "PostgreSQL 或 Redis"), and the media buckets when asked for.
+            caches = await LocalCache.CreateAsync(workDirectory, [primaryPort, standbyPort], ct);
+            state = state with { Caches = caches, Media = options.Media is { } media ? await LocalMedia.CreateAsync(media, ct) : null };
             state.Save();
             return state;
         }
@@ -68,6 +75,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         {
             // Nothing half-running: stop whatever started and remove what this call created.
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
+            await LocalCache.StopAsync(caches, CancellationToken.None, save: false);
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
             else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
@@ -148,6 +156,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             else await server.StopAsync(ct);
             stopped.Add(node.Name);
         }
+        if (state.Caches is { } caches) stopped.AddRange(await LocalCache.StopAsync(caches, ct, save: keepData));
         if (!keepData) Directory.Delete(workDirectory, recursive: true);
         return stopped;
     }

@@ -7,6 +7,9 @@ namespace AutoVideo.DR.Recovery.Local;
 /// <summary>One node of the local environment as recorded on disk.</summary>
 public sealed record LocalNodeState(string Name, int Port, string DataDirectory, string LogFile, NodeRole Role);
 
+/// <summary>One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>).</summary>
+public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role);
+
 /// <summary>
 /// The local environment's state file (environment.json in the working directory): which node is
 /// primary, which is standby or fenced, and where their data lives. Written atomically.
@@ -17,7 +20,9 @@ public sealed record LocalEnvironmentState(
     string ArchiveDirectory,
     string BackupDirectory,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<LocalNodeState> Nodes)
+    IReadOnlyList<LocalNodeState> Nodes,
+    IReadOnlyList<LocalCacheNodeState>? Caches = null,
+    MediaStore? Media = null)
 {
     public const string FileName = "environment.json";
 
@@ -73,5 +78,8 @@ public sealed record LocalEnvironmentState(
     public EnvironmentDescription Describe() => new(
         Name: $"local:{WorkDirectory}",
         Databases: Nodes.Select(n => new DatabaseNode(n.Name, n.Role, Postgres.PostgresServer.ConnectionString(n.Port, Database))).ToList(),
-        BackupStore: BackupDirectory);
+        BackupStore: BackupDirectory,
+        CacheEndpoint: Caches?.FirstOrDefault(c => c.Role == NodeRole.Primary) is { } cache ? $"{Cache.RedisServer.Host}:{cache.Port}" : null,
+        CacheNodes: Caches?.Select(c => new CacheNode(c.Name, c.Role, new CacheEndpoint(Cache.RedisServer.Host, c.Port))).ToList(),
+        Media: Media);
 }

@@ -30,6 +30,15 @@ public sealed class S3Store : IBackupStore, IDisposable
         this.bucket = bucket;
         this.prefix = StoreKey.Prefix(prefix);
         Location = $"s3://{bucket}/{this.prefix}".TrimEnd('/');
+        client = Client(options);
+    }
+
+    /// <summary>
+    /// The one way an S3 client is made (backup stores and media buckets alike): the endpoint,
+    /// region and addressing of <paramref name="options"/>, credentials from them or the AWS variables.
+    /// </summary>
+    public static AmazonS3Client Client(S3StoreOptions options)
+    {
         var region = options.Region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
         var config = new AmazonS3Config
         {
@@ -50,7 +59,7 @@ public sealed class S3Store : IBackupStore, IDisposable
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
         }
-        client = options.Credentials is { } credentials ? new AmazonS3Client(credentials, config)
+        return options.Credentials is { } credentials ? new AmazonS3Client(credentials, config)
             : Environment.GetEnvironmentVariable("AWS_ACCESS_KEY_ID") is { Length: > 0 } ? new AmazonS3Client(new EnvironmentVariablesAWSCredentials(), config)
             : new AmazonS3Client(config);
     }
