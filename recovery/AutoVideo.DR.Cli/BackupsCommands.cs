@@ -37,15 +37,16 @@ public static class BackupsCommands
             {
                 JsonOutput.Write(context, entries.Select(e => new
                 {
-                    e.Name, e.Time, AgeSeconds = (long)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count,
+                    e.Name, e.Time, AgeSeconds = (long)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count, Parts = e.Manifest?.SystemParts,
                     Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, e.Problem,
                 }));
                 return 0;
             }
-            var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "verified");
+            var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "parts", "verified");
             foreach (var e in entries)
                 table.Add(e.Name, e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), Age(e.Age(now)), ProgressDisplay.Size(e.StoredSize),
                     e.Manifest?.Tables.Count.ToString() ?? "?",
+                    e.Manifest is { } m ? string.Join("+", m.SystemParts.Select(p => p.Name())) : "?",
                     e.Problem is not null ? "DAMAGED" : e.Verification is null ? "no" : e.Verification.Passed ? $"yes ({e.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm})" : "FAILED");
             context.Out.Write(table.Render());
             return 0;

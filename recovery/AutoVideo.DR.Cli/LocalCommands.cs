@@ -9,19 +9,21 @@ public static class LocalCommands
 {
     static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
     static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
+    static readonly Option<string?> MediaEndpoint = new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
 
     public static Command Create(CliContext context)
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { Port, StandbyPort };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, a Redis primary and replica, and optionally media buckets") { Port, StandbyPort, MediaEndpoint };
         up.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
             context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort)), ct);
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort),
+                    Media: parse.GetValue(MediaEndpoint) is { Length: > 0 } endpoint ? new Recovery.Media.MediaOptions(endpoint) : null), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
@@ -59,18 +61,25 @@ public static class LocalCommands
             Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
             n.DataDirectory,
         }).ToList();
+        var caches = (state.Caches ?? []).Select(c => new
+        {
+            c.Name, Role = c.Role.Name(), c.Port, Running = Recovery.Cache.LocalCache.Server(c).IsRunning(), c.Directory,
+        }).ToList();
         if (json)
         {
             JsonOutput.Write(context, new
             {
                 state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
-                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes,
+                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Caches = caches, state.Media,
             });
             return;
         }
         var table = new TextTable("node", "role", "port", "running", "data directory");
         foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
+        foreach (var c in caches) table.Add(c.Name, c.Role == "standby" ? "replica" : c.Role, c.Port.ToString(), c.Running ? "yes" : "no", c.Directory);
         context.Out.Write(table.Render());
+        if (state.Media is { } media)
+            context.Out.WriteLine($"media ({media.Endpoint}): {string.Join(", ", media.Buckets.Select(b => $"{b.Purpose.Name()}={b.Name}"))}");
         context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
     }
 }

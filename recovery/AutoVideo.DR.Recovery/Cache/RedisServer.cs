@@ -61,6 +61,8 @@ public sealed class RedisServer(string directory, int port, string logFile)
             appendonly no
             save {(snapshots ? "3600 1 300 100 60 10000" : "\"\"")}
             replica-read-only yes
+            # Diskless syncs (replicas, redis-cli --rdb) start at once instead of waiting 5 s for more replicas.
+            repl-diskless-sync-delay 0
             {(replicaOf is { } primary ? $"replicaof {primary.Host} {primary.Port}" : "")}
             """;
         await File.WriteAllTextAsync(ConfigFile, config + "\n", ct);
