@@ -18,6 +18,21 @@ public static class SystemPartArguments
     public static readonly Option<string[]> ObjectRefs = new("--object-ref") { Description = "a column holding object keys, checked for dangling references after the restore: [schema.]table.column=uploads|models|generated (repeatable)", AllowMultipleArgumentsPerToken = false };
     public static readonly Option<string> MediaInto = new("--media-into") { Description = "where media objects are restored: primary (the buckets themselves, default) or replica (each bucket's replica in the peer region, when the primary region is lost)", DefaultValueFactory = _ => "primary" };
 
+    static SystemPartArguments()
+    {
+        // Bad values are usage errors (exit 2), caught before anything runs.
+        Parts.Validators.Add(result => Check(result, () => SystemParts.Parse(result.GetValueOrDefault<string?>(), "--parts")));
+        ObjectRefs.Validators.Add(result => Check(result, () => (result.GetValueOrDefault<string[]>() ?? []).Select(ObjectReference.Parse).ToList()));
+        MediaInto.Validators.Add(result => Check(result, () => result.GetValueOrDefault<string>() is "primary" or "replica"
+            ? true : throw new RecoveryException($"--media-into '{result.GetValueOrDefault<string>()}' is not understood; accepted: primary or replica")));
+    }
+
+    public static void Check<T>(System.CommandLine.Parsing.OptionResult result, Func<T> parse)
+    {
+        try { parse(); }
+        catch (RecoveryException e) { result.AddError(e.Message); }
+    }
+
     /// <summary>What a backup captures beside the database: Redis from the replica (else the primary), each media bucket's inventory.</summary>
     public static IReadOnlyList<ISystemPartCapture> Captures(CliContext context, ParseResult parse)
     {
