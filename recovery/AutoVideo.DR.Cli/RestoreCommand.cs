@@ -88,6 +88,7 @@ public static class RestoreCommand
         }
         else
         {
+            if (result.Database is { } restored) context.Out.Write(TableChecks(restored));
             var table = new TextTable("part", "recovery point (UTC)", "recovery time", "data loss", "detail");
             foreach (var p in result.Parts)
                 table.Add(p.Part.Name(), p.Point.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), $"{p.RecoveryTime.TotalSeconds:0.00} s", $"{p.DataLoss.TotalSeconds:0} s", p.Detail);
@@ -97,6 +98,14 @@ public static class RestoreCommand
                 : "dangling references: not checked (name the columns holding object keys with --object-ref)");
         }
         return result.Dangling is > 0 ? CliApp.Failure : 0;
+    }
+
+    static string TableChecks(RestoreResult result)
+    {
+        var table = new TextTable("table", "rows (backup)", "rows (restored)", "fingerprint", "result");
+        foreach (var t in result.Tables)
+            table.Add(t.Table, t.ExpectedRows.ToString(), t.ActualRows.ToString(), t.ExpectedFingerprint == t.ActualFingerprint ? "same" : "DIFFERENT", t.Passed ? "ok" : "MISMATCH");
+        return table.Render();
     }
 
     static void Print(CliContext context, RestoreResult result, bool json)
@@ -110,10 +119,7 @@ public static class RestoreCommand
             });
             return;
         }
-        var table = new TextTable("table", "rows (backup)", "rows (restored)", "fingerprint", "result");
-        foreach (var t in result.Tables)
-            table.Add(t.Table, t.ExpectedRows.ToString(), t.ActualRows.ToString(), t.ExpectedFingerprint == t.ActualFingerprint ? "same" : "DIFFERENT", t.Passed ? "ok" : "MISMATCH");
-        context.Out.Write(table.Render());
+        context.Out.Write(TableChecks(result));
         context.Out.WriteLine(result.Passed
             ? $"restored {result.Name} into {result.Target}: {result.Tables.Count} tables verified; snapshot {result.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z (LSN {result.Snapshot.Lsn}), {result.BackupAge.TotalSeconds:0} s old; {result.Duration.TotalSeconds:0.0} s"
             : $"restore of {result.Name} into {result.Target} rolled back: verification failed");

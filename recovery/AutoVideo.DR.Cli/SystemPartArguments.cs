@@ -46,9 +46,14 @@ public static class SystemPartArguments
         var wantMedia = asked?.Contains(SystemPart.Media) ?? true;
         if (wantCache && description?.CacheNodes is { Count: > 0 } caches)
         {
-            var source = caches.FirstOrDefault(c => c.Role == NodeRole.Standby && Recovery.Cache.LocalCache.Server(state!.Caches!.Single(s => s.Name == c.Name)).IsRunning())
-                ?? caches.First(c => c.Role == NodeRole.Primary);
-            captures.Add(new CacheBackup(source));
+            // The replica when it runs (no load on the primary), else the primary; with neither, a
+            // backup that was not asked for the cache still takes the database (a Redis outage must
+            // not stop the database's backups) and says so.
+            bool Running(CacheNode c) => Recovery.Cache.LocalCache.Server(state!.Caches!.Single(s => s.Name == c.Name)).IsRunning();
+            var source = caches.FirstOrDefault(c => c.Role == NodeRole.Standby && Running(c)) ?? caches.FirstOrDefault(c => c.Role == NodeRole.Primary && Running(c));
+            if (source is not null) captures.Add(new CacheBackup(source));
+            else if (asked is null) context.Progress("warning: no Redis node of the environment runs; this backup holds no cache part");
+            else throw new RecoveryException("--parts names cache but no Redis node of the environment runs");
         }
         else if (asked?.Contains(SystemPart.Cache) == true)
             throw new RecoveryException("--parts names cache but the environment has no Redis (a local environment in --workdir)");
