@@ -43,7 +43,10 @@ public sealed record ObjectRestoreResult(
 /// </summary>
 public sealed class ObjectRestore(AmazonS3Client client)
 {
-    /// <summary>CopyObject copies up to 5 GB in one request; larger objects need a multipart copy (UploadPartCopy), not done here.</summary>
+    /// <summary>
+    /// CopyObject copies up to 5 GB in one request; larger objects need a multipart copy (UploadPartCopy),
+    /// not done here (https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html).
+    /// </summary>
     public const long CopyLimit = 5L * 1024 * 1024 * 1024;
 
     public async Task<ObjectRestoreResult> AsOfAsync(string bucket, string prefix, DateTimeOffset time, ObjectRestoreOptions options, CancellationToken ct)
@@ -162,7 +165,8 @@ public sealed class ObjectRestore(AmazonS3Client client)
                         {
                             SourceBucket = bucket, SourceKey = change.Key, SourceVersionId = change.SourceVersionId,
                             DestinationBucket = bucket, DestinationKey = change.Key,
-                            // S3 computes the copy's SHA-256 over its bytes: the proof that what became current is what was recorded.
+                            // x-amz-checksum-algorithm: S3 computes the copy's SHA-256 over its bytes and returns it (API_CopyObject,
+                            // CopyObjectResult.ChecksumSHA256): the proof that what became current is what was recorded.
                             ChecksumAlgorithm = ChecksumAlgorithm.SHA256,
                         }, token));
                         undo.Add((change.Key, copy.VersionId));

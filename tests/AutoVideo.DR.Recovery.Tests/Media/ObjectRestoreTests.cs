@@ -134,6 +134,30 @@ public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
         Assert.Equal(2, await s3.VersionCountAsync(bucket, "a"));
     }
 
+    [Fact]
+    public async Task The_copy_asks_s3_for_the_sha256_of_the_version_it_names_as_the_api_defines_it()
+    {
+        var bucket = await s3.NewBucketAsync();
+        var v1 = await s3.PutAsync(bucket, "a", "a-1");
+        var t = await MediaBuckets.MomentAsync();
+        await s3.PutAsync(bucket, "a", "a-2");
+        using var http = new HttpClient();
+        // moto's recorder keeps every request as it reached the endpoint, headers included.
+        await http.PostAsync($"{moto.Endpoint}/moto-api/recorder/reset-recording", null);
+        await http.PostAsync($"{moto.Endpoint}/moto-api/recorder/start-recording", null);
+        try { await Restore.AsOfAsync(bucket, "", t, new ObjectRestoreOptions(), default); }
+        finally { await http.PostAsync($"{moto.Endpoint}/moto-api/recorder/stop-recording", null); }
+        var recording = await http.GetStringAsync($"{moto.Endpoint}/moto-api/recorder/download-recording");
+
+        var copies = recording.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("headers").EnumerateObject().ToDictionary(h => h.Name.ToLowerInvariant(), h => h.Value.GetString()))
+            .Where(h => h.ContainsKey("x-amz-copy-source")).ToList();
+        var copy = Assert.Single(copies);
+        // API_CopyObject: x-amz-checksum-algorithm makes S3 compute that checksum of the copy; the source names its version.
+        Assert.Equal("SHA256", copy["x-amz-checksum-algorithm"]);
+        Assert.EndsWith($"/a?versionId={v1}", Uri.UnescapeDataString(copy["x-amz-copy-source"]!));
+    }
+
     static string Sha256(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     public void Dispose() => s3.Dispose();
