@@ -61,7 +61,7 @@ public sealed class SystemRestore(ILoggerFactory loggers)
         // Every target resolved and every part checked before the first change.
         if (parts.Contains(SystemPart.Database) && options.DatabaseTarget is null)
             throw new RecoveryException("restoring the database part needs a target database (--target)");
-        LocalCacheNodeStateCheck(parts, options);
+        EnsureCacheTarget(parts, options);
         var buckets = parts.Contains(SystemPart.Media) ? MediaTargets(manifest, options) : [];
         var others = manifest.Parts.Where(p => (parts.Contains(SystemPart.Cache) && p.Kind == BackupPart.CacheRdb)
             || (parts.Contains(SystemPart.Media) && p.Kind == BackupPart.ObjectInventory)).ToList();
@@ -143,7 +143,7 @@ public sealed class SystemRestore(ILoggerFactory loggers)
         return new SystemRestoreResult(manifest.Name, recovered, database, cache, media, references, clock.Elapsed);
     }
 
-    static void LocalCacheNodeStateCheck(IReadOnlyList<SystemPart> parts, SystemRestoreOptions options)
+    static void EnsureCacheTarget(IReadOnlyList<SystemPart> parts, SystemRestoreOptions options)
     {
         if (!parts.Contains(SystemPart.Cache)) return;
         var state = options.CacheWorkDirectory is { } directory ? Local.LocalEnvironmentState.TryLoad(Path.GetFullPath(directory)) : null;

@@ -10,7 +10,7 @@ public sealed class LargeBucketTests(MotoS3Fixture moto, ITestOutputHelper outpu
 {
     const int Objects = 10_000;
     const int Changed = 100;
-    readonly MediaBuckets s3 = new(moto);
+    readonly VersionedBuckets s3 = new(moto);
 
     [Fact]
     public async Task A_bucket_of_10000_objects_is_restored_as_of_a_time_through_the_cli_with_progress_shown()
@@ -21,7 +21,7 @@ public sealed class LargeBucketTests(MotoS3Fixture moto, ITestOutputHelper outpu
         await Parallel.ForEachAsync(Enumerable.Range(0, Objects), new ParallelOptions { MaxDegreeOfParallelism = 16 },
             async (i, ct) => await s3.Client.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = $"generated/{i:D5}.mp4", ContentBody = $"video {i}" }, ct));
         var setup = clock.Elapsed;
-        var t = await MediaBuckets.MomentAsync();
+        var t = await VersionedBuckets.MomentAsync();
         await Parallel.ForEachAsync(Enumerable.Range(0, Changed), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
         {
             if (i % 2 == 0) await s3.PutAsync(bucket, $"generated/{i:D5}.mp4", "re-rendered later");

@@ -6,7 +6,7 @@ namespace AutoVideo.DR.Recovery.Tests.Media;
 [Collection(S3Collection.Name)]
 public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
 {
-    readonly MediaBuckets s3 = new(moto);
+    readonly VersionedBuckets s3 = new(moto);
 
     ObjectRestore Restore => new(s3.Client);
 
@@ -19,9 +19,9 @@ public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
         await s3.PutAsync(bucket, "uploads/gone-before.mp4", "x");
         // A second apart: S3 orders two writes of one second by its listing, which moto does not reproduce
         // (it lists delete markers after versions).
-        await MediaBuckets.MomentAsync();
+        await VersionedBuckets.MomentAsync();
         await s3.DeleteAsync(bucket, "uploads/gone-before.mp4");
-        var t = await MediaBuckets.MomentAsync();
+        var t = await VersionedBuckets.MomentAsync();
         await s3.PutAsync(bucket, "uploads/a.mp4", "a-2");              // overwrite
         await s3.DeleteAsync(bucket, "uploads/b.mp4");                   // delete marker
         await s3.PutAsync(bucket, "uploads/gone-before.mp4", "revived"); // deleted at T, written again after
@@ -46,7 +46,7 @@ public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
         var bucket = await s3.NewBucketAsync();
         await s3.PutAsync(bucket, "generated/1.mp4", "g-1");
         await s3.PutAsync(bucket, "uploads/1.mp4", "u-1");
-        var t = await MediaBuckets.MomentAsync();
+        var t = await VersionedBuckets.MomentAsync();
         await s3.PutAsync(bucket, "generated/1.mp4", "g-2");
         await s3.PutAsync(bucket, "uploads/1.mp4", "u-2");
 
@@ -83,7 +83,7 @@ public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
         await s3.PutAsync(bucket, "a", "a-1");
         await s3.PutAsync(bucket, "b", "b-1");
         var inventory = await BucketInventory.TakeAsync(s3.Client, bucket, null, DateTimeOffset.UtcNow.AddSeconds(1), null, null, default);
-        await MediaBuckets.MomentAsync();
+        await VersionedBuckets.MomentAsync();
         await s3.PutAsync(bucket, "a", "a-2");
         await s3.DeleteAsync(bucket, "b");
         await s3.PutAsync(bucket, "c", "later");
@@ -139,7 +139,7 @@ public sealed class ObjectRestoreTests(MotoS3Fixture moto) : IDisposable
     {
         var bucket = await s3.NewBucketAsync();
         var v1 = await s3.PutAsync(bucket, "a", "a-1");
-        var t = await MediaBuckets.MomentAsync();
+        var t = await VersionedBuckets.MomentAsync();
         await s3.PutAsync(bucket, "a", "a-2");
         using var http = new HttpClient();
         // moto's recorder keeps every request as it reached the endpoint, headers included.

@@ -18,14 +18,14 @@ public sealed class SystemFixture : IAsyncLifetime
     public string WorkDirectory => directory.Path;
     public LocalEnvironmentState State => LocalEnvironmentState.Load(WorkDirectory);
     public string Primary => State.Describe().Primary!.ConnectionString;
-    public Media.MediaBuckets S3 { get; private set; } = null!;
+    public Media.VersionedBuckets S3 { get; private set; } = null!;
     public string Bucket(string purpose) => State.Media!.Buckets.Single(b => b.Purpose.ToString().Equals(purpose, StringComparison.OrdinalIgnoreCase)).Name;
     public Recovery.Cache.RedisServer CachePrimary => Recovery.Cache.LocalCache.Server(State.Caches!.Single(c => c.Role == Environments.NodeRole.Primary));
 
     public async Task InitializeAsync()
     {
         await moto.InitializeAsync();
-        S3 = new Media.MediaBuckets(moto);
+        S3 = new Media.VersionedBuckets(moto);
         var up = await CliAsync("local", "up", "--media-endpoint", moto.Endpoint);
         Assert.True(up.ExitCode == 0, up.ToString());
     }

@@ -8,7 +8,7 @@ using AutoVideo.DR.Recovery.Tests.Stores;
 namespace AutoVideo.DR.Recovery.Tests.Media;
 
 /// <summary>Versioned buckets on the collection's moto_server, one per test, and the few S3 calls the tests make.</summary>
-public sealed class MediaBuckets(MotoS3Fixture moto) : IDisposable
+public sealed class VersionedBuckets(MotoS3Fixture moto) : IDisposable
 {
     public AmazonS3Client Client { get; } = S3Store.Client(new S3StoreOptions(moto.Endpoint, PathStyle: true, Region: "us-east-1", Credentials: MotoS3Fixture.Credentials));
 
