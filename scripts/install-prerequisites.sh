@@ -38,6 +38,13 @@ if [ ${#monitoring[@]} -gt 0 ]; then
   [ "${status:-0}" -eq 0 ] || exit "$status"
 fi
 
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  # The local environment's Redis primary and replica, and the cache backup (redis-cli --rdb).
+  echo "installing redis-server (redis-server or redis-cli not found)" >&2
+  apt_install redis-server
+  # Tests and the local environment start their own servers on free ports; the packaged service is not needed.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then $sudo_cmd systemctl stop redis-server || true; fi
+fi
 if ! command -v moto_server >/dev/null 2>&1; then
   echo "warning: moto_server not on PATH; the S3 store tests need it (pip install 'moto[server]')" >&2
 fi

@@ -14,7 +14,7 @@ public static class BackupCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store") { From, Parallel };
+        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them") { From, Parallel, SystemPartArguments.Parts };
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -25,16 +25,20 @@ public static class BackupCommand
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
                 BackupManifest manifest;
                 using (var progress = new ProgressDisplay(context))
-                    manifest = await new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress), ct);
+                    manifest = await new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, SystemPartArguments.Captures(context, parse)), ct);
                 var values = BackupMetrics.ForCatalog(await new BackupCatalog(store).ListAsync(ct), DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
                 await StoreArguments.RecordMetricsAsync(parse, values, ct);
                 if (parse.GetValue(GlobalOptions.Json))
-                    JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, DurationSeconds = clock.Elapsed.TotalSeconds });
+                    JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, Parts = manifest.SystemParts, manifest.Cache, manifest.Media, DurationSeconds = clock.Elapsed.TotalSeconds });
                 else
+                {
                     context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role.Name()}; {clock.Elapsed.TotalSeconds:0.0} s");
+                    if (manifest.Cache is { } cache) context.Out.WriteLine($"  cache: {cache.Keys} keys ({cache.VolatileKeys} with a TTL) from {cache.Source} ({cache.Role.Name()}), RDB at {cache.Time:yyyy-MM-dd HH:mm:ss}Z");
+                    foreach (var m in manifest.Media ?? []) context.Out.WriteLine($"  media: {m.Bucket}: {m.Objects} objects, {ProgressDisplay.Size(m.Bytes)} as of {m.At:yyyy-MM-dd HH:mm:ss}Z");
+                }
                 return 0;
             }, () => new Dictionary<string, double>
             {

@@ -37,19 +37,20 @@ public static class BackupsCommands
             {
                 JsonOutput.Write(context, scan.Backups.Select(e => new
                 {
-                    e.Name, Time = (DateTimeOffset?)e.Time, AgeSeconds = (long?)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count,
+                    e.Name, Time = (DateTimeOffset?)e.Time, AgeSeconds = (long?)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count, Parts = e.Manifest?.SystemParts,
                     Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, Problem = e.Damage,
                 }).Concat(scan.Malformed.Select(m => new
                 {
-                    m.Name, Time = (DateTimeOffset?)null, AgeSeconds = (long?)null, Size = m.Size, Tables = (int?)null,
+                    m.Name, Time = (DateTimeOffset?)null, AgeSeconds = (long?)null, Size = m.Size, Tables = (int?)null, Parts = (IReadOnlyList<Recovery.Backups.SystemPart>?)null,
                     Verified = (bool?)null, VerifiedAt = (DateTimeOffset?)null, Problem = (string?)$"malformed name: {m.Problem}",
                 })));
                 return 0;
             }
-            var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "verified");
+            var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "parts", "verified");
             foreach (var e in scan.Backups)
                 table.Add(e.Name, e.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), Age(e.Age(now)), ProgressDisplay.Size(e.StoredSize),
                     e.Manifest?.Tables.Count.ToString() ?? "?",
+                    e.Manifest is { } m ? string.Join("+", m.SystemParts.Select(p => p.Name())) : "?",
                     e.Problem is not null ? "DAMAGED" : e.Verification is null ? "no" : e.Verification.Passed ? $"yes ({e.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm})" : "FAILED");
             foreach (var m in scan.Malformed)
                 table.Add(m.Name, "?", "?", ProgressDisplay.Size(m.Size), "?", "MALFORMED NAME");

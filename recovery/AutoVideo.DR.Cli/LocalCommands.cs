@@ -10,6 +10,7 @@ public static class LocalCommands
 {
     static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
     static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
+    static readonly Option<string?> MediaEndpoint = new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
     static readonly Option<bool> Monitoring = new("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
     static readonly Option<string?> AlertWebhook = new("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };
@@ -18,7 +19,7 @@ public static class LocalCommands
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, and optionally the monitoring") { Port, StandbyPort, Monitoring, AlertWebhook };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, a Redis primary and replica, and optionally the monitoring and media buckets") { Port, StandbyPort, Monitoring, AlertWebhook, MediaEndpoint };
         up.Validators.Add(result =>
         {
             if (result.GetValue(AlertWebhook) is not { } url) return;
@@ -31,7 +32,8 @@ public static class LocalCommands
             context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}{(parse.GetValue(Monitoring) ? " with monitoring" : "")}");
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
                 .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort),
-                    Monitoring: parse.GetValue(Monitoring), AlertWebhook: parse.GetValue(AlertWebhook)), ct);
+                    Monitoring: parse.GetValue(Monitoring), AlertWebhook: parse.GetValue(AlertWebhook),
+                    Media: parse.GetValue(MediaEndpoint) is { Length: > 0 } endpoint ? new Recovery.Media.MediaOptions(endpoint) : null), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
@@ -76,18 +78,25 @@ public static class LocalCommands
                 Processes = m.Processes.Select(p => new { p.Name, p.Address, Running = p.IsRunning(), p.Pid, p.LogFile }).ToList(),
             }
             : null;
+        var caches = (state.Caches ?? []).Select(c => new
+        {
+            c.Name, Role = c.Role.Name(), c.Port, Running = Recovery.Cache.LocalCache.Server(c).IsRunning(), c.Directory,
+        }).ToList();
         if (json)
         {
             JsonOutput.Write(context, new
             {
                 state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
-                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Monitoring = monitoring,
+                ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Caches = caches, state.Media, Monitoring = monitoring,
             });
             return;
         }
         var table = new TextTable("node", "role", "port", "running", "data directory");
         foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
+        foreach (var c in caches) table.Add(c.Name, c.Role == "standby" ? "replica" : c.Role, c.Port.ToString(), c.Running ? "yes" : "no", c.Directory);
         context.Out.Write(table.Render());
+        if (state.Media is { } media)
+            context.Out.WriteLine($"media ({media.Endpoint}): {string.Join(", ", media.Buckets.Select(b => $"{b.Purpose.Name()}={b.Name}"))}");
         context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
         if (monitoring is null) return;
         var processes = new TextTable("monitoring", "address", "running", "log");

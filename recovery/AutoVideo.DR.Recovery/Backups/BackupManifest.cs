@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using AutoVideo.DR.Recovery.Environments;
+
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
@@ -18,7 +20,10 @@ public sealed record BackupManifest(
     IReadOnlyList<TableEntry> Tables,
     IReadOnlyList<SequenceEntry> Sequences,
     IReadOnlyList<ViewEntry> MaterializedViews,
-    LargeObjectsEntry LargeObjects)
+    LargeObjectsEntry LargeObjects,
+    // The other parts of a system recovery point (SystemParts.cs); absent from a database-only backup.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CacheEntry? Cache = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MediaEntry>? Media = null)
 {
     public const int CurrentFormat = 1;
     public const string FileName = "manifest.json";
@@ -27,6 +32,10 @@ public sealed record BackupManifest(
 
     public BackupPart Part(string path) =>
         Parts.FirstOrDefault(p => p.Path == path) ?? throw new RecoveryException($"backup {Name}: the manifest lists no part {path}");
+
+    /// <summary>The parts of the system this backup holds: always the database, then Redis and the media inventories when taken.</summary>
+    public IReadOnlyList<SystemPart> SystemParts =>
+        [SystemPart.Database, .. Cache is null ? Array.Empty<SystemPart>() : [SystemPart.Cache], .. Media is { Count: > 0 } ? [SystemPart.Media] : Array.Empty<SystemPart>()];
 
     public BackupPart PartOfKind(string kind) =>
         Parts.SingleOrDefault(p => p.Kind == kind) ?? throw new RecoveryException($"backup {Name}: the manifest has no single {kind} part");
@@ -46,6 +55,8 @@ public sealed record BackupPart(string Path, string Kind, long Size, string Sha2
     public const string PostData = "schema-post-data";
     public const string TableData = "table-data";
     public const string LargeObjects = "large-objects";
+    public const string CacheRdb = "redis-rdb";
+    public const string ObjectInventory = "object-inventory";
 }
 
 /// <summary>One table's data: the columns copied (generated ones are recomputed on restore), its part, rows and fingerprint.</summary>

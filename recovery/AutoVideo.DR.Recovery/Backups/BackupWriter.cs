@@ -9,7 +9,7 @@ using Npgsql;
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>How a backup runs: parallel table copies (0: one per processor, at least 2) and where progress goes.</summary>
-public sealed record BackupOptions(int Parallelism = 0, IProgress<TransferProgress>? Progress = null);
+public sealed record BackupOptions(int Parallelism = 0, IProgress<TransferProgress>? Progress = null, IReadOnlyList<ISystemPartCapture>? SystemParts = null);
 
 /// <summary>
 /// Takes a backup of one database into a store from one consistent snapshot: a control transaction
@@ -111,7 +111,11 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             }
             largeObjects = new LargeObjectsEntry(path, count, fingerprint);
         });
-        await WhenAllOrFirstFailure([.. workers, .. schema, lobs]);
+        // The system's other parts (Redis, media inventories), from this moment, beside the copies.
+        var captures = new ConcurrentBag<SystemPartCapture>();
+        var others = (options.SystemParts ?? []).Select(p => Guard(async () => captures.Add(await p.CaptureAsync(name, snapshotTime, store, token)))).ToList();
+        await WhenAllOrFirstFailure([.. workers, .. schema, lobs, .. others]);
+        foreach (var part in captures.SelectMany(c => c.Parts)) parts.Add(part);
         await Execute(control, "COMMIT", ct);
 
         var manifest = new BackupManifest(
@@ -123,7 +127,9 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             tables.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal).ToList(),
             inventory.Sequences,
             inventory.MaterializedViews,
-            largeObjects);
+            largeObjects,
+            captures.Select(c => c.Cache).OfType<CacheEntry>().SingleOrDefault(),
+            captures.Select(c => c.Media).OfType<MediaEntry>().OrderBy(m => m.Bucket, StringComparer.Ordinal).ToList() is { Count: > 0 } media ? media : null);
         // Last, and only now: the manifest is what makes the backup visible and complete.
         await catalog.CompleteAsync(manifest, ct);
         logger.LogInformation("Backup {Name} complete: {Parts} parts, {Bytes} bytes", name, manifest.Parts.Count, manifest.TotalSize);
@@ -146,7 +152,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     }
 
     /// <summary>Writes one gzip-compressed part, hashing the stored bytes on their way to the store.</summary>
-    static async Task<BackupPart> WritePartAsync(IBackupStore store, string name, string path, string kind, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
+    internal static async Task<BackupPart> WritePartAsync(IBackupStore store, string name, string path, string kind, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
         var sha = "";
         long hashed = 0;

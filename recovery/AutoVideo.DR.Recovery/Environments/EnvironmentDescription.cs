@@ -28,6 +28,9 @@ public static class NodeRoles
 /// <summary>One database of an environment and how to reach it.</summary>
 public sealed record DatabaseNode(string Name, NodeRole Role, string ConnectionString);
 
+/// <summary>One Redis node of an environment: the primary, or a replica (<see cref="NodeRole.Standby"/>).</summary>
+public sealed record CacheNode(string Name, NodeRole Role, CacheEndpoint Endpoint);
+
 /// <summary>
 /// What the recovery side knows of an environment: endpoints only. It comes from the local
 /// environment's state file or from <c>pulumi stack output --json</c>; nothing else reads either source.
@@ -37,7 +40,9 @@ public sealed record EnvironmentDescription(
     IReadOnlyList<DatabaseNode> Databases,
     string? BackupStore = null,
     string? CacheEndpoint = null,
-    IReadOnlyDictionary<string, string>? HealthUrls = null)
+    IReadOnlyDictionary<string, string>? HealthUrls = null,
+    IReadOnlyList<CacheNode>? CacheNodes = null,
+    MediaStore? Media = null)
 {
     public DatabaseNode? Primary => Databases.FirstOrDefault(d => d.Role == NodeRole.Primary);
     public DatabaseNode? Standby => Databases.FirstOrDefault(d => d.Role == NodeRole.Standby);

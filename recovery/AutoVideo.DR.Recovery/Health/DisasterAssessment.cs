@@ -26,8 +26,11 @@ public static class DisasterAssessment
         var reasons = new List<string>();
         if (securityBreachDeclared) reasons.Add("security breach declared by the operator (重大安全事件)");
 
-        var servingSide = report.Components.Where(c => c.Kind != ComponentKind.Database || c.ExpectedRole == NodeRole.Primary).ToList();
-        var down = report.Components.Where(c => c.IsDown && (c.Kind != ComponentKind.Database || c.ExpectedRole != NodeRole.Fenced)).ToList();
+        // The serving side is the primary database and the services. Redis and object storage are
+        // judged by the major rule: a cache or a bucket that still answers does not make a dead primary
+        // database and dead services less than a whole-system failure. A fenced node being down is expected.
+        var servingSide = report.Components.Where(c => c.Kind == ComponentKind.Service || (c.Kind == ComponentKind.Database && c.ExpectedRole == NodeRole.Primary)).ToList();
+        var down = report.Components.Where(c => c.IsDown && c.ExpectedRole != NodeRole.Fenced).ToList();
         var primaryDown = report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == NodeRole.Primary && c.IsDown);
         var noPrimary = !report.Components.Any(c => c.Kind == ComponentKind.Database && c.ExpectedRole == NodeRole.Primary);
 
@@ -36,7 +39,7 @@ public static class DisasterAssessment
         if (reasons.Count > 0) return new Assessment(DisasterLevel.Critical, reasons);
 
         if (primaryDown || noPrimary) reasons.Add(noPrimary ? "no database holds the primary role" : "the primary database is down (資料庫故障)");
-        foreach (var c in down.Where(c => c.Kind is ComponentKind.Cache or ComponentKind.ObjectStore))
+        foreach (var c in down.Where(c => c.Kind == ComponentKind.ObjectStore || (c.Kind == ComponentKind.Cache && c.ExpectedRole is null or NodeRole.Primary)))
             reasons.Add($"{c.Name} is down ({(c.Kind == ComponentKind.Cache ? "Redis" : "object storage")} 故障)");
         var servicesDown = down.Where(c => c.Kind == ComponentKind.Service).ToList();
         if (servicesDown.Count >= 2) reasons.Add($"{servicesDown.Count} services are down: {string.Join(", ", servicesDown.Select(c => c.Name))} (核心微服務故障)");
@@ -44,6 +47,7 @@ public static class DisasterAssessment
 
         reasons.AddRange(servicesDown.Select(c => $"service {c.Name} is down (單一微服務故障)"));
         reasons.AddRange(down.Where(c => c.Kind == ComponentKind.Database).Select(c => $"standby {c.Name} is down: no replica to fail over to"));
+        reasons.AddRange(down.Where(c => c.Kind == ComponentKind.Cache && c.ExpectedRole == NodeRole.Standby).Select(c => $"Redis replica {c.Name} is down: no cache replica to promote"));
         reasons.AddRange(report.Components.Where(c => c.Status == ComponentStatus.Degraded).Select(c => $"{c.Name} is degraded: {c.Detail}"));
         reasons.AddRange(report.Components.Where(c => c.LagSeconds > LagLimit.TotalSeconds)
             .Select(c => $"{c.Name} replays {c.LagSeconds:F0} s behind, beyond the {LagLimit.TotalMinutes:F0}-minute RPO"));

@@ -12,9 +12,12 @@ public sealed class EnvironmentProbe(DatabaseProbe databases, ServiceProbe servi
         var at = DateTimeOffset.UtcNow;
         var primary = environment.Primary?.ConnectionString;
         var probes = environment.Databases.Select(d => databases.ProbeAsync(d, primary, ct)).ToList();
-        if (environment.CacheEndpoint is { } cache) probes.Add(services.ProbeCacheAsync("cache", cache, ct));
+        // Every Redis node with its role where the environment names them; else the one cache endpoint.
+        if (environment.CacheNodes is { Count: > 0 } caches) probes.AddRange(caches.Select(c => new CacheProbe().ProbeAsync(c, ct)));
+        else if (environment.CacheEndpoint is { } cache) probes.Add(services.ProbeCacheAsync("cache", cache, ct));
+        var buckets = environment.Media is { } media ? new MediaProbe().ProbeAsync(media, ct) : Task.FromResult<IReadOnlyList<ComponentHealth>>([]);
         foreach (var (name, url) in environment.HealthUrls ?? new Dictionary<string, string>())
             probes.Add(services.ProbeHttpAsync(name, url, ct));
-        return new HealthReport(environment.Name, at, await Task.WhenAll(probes));
+        return new HealthReport(environment.Name, at, [.. await Task.WhenAll(probes), .. await buckets]);
     }
 }

@@ -1,13 +1,15 @@
+using AutoVideo.DR.Recovery.Cache;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Monitoring;
+using AutoVideo.DR.Recovery.Media;
 using AutoVideo.DR.Recovery.Postgres;
 using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Local;
 
-/// <summary>What <c>local up</c> is asked for: where, optionally which ports, and whether to run the monitoring (and where its alerts go).</summary>
+/// <summary>What <c>local up</c> is asked for: where, optionally which ports, whether to run the monitoring (and where its alerts go), and the media buckets.</summary>
 public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo",
-    bool Monitoring = false, string? AlertWebhook = null);
+    bool Monitoring = false, string? AlertWebhook = null, Media.MediaOptions? Media = null);
 
 /// <summary>
 /// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
@@ -35,6 +37,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
                 throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.Name()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
             logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
             foreach (var node in existing.Nodes.OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
+            if (existing.Caches is { } existingCaches) await LocalCache.StartAsync(existingCaches, ct);
             if (existing.Monitoring is null && !options.Monitoring) return existing;
             return await WithMonitoringAsync(existing, options.AlertWebhook ?? existing.Monitoring?.AlertWebhook, ct);
         }
@@ -65,9 +68,13 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
                 new("pg-b", standbyPort, Path.Combine(workDirectory, "pg-b"), Path.Combine(workDirectory, "logs", "pg-b.log"), NodeRole.Standby),
             ],
             HomePrimary: "pg-a");
+        IReadOnlyList<LocalCacheNodeState> caches = [];
         try
         {
             await CreateAsync(state, installation, account, ct);
+            // Redis primary and replica beside the databases (the plan's "PostgreSQL 或 Redis"), and the media buckets when asked for.
+            caches = await LocalCache.CreateAsync(workDirectory, [primaryPort, standbyPort], ct);
+            state = state with { Caches = caches, Media = options.Media is { } media ? await LocalMedia.CreateAsync(media, ct) : null };
             if (options.Monitoring) state = state with { Monitoring = await new LocalMonitoring(logger).StartAsync(state, options.AlertWebhook, ct) };
             state.Save();
             return state;
@@ -77,6 +84,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             // Nothing half-running: stop whatever started and remove what this call created
             // (monitoring, the last step, stops its own processes when it fails).
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
+            await LocalCache.StopAsync(caches, CancellationToken.None, save: false);
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
             else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
@@ -168,6 +176,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             else await server.StopAsync(ct);
             stopped.Add(node.Name);
         }
+        if (state.Caches is { } caches) stopped.AddRange(await LocalCache.StopAsync(caches, ct, save: keepData));
         if (!keepData) Directory.Delete(workDirectory, recursive: true);
         return stopped;
     }

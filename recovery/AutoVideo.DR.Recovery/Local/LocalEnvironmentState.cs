@@ -7,6 +7,9 @@ namespace AutoVideo.DR.Recovery.Local;
 /// <summary>One node of the local environment as recorded on disk.</summary>
 public sealed record LocalNodeState(string Name, int Port, string DataDirectory, string LogFile, NodeRole Role);
 
+/// <summary>One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>).</summary>
+public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role);
+
 /// <summary>
 /// The local environment's state file (environment.json in the working directory): which node is
 /// primary, which is standby or fenced, and where their data lives; with monitoring, its processes
@@ -20,7 +23,9 @@ public sealed record LocalEnvironmentState(
     DateTimeOffset CreatedAt,
     IReadOnlyList<LocalNodeState> Nodes,
     string? HomePrimary = null,
-    Monitoring.LocalMonitoringState? Monitoring = null)
+    Monitoring.LocalMonitoringState? Monitoring = null,
+    IReadOnlyList<LocalCacheNodeState>? Caches = null,
+    MediaStore? Media = null)
 {
     /// <summary>The node that is primary in normal operation (the first primary); a failback returns the role to it.</summary>
     [JsonIgnore] public string Home => HomePrimary ?? Nodes[0].Name;
@@ -79,5 +84,8 @@ public sealed record LocalEnvironmentState(
     public EnvironmentDescription Describe() => new(
         Name: $"local:{WorkDirectory}",
         Databases: Nodes.Select(n => new DatabaseNode(n.Name, n.Role, Postgres.PostgresServer.ConnectionString(n.Port, Database))).ToList(),
-        BackupStore: BackupDirectory);
+        BackupStore: BackupDirectory,
+        CacheEndpoint: Caches?.FirstOrDefault(c => c.Role == NodeRole.Primary) is { } cache ? $"{Cache.RedisServer.Host}:{cache.Port}" : null,
+        CacheNodes: Caches?.Select(c => new CacheNode(c.Name, c.Role, new CacheEndpoint(Cache.RedisServer.Host, c.Port))).ToList(),
+        Media: Media);
 }

@@ -215,8 +215,9 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var urls = (await driver.OutputsAsync(node, ct)).HealthUrls().ToDictionary();
         var global = await driver.OutputsAsync(await GlobalStackAsync(ct), ct);
         if (global.Text(StackOutputs.HealthCheckUrl) is { Length: > 0 } shared) urls[$"{node}/{global.Text("dnsName") ?? "shared name"}"] = shared;
+        // A missing URL does not appear by waiting: fail the step at once rather than poll to its timeout.
         if (urls.Count == 0)
-            return StepCheck.No($"stack {node} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}) and the global stack no {StackOutputs.HealthCheckUrl}: traffic cannot be verified; fix the stacks' outputs");
+            throw new RecoveryException($"stack {node} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}) and the global stack no {StackOutputs.HealthCheckUrl}: traffic cannot be verified; fix the stacks' outputs and run the same command again");
         var unhealthy = await UnhealthyAsync(urls, ct);
         return unhealthy.Count == 0
             ? StepCheck.Yes($"the global stack sends clients to {node} and its {urls.Count} health URL(s) answer")
@@ -229,7 +230,8 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
         if (primary is null) return StepCheck.No("no stack outputs role primary");
         var urls = primary.HealthUrls();
-        if (urls.Count == 0) return StepCheck.No($"primary stack {primary.Stack} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}): the service cannot be verified");
+        if (urls.Count == 0)
+            throw new RecoveryException($"primary stack {primary.Stack} exports no health URL ({StackOutputs.RegionalHealthCheckUrl}): the service cannot be verified; fix the stack's outputs and run the same command again");
         var unhealthy = await UnhealthyAsync(urls, ct);
         if (unhealthy.Count > 0) return StepCheck.No($"primary stack {primary.Stack}: {string.Join("; ", unhealthy)}");
         var detail = $"stack {primary.Stack} is primary and its {urls.Count} health URL(s) answer";

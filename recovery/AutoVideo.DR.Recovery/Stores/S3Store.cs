@@ -59,6 +59,16 @@ public sealed class S3Store : IBackupStore, IDisposable
         lockChoice = options.LockMode;
         lockMode = new(() => LockModeAsync(CancellationToken.None));
         Location = $"s3://{bucket}/{this.prefix}".TrimEnd('/');
+        client = Client(options);
+    }
+
+    /// <summary>
+    /// The one way an S3 client is made (backup stores and media buckets alike): the endpoint,
+    /// region, addressing and timeouts of <paramref name="options"/>, credentials from them or the AWS variables.
+    /// </summary>
+    public static AmazonS3Client Client(S3StoreOptions options)
+    {
+        var timeout = options.Timeout ?? BackupStore.DefaultTimeout;
         var region = options.Region ?? Variable("AWS_REGION") ?? Variable("AWS_DEFAULT_REGION") ?? "us-east-1";
         var config = new AmazonS3Config
         {
@@ -81,7 +91,7 @@ public sealed class S3Store : IBackupStore, IDisposable
         {
             config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
         }
-        client = options.Credentials is { } credentials ? new AmazonS3Client(credentials, config)
+        return options.Credentials is { } credentials ? new AmazonS3Client(credentials, config)
             : Variable("AWS_ACCESS_KEY_ID") is not null ? new AmazonS3Client(new EnvironmentVariablesAWSCredentials(), config)
             : new AmazonS3Client(config);
     }
@@ -292,8 +302,9 @@ public sealed class S3Store : IBackupStore, IDisposable
         {
             throw new RecoveryException($"S3 endpoint {Endpoint} did not answer within {timeout.TotalSeconds:0} s ({client.Config.MaxErrorRetry + 1} tries, on {key} in {Location}); check the endpoint, or allow longer with --store-timeout");
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
         {
+            // A reset can surface as an IOException or, straight from the socket, as a SocketException.
             throw new RecoveryException($"S3 endpoint {Endpoint} dropped the connection ({FirstLine(Innermost(e).Message)}) on {key} in {Location}; check that it is an S3 endpoint, then run the command again");
         }
         catch (AmazonClientException e)

@@ -57,16 +57,19 @@ public sealed class LocalEnvironmentLifecycleTests
         await using var environment = await OwnEnvironment.StartAsync();
         var state = environment.State;
         var pids = state.Nodes.Select(n => LocalEnvironment.Server(null, Postgres.ServerAccount.Current(), n).PostmasterPid()).ToList();
+        var caches = state.Caches!.Select(c => int.Parse(File.ReadAllText(Recovery.Cache.LocalCache.Server(c).PidFile).Trim())).ToList();
+        Assert.Equal(2, caches.Count);
 
         var result = await CliRunner.RunAsync("local", "down", "--workdir", environment.WorkDirectory);
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("pg-a", result.Out);
+        Assert.Contains("cache-b", result.Out);
         Assert.False(Directory.Exists(environment.WorkDirectory));
-        foreach (var pid in pids)
+        foreach (var pid in pids.Select(p => (int?)p).Concat(caches.Select(c => (int?)c)))
         {
             var stat = $"/proc/{pid}/stat";
-            Assert.True(!File.Exists(stat) || File.ReadAllText(stat).Contains(") Z"), $"postmaster {pid} still runs after down");
+            Assert.True(!File.Exists(stat) || File.ReadAllText(stat).Contains(") Z"), $"server {pid} still runs after down");
         }
     }
 

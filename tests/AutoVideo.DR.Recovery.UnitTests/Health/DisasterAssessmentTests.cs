@@ -65,4 +65,37 @@ public sealed class DisasterAssessmentTests
     {
         Assert.Null(Assess(Db("pg-b", NodeRole.Primary, ComponentStatus.Healthy), Db("pg-a", NodeRole.Fenced, ComponentStatus.Down)).Level);
     }
+
+    static ComponentHealth CacheNode(string name, NodeRole role, ComponentStatus status) =>
+        new(name, ComponentKind.Cache, status, status.ToString(), TimeSpan.Zero, ExpectedRole: role);
+
+    [Fact]
+    public void The_redis_primary_down_is_major_and_its_replica_down_is_minor()
+    {
+        var primaryDown = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), CacheNode("cache-a", NodeRole.Primary, ComponentStatus.Down), CacheNode("cache-b", NodeRole.Standby, ComponentStatus.Healthy));
+        Assert.Equal(DisasterLevel.Major, primaryDown.Level);
+        Assert.Contains(primaryDown.Reasons, r => r.Contains("cache-a is down (Redis"));
+
+        var replicaDown = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), CacheNode("cache-a", NodeRole.Primary, ComponentStatus.Healthy), CacheNode("cache-b", NodeRole.Standby, ComponentStatus.Down));
+        Assert.Equal(DisasterLevel.Minor, replicaDown.Level);
+        Assert.Contains(replicaDown.Reasons, r => r.Contains("Redis replica cache-b is down"));
+
+        Assert.Null(Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), CacheNode("cache-a", NodeRole.Primary, ComponentStatus.Healthy), CacheNode("cache-b", NodeRole.Fenced, ComponentStatus.Down)).Level);
+    }
+
+    [Fact]
+    public void The_primary_database_down_with_no_service_answering_is_critical_even_while_redis_answers()
+    {
+        var a = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Down), Db("pg-b", NodeRole.Standby, ComponentStatus.Healthy),
+            CacheNode("cache-a", NodeRole.Primary, ComponentStatus.Healthy), Part("media-uploads", ComponentKind.ObjectStore, ComponentStatus.Healthy));
+        Assert.Equal(DisasterLevel.Critical, a.Level);
+    }
+
+    [Fact]
+    public void A_media_bucket_down_is_major()
+    {
+        var a = Assess(Db("pg-a", NodeRole.Primary, ComponentStatus.Healthy), Part("media-generated", ComponentKind.ObjectStore, ComponentStatus.Down));
+        Assert.Equal(DisasterLevel.Major, a.Level);
+        Assert.Contains(a.Reasons, r => r.Contains("object storage"));
+    }
 }

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+using AutoVideo.DR.Recovery.Postgres;
+
+using AutoVideo.DR.Recovery.Environments;
+
+namespace AutoVideo.DR.Recovery.Cache;
+
+/// <summary>
+/// Redis's own backup format, the RDB file: taken from a running server with <c>redis-cli --rdb</c>
+/// (the replication protocol, so a replica serves it and the primary does no work), and read back
+/// by loading it into a scratch server of its own, which is also the proof that it loads.
+/// </summary>
+public static class RdbFile
+{
+    /// <summary>Takes an RDB of the server at <paramref name="source"/> into <paramref name="file"/>.</summary>
+    public static async Task TakeAsync(CacheEndpoint source, string file, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(RedisServer.Program("redis-cli"))
+        {
+            ArgumentList = { "-h", source.Host, "-p", source.Port.ToString(), "--rdb", file },
+        };
+        var result = await ProcessRunner.RunAsync(info, ct, allowFailure: true);
+        if (result.ExitCode != 0 || !File.Exists(file) || new FileInfo(file).Length == 0)
+            throw new RecoveryException($"taking an RDB from Redis at {source} failed: {result.LastErrorLine}");
+    }
+
+    /// <summary>
+    /// Loads <paramref name="file"/> into a scratch server (free loopback port, its own directory,
+    /// removed after) and reads what it holds. A damaged or foreign file fails in one line.
+    /// </summary>
+    public static async Task<CacheContent> ReadAsync(string file, string what, CancellationToken ct)
+    {
+        if (!File.Exists(file)) throw new RecoveryException($"{what} is missing ({file})");
+        var directory = Path.Combine(Path.GetTempPath(), "avdr-rdb-" + Guid.NewGuid().ToString("N")[..12]);
+        var scratch = new RedisServer(directory, FreePort.Pick(), Path.Combine(directory, "redis.log"));
+        try
+        {
+            await scratch.WriteConfigAsync(replicaOf: null, snapshots: false, ct);
+            File.Copy(file, scratch.RdbFile);
+            try
+            {
+                await scratch.StartAsync(ct);
+            }
+            catch (RecoveryException e)
+            {
+                throw new RecoveryException($"{what} is damaged: Redis cannot load it ({scratch.LastLogProblem() ?? e.Message})");
+            }
+            await using var connection = await RespConnection.OpenAsync(scratch.Endpoint, ct);
+            return await CacheContent.ReadAsync(connection, ct);
+        }
+        finally
+        {
+            await scratch.StopAsync(CancellationToken.None, save: false);
+            try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+        }
+    }
+}
