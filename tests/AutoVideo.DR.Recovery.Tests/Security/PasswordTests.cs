@@ -1,0 +1,57 @@
+namespace AutoVideo.DR.Recovery.Tests.Security;
+
+/// <summary>
+/// Passwords never travel on the command line (every user can read it in /proc): a connection
+/// string with one is refused by the parser without echoing it, and PGPASSWORD (or a passfile) is
+/// what authenticates, on a server that really asks for a password.
+/// </summary>
+public sealed class PasswordTests
+{
+    [Theory]
+    [InlineData("backup", "--from")]
+    [InlineData("restore", "--target")]
+    public async Task A_connection_string_with_a_password_is_refused_without_echoing_it(string command, string option)
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync(command, option, "Host=127.0.0.1;Port=5432;Username=app;Password=hunter2-secret;Database=autovideo", "--store", work.Path, "--workdir", work.Path);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"{option} carries a password, which every user of this machine can read on the command line; leave Password out and set PGPASSWORD", result.Error);
+        Assert.DoesNotContain("hunter2-secret", result.Out + result.Error);
+        Assert.False(Directory.Exists(work.Path), "a refused command line created something");
+    }
+
+    [Theory]
+    [InlineData("Host=;Port=abc", "is not a connection string Npgsql understands")]
+    [InlineData("Port=5432;Database=autovideo", "names no host")]
+    public async Task A_connection_string_that_is_not_one_is_a_usage_error_in_one_line(string connection, string message)
+    {
+        var result = await CliRunner.RunAsync("backup", "--from", connection);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--from {message}", result.Error);
+        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task PGPASSWORD_authenticates_a_backup_where_the_server_asks_for_a_password()
+    {
+        await using var environment = await OwnEnvironment.StartAsync();
+        var primary = environment.Node(Recovery.Environments.NodeRole.Primary);
+        await Sql.ExecuteAsync(environment.ConnectionString("pg-a"), "CREATE ROLE app LOGIN SUPERUSER PASSWORD 'hunter2-secret'");
+        // The role 'app' must give a password over TCP; everyone else keeps the environment's trust.
+        var hba = Path.Combine(primary.DataDirectory, "pg_hba.conf");
+        await File.WriteAllTextAsync(hba, "host all app 127.0.0.1/32 scram-sha-256\n" + await File.ReadAllTextAsync(hba));
+        await Sql.ExecuteAsync(environment.ConnectionString("pg-a"), "SELECT pg_reload_conf()");
+        using var store = new TemporaryDirectory();
+        Directory.CreateDirectory(store.Path);
+        string[] args = ["backup", "--from", $"Host=127.0.0.1;Port={primary.Port};Username=app;Database=autovideo", "--store", store.Path, "--workdir", environment.WorkDirectory];
+
+        var refused = await CliRunner.RunAsync(args, new Dictionary<string, string> { ["PGPASSWORD"] = "wrong", ["PGPASSFILE"] = "/nonexistent" });
+        var allowed = await CliRunner.RunAsync(args, new Dictionary<string, string> { ["PGPASSWORD"] = "hunter2-secret" });
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("password authentication failed for user \"app\"", refused.Error);
+        Assert.True(allowed.ExitCode == 0, allowed.ToString());
+        Assert.DoesNotContain("hunter2-secret", allowed.Out + allowed.Error + refused.Error);
+    }
+}
