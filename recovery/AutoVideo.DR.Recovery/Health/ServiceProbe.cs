@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Text;
 
 namespace AutoVideo.DR.Recovery.Health;
@@ -31,29 +33,54 @@ public sealed class ServiceProbe(TimeSpan? timeout = null)
         }
     }
 
-    /// <summary>Endpoint as host:port.</summary>
+    /// <summary>
+    /// PINGs a cache. The endpoint is host:port, or <c>rediss://host:port</c> for a cache that only
+    /// accepts TLS (ElastiCache with in-transit encryption, as the stacks declare it): the probe then
+    /// completes a TLS handshake, validating the server's certificate, before it speaks.
+    /// </summary>
     public async Task<ComponentHealth> ProbeCacheAsync(string name, string endpoint, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
+        var tls = endpoint.StartsWith(TlsScheme, StringComparison.OrdinalIgnoreCase);
+        var address = tls ? endpoint[TlsScheme.Length..] : endpoint.StartsWith("redis://", StringComparison.OrdinalIgnoreCase) ? endpoint["redis://".Length..] : endpoint;
         try
         {
-            var colon = endpoint.LastIndexOf(':');
-            var (host, port) = colon > 0 ? (endpoint[..colon], int.Parse(endpoint[(colon + 1)..])) : (endpoint, 6379);
+            var colon = address.LastIndexOf(':');
+            var (host, port) = colon > 0 ? (address[..colon], int.Parse(address[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture)) : (address, 6379);
             using var client = new TcpClient();
             await client.ConnectAsync(host, port, deadline.Token);
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            if (tls)
+            {
+                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, deadline.Token);
+                }
+                catch (AuthenticationException e)
+                {
+                    return new ComponentHealth(name, ComponentKind.Cache, ComponentStatus.Down, $"TLS handshake with {address} failed: {e.Message} (its certificate must be trusted here)", clock.Elapsed);
+                }
+                stream = ssl;
+            }
             await stream.WriteAsync("PING\r\n"u8.ToArray(), deadline.Token);
             var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer, deadline.Token);
             var answer = Encoding.ASCII.GetString(buffer, 0, read).Trim();
+            if (read == 0)
+                return new ComponentHealth(name, ComponentKind.Cache, ComponentStatus.Down,
+                    $"{address} closed the connection without answering PING{(tls ? "" : " (a cache that only accepts TLS does this to plaintext; its endpoint is then rediss://host:port)")}", clock.Elapsed);
             return new ComponentHealth(name, ComponentKind.Cache, answer == "+PONG" ? ComponentStatus.Healthy : ComponentStatus.Degraded,
-                $"PING answered '{answer}' at {endpoint}", clock.Elapsed);
+                $"PING answered '{answer}' at {address}{(tls ? " over TLS" : "")}", clock.Elapsed);
         }
         catch (Exception e) when (e is SocketException or IOException or FormatException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            return new ComponentHealth(name, ComponentKind.Cache, ComponentStatus.Down, $"unreachable: {endpoint}: {e.Message.ReplaceLineEndings(" ")}", clock.Elapsed);
+            return new ComponentHealth(name, ComponentKind.Cache, ComponentStatus.Down, $"unreachable: {address}{(tls ? " (TLS)" : "")}: {e.Message.ReplaceLineEndings(" ")}", clock.Elapsed);
         }
     }
+
+    /// <summary>The scheme of a cache endpoint that only speaks TLS.</summary>
+    public const string TlsScheme = "rediss://";
 }

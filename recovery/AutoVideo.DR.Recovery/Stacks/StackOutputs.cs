@@ -99,7 +99,8 @@ public sealed record StackOutputs(string Stack, IReadOnlyDictionary<string, Json
             Name: "stacks:" + string.Join("+", stacks.Select(s => s.Stack)),
             Databases: stacks.Select(s => s.Database()).ToList(),
             BackupStore: primary.Text(BackupBucket) is { } bucket ? $"s3://{bucket}" : null,
-            CacheEndpoint: primary.Text(CacheEndpoint),
+            // The stacks' caches encrypt in transit (infra/cache.ts): they only accept TLS.
+            CacheEndpoint: primary.Text(CacheEndpoint) is { Length: > 0 } cache ? Health.ServiceProbe.TlsScheme + cache : null,
             HealthUrls: stacks.SelectMany(s => s.HealthUrls()).ToDictionary(p => p.Key, p => p.Value));
     }
 }

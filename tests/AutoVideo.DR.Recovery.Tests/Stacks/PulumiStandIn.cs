@@ -42,6 +42,9 @@ public sealed class PulumiStandIn : IDisposable
         File.WriteAllText(Path.Combine(State, "global.applied-fencedStacks"), "[]");
     }
 
+    /// <summary>The cacheEndpoint output of a stack (host:port; 127.0.0.1:1 unless set).</summary>
+    public void SetCacheEndpoint(string stack, string endpoint) => File.WriteAllText(Path.Combine(State, stack + ".cache-endpoint"), endpoint);
+
     /// <summary>Every call that would reach <paramref name="stack"/>'s region fails from now on.</summary>
     public void RegionDown(string stack) => Touch($"down-{stack}");
 
@@ -118,8 +121,9 @@ public sealed class PulumiStandIn : IDisposable
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
                 health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
                 generation=1; [ -f "$state/$stack.applied-generation" ] && generation="$(cat "$state/$stack.applied-generation")"
-                printf '{\n  "globalStack": "global",\n  "cacheRole": "%s",\n  "databaseGeneration": %s,\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
-                  "$([ "$role" = primary ] && echo primary || echo secondary)" "$generation" "$role" "$stack" "$source" "$stack" "$health"
+                cache="127.0.0.1:1"; [ -f "$state/$stack.cache-endpoint" ] && cache="$(cat "$state/$stack.cache-endpoint")"
+                printf '{\n  "globalStack": "global",\n  "cacheRole": "%s",\n  "databaseGeneration": %s,\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "%s",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$([ "$role" = primary ] && echo primary || echo secondary)" "$generation" "$role" "$stack" "$source" "$stack" "$cache" "$health"
                 exit 0 ;;
             esac ;;
           config)
