@@ -14,6 +14,19 @@ public static class DrillCommand
     static readonly Option<int> Writers = new("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
     static readonly Option<double> WarmUp = new("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
     static readonly Option<bool> Detach = new("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
+    static readonly Option<DetectionMethod> Detect = new("--detect")
+    {
+        Description = "how the disaster is detected: probe (the drill's own probe loop, the default) or alert (the plan's path: Prometheus rule → Alertmanager → an on-call webhook the drill listens on; starts the monitoring if it does not run)",
+        DefaultValueFactory = _ => DetectionMethod.Probe,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (text is "probe") return DetectionMethod.Probe;
+            if (text is "alert") return DetectionMethod.Alert;
+            result.AddError($"--detect '{text}' is not understood; accepted: probe, alert");
+            return default;
+        },
+    };
     static readonly Option<string?> Restore = FailoverCommand.BackupNameOption("--restore",
         "treat the replica as unusable: the runbook restores this backup (latest or a name) into the promoted standby (failover --restore-from)");
 
@@ -21,7 +34,7 @@ public static class DrillCommand
     {
         var drill = new Command("drill", "inject a disaster under a write workload, recover, and report the RTO and RPO achieved")
         {
-            Owner, Output, Disaster, Writers, WarmUp, Detach, Restore,
+            Owner, Output, Disaster, Writers, WarmUp, Detach, Restore, Detect,
         };
         drill.SetAction(async (parse, ct) =>
         {
@@ -33,7 +46,8 @@ public static class DrillCommand
                 Writers: parse.GetValue(Writers),
                 WarmUp: TimeSpan.FromSeconds(parse.GetValue(WarmUp)),
                 DetachStandbyBeforeDisaster: parse.GetValue(Detach),
-                RestoreBackup: parse.GetValue(Restore));
+                RestoreBackup: parse.GetValue(Restore),
+                Detect: parse.GetValue(Detect));
             var result = await new FailoverDrill(context.Loggers, context.Progress).RunAsync(options, ct);
             Print(context, result, parse.GetValue(GlobalOptions.Json));
             return result.Passed ? 0 : CliApp.Failure;
@@ -52,6 +66,7 @@ public static class DrillCommand
                 report = result.Files.Markdown,
                 timeline = result.Files.Timeline,
                 rtoSeconds = report.ActualRto.TotalSeconds,
+                detection = new { method = result.Measurements.Detection, seconds = result.Measurements.DetectionTime.TotalSeconds },
                 rtoTargetSeconds = report.Objective.Rto.TotalSeconds,
                 dataLoss = report.DataLoss,
                 runbookDataLoss = result.Measurements.RunbookLoss,

@@ -14,6 +14,7 @@ public sealed record DrillMeasurements(
     IReadOnlyList<TimelineStep> Timeline,
     TimeSpan Rto,
     TimeSpan DetectionTime,
+    DetectionMethod Detection,
     RpoResult Rpo,
     DataLoss Loss,
     IReadOnlyList<TableVerification> Verification,
@@ -44,6 +45,8 @@ public static class DrillFindings
                 ? new("驗證備份檔案完整性 (backup files intact)", true, backup)
                 : new("驗證備份檔案完整性 (backup files intact)", m.Archive.Intact, $"WAL archive: {m.Archive.Describe()}"),
             new("測試恢復程序 (recovery procedure)", stepsOk, stepsOk ? $"all {m.Timeline.Count} steps succeeded, the runbook's included" : m.RunbookFailure ?? $"failed: {string.Join(", ", m.Timeline.Where(s => !s.Succeeded).Select(s => s.Name))}"),
+            new("事件偵測 (failure detected within the plan's 5 minutes)", m.DetectionTime <= DrillOptions.DetectionTarget,
+                $"{m.DetectionTime.TotalSeconds:0.0} s from the disaster, {(m.Detection == DetectionMethod.Alert ? "through the alert path (Prometheus → Alertmanager → on-call webhook)" : "by the drill's own probe loop (drill --detect alert rehearses the alert path)")}"),
             new("確認恢復時間符合 RTO (RTO met)", m.RtoMet, $"RTO {m.Rto.TotalSeconds:0.000} s"),
             new("確認數據遺失符合 RPO (RPO met)", m.RpoMet, m.Loss.Describe()),
             new("驗證恢復數據完整性 (restored data intact)", dataOk, dataOk
@@ -86,8 +89,12 @@ public static class DrillFindings
             problems.Add($"{m.Rpo.InDoubtApplied + m.Rpo.InDoubtLost} commits were in doubt (connection lost during COMMIT): {m.Rpo.InDoubtApplied} were applied, {m.Rpo.InDoubtLost} were not");
             suggestions.Add("make client writes idempotent (client-chosen ids or idempotency keys) so in-doubt commits can be retried safely");
         }
-        if (m.DetectionTime > TimeSpan.FromSeconds(1))
+        if (m.DetectionTime > DrillOptions.DetectionTarget)
+            problems.Add($"detection took {m.DetectionTime.TotalSeconds:0} s, beyond the plan's 5 minutes");
+        else if (m.Detection == DetectionMethod.Probe && m.DetectionTime > TimeSpan.FromSeconds(1))
             suggestions.Add($"detection took {m.DetectionTime.TotalMilliseconds:0} ms: probe more often or with a shorter connect timeout");
+        if (m.Detection == DetectionMethod.Alert)
+            suggestions.Add($"the alert path took {m.DetectionTime.TotalSeconds:0.0} s, most of it the database-down rule's for: (monitoring/alerts.yaml); shorten it only as far as a flapping scrape allows");
         if (m.FailedClientAttempts > 0)
             suggestions.Add($"clients were refused {m.FailedClientAttempts} times during {m.ClientOutage.TotalSeconds:0.000} s of outage: confirm every service retries writes with backoff as the drill workload does");
         if (m.StandbyLeft)

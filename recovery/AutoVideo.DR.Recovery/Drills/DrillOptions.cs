@@ -1,5 +1,12 @@
 namespace AutoVideo.DR.Recovery.Drills;
 
+/// <summary>How a drill sees the disaster: its own probe loop, or the plan's path (Prometheus alert → Alertmanager → on-call webhook).</summary>
+public enum DetectionMethod
+{
+    Probe,
+    Alert,
+}
+
 /// <summary>
 /// How a drill runs. Without a running environment in <see cref="WorkDirectory"/> the drill creates
 /// one there and removes it afterwards, so a drill from a fresh clone needs nothing set up.
@@ -13,8 +20,12 @@ public sealed record DrillOptions(
     TimeSpan? WarmUp = null,
     TimeSpan? RunAfterRecovery = null,
     bool DetachStandbyBeforeDisaster = false,
-    string? RestoreBackup = null)
+    string? RestoreBackup = null,
+    DetectionMethod Detect = DetectionMethod.Probe)
 {
+    /// <summary>The plan's detection window: "Prometheus 告警觸發 → 自動告警發送到值班人員" within 0–5 minutes.</summary>
+    public static readonly TimeSpan DetectionTarget = TimeSpan.FromMinutes(5);
+
     public TimeSpan WarmUpTime => WarmUp ?? TimeSpan.FromSeconds(3);
     public TimeSpan AfterRecoveryTime => RunAfterRecovery ?? TimeSpan.FromSeconds(1);
 

@@ -4,6 +4,7 @@ using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Monitoring;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Reports;
@@ -35,17 +36,28 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var environment = new LocalEnvironment(loggers.CreateLogger<LocalEnvironment>());
         var timeline = new TimelineRecorder(progress);
         var created = false;
+        // The on-call end of the alert path: Alertmanager posts here.
+        await using var pager = options.Detect == DetectionMethod.Alert ? AlertWebhookListener.Start() : null;
         try
         {
             var state = await timeline.StepAsync("prepare the local environment", async () =>
             {
-                var existed = LocalEnvironmentState.TryLoad(workDirectory) is not null;
-                var ready = await environment.UpAsync(new LocalEnvironmentOptions(workDirectory), ct);
-                // Only an environment this drill created is removed after it; a failed up cleaned up itself.
-                created = !existed;
-                return (ready, created ? $"created primary + standby in {workDirectory}" : $"using the environment in {workDirectory}");
+                var existing = LocalEnvironmentState.TryLoad(workDirectory);
+                var running = existing?.Nodes.Any(n => LocalEnvironment.Server(null, ServerAccount.Current(), n).IsRunning()) == true;
+                LocalEnvironmentState ready;
+                if (!running)
+                {
+                    ready = await environment.UpAsync(new LocalEnvironmentOptions(workDirectory, Monitoring: pager is not null, AlertWebhook: pager?.Url), ct);
+                    // Only an environment this drill created is removed after it; a failed up cleaned up itself.
+                    created = existing is null;
+                }
+                else if (pager is null) ready = existing!;
+                else if (existing!.Monitoring?.AnyRunning == true) ready = await LocalMonitoring.RouteAlertsAsync(workDirectory, pager.Url, ct);
+                else ready = await environment.UpAsync(new LocalEnvironmentOptions(workDirectory, Monitoring: true, AlertWebhook: pager.Url), ct);
+                var monitoring = pager is null ? "" : ", with Prometheus, the PostgreSQL exporters and Alertmanager paging this drill";
+                return (ready, (created ? $"created primary + standby in {workDirectory}" : $"using the environment in {workDirectory}") + monitoring);
             });
-            return await DrillAsync(state, options, timeline, ct);
+            return await DrillAsync(state, options, timeline, pager, ct);
         }
         finally
         {
@@ -57,7 +69,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         }
     }
 
-    async Task<DrillResult> DrillAsync(LocalEnvironmentState state, DrillOptions options, TimelineRecorder timeline, CancellationToken ct)
+    async Task<DrillResult> DrillAsync(LocalEnvironmentState state, DrillOptions options, TimelineRecorder timeline, AlertWebhookListener? pager, CancellationToken ct)
     {
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var standbyNode = state.NodeWithRole(NodeRole.Standby);
@@ -99,6 +111,12 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         await timeline.StepAsync("inject disaster", () => Disaster.InjectAsync(options.Disaster, LocalEnvironment.Server(installation, account, primaryNode), primaryNode.Name, ct));
         await timeline.StepAsync("detect failure", async () =>
         {
+            if (pager is not null)
+            {
+                // The plan's path: the exporter's scrape fails, the rule fires after its for:, Alertmanager pages.
+                var alert = await pager.WaitForAsync("AutoVideoDatabaseDown", DrillOptions.DetectionTarget, ct, a => a.Instance == $"{PostgresServer.Host}:{primaryNode.Port}");
+                return $"{alert.Name} ({alert.Severity}) reached the on-call webhook through receiver '{alert.Receiver}': {alert.Annotations.GetValueOrDefault("summary")}";
+            }
             var result = await FailureDetector.Default.WaitForFailureAsync(description.Primary!, TimeSpan.FromSeconds(30), ct);
             return $"{primaryNode.Name} down after {result.Probes} probes: {result.Probe.Detail}";
         });
@@ -157,7 +175,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             $"the drill's ledger: {recovered.rpo.LostCommits} of {recovered.rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}");
         var steps = Timeline(timeline, incident);
         var restoreStep = incident.Steps.FirstOrDefault(s => s.Id == "restore-data" && s.Outcome == StepOutcome.Completed);
-        var measurements = new DrillMeasurements(steps, rto, detectionTime, recovered.rpo, loss, verification,
+        var measurements = new DrillMeasurements(steps, rto, detectionTime, options.Detect, recovered.rpo, loss, verification,
             WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, rto,
             objective.RtoMet(rto) && firstCommit is not null, loss.Met(objective) == true, StandbyLeft: true,
             BackupEvidence: restoreStep?.Output, RunbookLoss: incident.DataLoss, RunbookFailure: runbookFailure);

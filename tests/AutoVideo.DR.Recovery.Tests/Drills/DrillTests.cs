@@ -89,6 +89,19 @@ public sealed class DrillTests
         Assert.Contains("made after the backup's snapshot were lost", markdown);
     }
 
+    [Fact]
+    public async Task A_drill_detected_through_the_alert_path_reports_the_time_from_the_kill_to_the_on_call_webhook()
+    {
+        var (json, markdown) = await PassingDrillAsync("--detect", "alert");
+        var detection = json.RootElement.GetProperty("detection");
+        Assert.Equal("alert", detection.GetProperty("method").GetString());
+        // The database-down rule's for: is 30 s (monitoring/alerts.yaml): nothing arrives sooner; the plan allows 5 minutes.
+        Assert.InRange(detection.GetProperty("seconds").GetDouble(), 30, 300);
+        Assert.Contains("AutoVideoDatabaseDown (critical) reached the on-call webhook through receiver 'oncall'", markdown);
+        Assert.Contains("- [x] 事件偵測 (failure detected within the plan's 5 minutes)", markdown);
+        Assert.Contains("through the alert path (Prometheus → Alertmanager → on-call webhook)", markdown);
+    }
+
     [Theory]
     [InlineData("--disaster", "meteor", "unknown disaster 'meteor'; accepted: kill-primary, stop-primary, freeze-primary")]
     [InlineData("--writers", "0", "--writers 0 is out of range; accepted: 1 to 32")]
