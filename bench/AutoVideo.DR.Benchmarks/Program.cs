@@ -1,11 +1,17 @@
 using AutoVideo.DR.Benchmarks;
 
-// Usage: AutoVideo.DR.Benchmarks drill [runs]  — prints a Markdown section on stdout, progress on stderr.
+// Usage: AutoVideo.DR.Benchmarks drill|detection [runs]  — prints a Markdown section on stdout, progress on stderr.
 var runs = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 5;
-if (args.FirstOrDefault() != "drill" || runs < 1)
+var section = args.FirstOrDefault() switch
 {
-    Console.Error.WriteLine("usage: AutoVideo.DR.Benchmarks drill [runs >= 1]");
+    "drill" when runs >= 1 => await DrillBenchmark.RunAsync(runs, CancellationToken.None),
+    "detection" when runs >= 1 => await DetectionBenchmark.RunAsync(runs, CancellationToken.None),
+    _ => null,
+};
+if (section is null)
+{
+    Console.Error.WriteLine("usage: AutoVideo.DR.Benchmarks drill|detection [runs >= 1]");
     return 2;
 }
-Console.Write(await DrillBenchmark.RunAsync(runs, CancellationToken.None));
+Console.Write(section);
 return 0;
