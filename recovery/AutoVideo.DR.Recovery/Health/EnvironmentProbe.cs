@@ -20,4 +20,21 @@ public sealed class EnvironmentProbe(DatabaseProbe databases, ServiceProbe servi
             probes.Add(services.ProbeHttpAsync(name, url, ct));
         return new HealthReport(environment.Name, at, [.. await Task.WhenAll(probes), .. await buckets]);
     }
+
+    /// <summary>
+    /// As <see cref="ProbeAsync"/>, then each database found down is probed once more, given longer: a
+    /// runbook acts on what is down, and one probe that lost a race with a busy machine must not make a
+    /// healthy standby "down". A dead server still fails at once (connection refused).
+    /// </summary>
+    public async Task<HealthReport> ProbeConfirmedAsync(EnvironmentDescription environment, CancellationToken ct)
+    {
+        var report = await ProbeAsync(environment, ct);
+        var down = report.Components.Where(c => c.Kind == ComponentKind.Database && c.IsDown).Select(c => c.Name).ToHashSet();
+        if (down.Count == 0) return report;
+        var patient = new DatabaseProbe(TimeSpan.FromSeconds(5));
+        var primary = environment.Primary?.ConnectionString;
+        var again = (await Task.WhenAll(environment.Databases.Where(d => down.Contains(d.Name)).Select(d => patient.ProbeAsync(d, primary, ct))))
+            .ToDictionary(c => c.Name);
+        return report with { Components = report.Components.Select(c => again.GetValueOrDefault(c.Name) ?? c).ToList() };
+    }
 }

@@ -33,7 +33,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
     public async Task<TargetAssessment> AssessAsync(CancellationToken ct)
     {
         var state = State();
-        var health = await new EnvironmentProbe().ProbeAsync(state.Describe(), ct);
+        var health = await new EnvironmentProbe().ProbeConfirmedAsync(state.Describe(), ct);
         var assessment = DisasterAssessment.Assess(health);
         var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary)?.Name;
         var standby = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Standby)?.Name;

@@ -24,7 +24,7 @@ public static class CriticalRunbook
                     if (string.IsNullOrEmpty(a.Standby))
                         throw new RecoveryException("there is no standby to fail over to (no node or stack holds the standby role); see 'autovideo-dr health'");
                     if (a.Failed.Contains(a.Standby))
-                        throw new RecoveryException($"the standby {a.Standby} is down too: there is nothing to promote; bring it up (or restore a backup into it) and run the same command again");
+                        throw new RecoveryException($"the standby {a.Standby} is down too ({a.Health.Components.FirstOrDefault(c => c.Name == a.Standby)?.Detail}): there is nothing to promote; bring it up (or restore a backup into it) and run the same command again");
                 }),
             HoldClients(target),
             StopWrites(target),

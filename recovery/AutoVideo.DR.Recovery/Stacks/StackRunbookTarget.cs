@@ -59,7 +59,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         await driver.SelectAsync(stack, ct);
         var outputs = await BothAsync(ct);
         var description = StackOutputs.Describe(outputs);
-        var health = await new EnvironmentProbe().ProbeAsync(description, ct);
+        var health = await new EnvironmentProbe().ProbeConfirmedAsync(description, ct);
         var assessment = DisasterAssessment.Assess(health);
         var primary = outputs.FirstOrDefault(o => o.Is(NodeRole.Primary));
         var standby = outputs.FirstOrDefault(o => o.Is(NodeRole.Standby));

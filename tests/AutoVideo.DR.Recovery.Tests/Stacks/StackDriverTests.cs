@@ -72,7 +72,8 @@ public sealed class StackDriverTests : IDisposable
         Assert.Equal(("127.0.0.1", 1, "autovideo", "autovideo"), (connection.Host, connection.Port, connection.Username, connection.Database));
         Assert.Equal(Npgsql.SslMode.Require, connection.SslMode);
         Assert.Equal("s3://autovideo-backups-prod", description.BackupStore);
-        Assert.Equal("127.0.0.1:1", description.CacheEndpoint);
+        // The stacks' cache only accepts TLS (infra/cache.ts: transit encryption).
+        Assert.Equal("rediss://127.0.0.1:1", description.CacheEndpoint);
         Assert.Equal(NodeRole.Primary, outputs.NodeRole);
     }
 
