@@ -14,10 +14,15 @@ public static class BackupCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store") { From, Parallel };
+        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store; --physical: a pgBackRest backup for point-in-time recovery")
+        {
+            From, Parallel, PointInTimeCli.Physical, PointInTimeCli.Type,
+        };
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(PointInTimeCli.Physical)) return await PointInTimeCli.BackupAsync(context, parse, ct);
+            if (parse.GetResult(PointInTimeCli.Type) is not null) throw new Recovery.RecoveryException("--type goes with --physical; accepted: backup --physical [--type full|diff|incr]");
             var clock = Stopwatch.StartNew();
             return await StoreArguments.RunAsync(parse, async store =>
             {

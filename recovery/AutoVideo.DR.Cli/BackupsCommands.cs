@@ -33,13 +33,15 @@ public static class BackupsCommands
             var now = DateTimeOffset.UtcNow;
             var entries = await WithCatalog(parse, catalog => catalog.ListAsync(ct));
             await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), BackupMetrics.ForCatalog(entries, now), ct);
+            // The environment's pgBackRest repositories in this store, listed beside the logical backups.
+            var physical = await StoreArguments.RunAsync(parse, store => PointInTimeCli.ListAsync(parse, store, context, ct));
             if (parse.GetValue(GlobalOptions.Json))
             {
-                JsonOutput.Write(context, entries.Select(e => new
+                JsonOutput.Write(context, entries.Select(e => (object)new
                 {
                     e.Name, e.Time, AgeSeconds = (long)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count,
                     Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, e.Problem,
-                }));
+                }).Concat(physical?.JsonRows() ?? []));
                 return 0;
             }
             var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "verified");
@@ -48,6 +50,7 @@ public static class BackupsCommands
                     e.Manifest?.Tables.Count.ToString() ?? "?",
                     e.Problem is not null ? "DAMAGED" : e.Verification is null ? "no" : e.Verification.Passed ? $"yes ({e.Verification.VerifiedAt.UtcDateTime:yyyy-MM-dd HH:mm})" : "FAILED");
             context.Out.Write(table.Render());
+            physical?.Print(context);
             return 0;
         });
         return command;
@@ -71,30 +74,47 @@ public static class BackupsCommands
 
     static Command Verify(CliContext context)
     {
-        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest") { VerifyName };
+        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest; in the environment's store, pgbackrest verify of its repositories too") { VerifyName };
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            var report = await StoreArguments.RunAsync(parse, async store =>
+            // The environment's pgBackRest repositories in this store: every backup file and WAL segment re-read.
+            var physical = await StoreArguments.RunAsync(parse, store => PointInTimeCli.VerifyAsync(parse, store, context, ct));
+            var onlyPhysical = physical is not null && parse.GetValue(VerifyName) == "latest"
+                && !(await WithCatalog(parse, catalog => catalog.ListAsync(ct))).Any(e => e.Manifest is not null);
+            VerificationReport? report = null;
+            if (!onlyPhysical)
             {
-                var catalog = new BackupCatalog(store);
-                var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
-                VerificationReport result;
-                using (var progress = new ProgressDisplay(context))
-                    result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
-                await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
-                return result;
-            }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
-            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
-            {
-                [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
-                [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
-            }, ct);
+                report = await StoreArguments.RunAsync(parse, async store =>
+                {
+                    var catalog = new BackupCatalog(store);
+                    var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
+                    VerificationReport result;
+                    using (var progress = new ProgressDisplay(context))
+                        result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
+                    await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
+                    return result;
+                }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
+                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+                {
+                    [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
+                    [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
+                }, ct);
+            }
             if (parse.GetValue(GlobalOptions.Json))
-                JsonOutput.Write(context, new { report.Name, report.Passed, report.Problem, report.Parts });
-            if (!report.Passed) throw new RecoveryException(report.Problem!);
+                JsonOutput.Write(context, new
+                {
+                    report?.Name, Passed = (report?.Passed ?? true) && (physical?.All(v => v.Passed) ?? true), report?.Problem, report?.Parts,
+                    Physical = physical?.Select(v => new { v.Repository, v.Location, v.Passed, v.Problems }),
+                });
+            if (report is { Passed: false }) throw new RecoveryException(report.Problem!);
+            if (physical?.FirstOrDefault(v => !v.Passed) is { } damaged) throw new RecoveryException(PointInTimeCli.Describe(damaged));
             if (!parse.GetValue(GlobalOptions.Json))
-                context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
+            {
+                if (report is not null)
+                    context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
+                foreach (var v in physical ?? []) context.Out.WriteLine(PointInTimeCli.Describe(v));
+            }
             return 0;
         });
         return command;

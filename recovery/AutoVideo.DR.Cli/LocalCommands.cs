@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.PointInTime;
 
 namespace AutoVideo.DR.Cli;
 
@@ -10,19 +11,32 @@ public static class LocalCommands
     static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
     static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
+    // Point-in-time recovery: where pgBackRest keeps its repositories (see PointInTimeCli).
+    static readonly Option<string?> PitrStore = new("--pitr-store") { Description = "the store of pgBackRest's repository (repo1): a directory, s3://bucket/prefix or gs://bucket/prefix (default: the environment's backups/ directory)" };
+    static readonly Option<string?> PitrOffsiteStore = new("--pitr-offsite-store") { Description = "a second, off-site repository (repo2) that WAL and backups also go to" };
+    static readonly Option<string?> CipherPassFile = new("--cipher-pass-file") { Description = "a file (mode 600) holding the repositories' cipher passphrase (default: $AUTOVIDEO_DR_PITR_CIPHER_PASS, else a generated one kept in the pgBackRest configuration)" };
+    static readonly Option<bool> S3NoVerifyTls = new("--s3-no-verify-tls") { Description = "do not verify the S3/GCS endpoint's certificate (a test endpoint with a self-signed one)" };
 
     public static Command Create(CliContext context)
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving") { Port, StandbyPort };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby, WAL archived by pgBackRest, and take the first full backup")
+        {
+            Port, StandbyPort, PitrStore, PitrOffsiteStore, CipherPassFile, StoreArguments.S3Endpoint, StoreArguments.S3PathStyle, StoreArguments.S3Region, StoreArguments.GcsEndpoint, S3NoVerifyTls,
+        };
         up.SetAction(async (parse, ct) =>
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
             context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}");
+            var pointInTime = new PointInTimeOptions(parse.GetValue(PitrStore), parse.GetValue(PitrOffsiteStore),
+                new RepositoryOptions(parse.GetValue(StoreArguments.S3Endpoint), parse.GetValue(StoreArguments.S3PathStyle), parse.GetValue(StoreArguments.S3Region),
+                    parse.GetValue(StoreArguments.GcsEndpoint), VerifyTls: !parse.GetValue(S3NoVerifyTls)),
+                parse.GetValue(CipherPassFile));
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort)), ct);
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort), PointInTime: pointInTime), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
+            PointInTimeCli.DescribeSetup(context, state);
             return 0;
         });
 

@@ -5,19 +5,28 @@ using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Cli;
 
-/// <summary>autovideo-dr restore: verify a backup, restore it into a target database, and compare every table with the manifest.</summary>
+/// <summary>
+/// autovideo-dr restore: verify a backup, restore it into a target database, and compare every table
+/// with the manifest; or, with --to-time/--to-lsn/--to latest, a point-in-time restore (PointInTimeCli).
+/// </summary>
 public static class RestoreCommand
 {
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
-    static readonly Option<string> Target = new("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
+    static readonly Option<string> Target = new("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created. Point in time: standby, primary or a new data directory", DefaultValueFactory = _ => "standby" };
     static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest") { Name, Target, Force };
+        var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest; or restore to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force };
         StoreArguments.AddTo(command);
+        PointInTimeCli.AddRestoreOptions(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (PointInTimeCli.Target(parse) is { } moment)
+            {
+                if (parse.GetValue(Name) is not "latest") throw new RecoveryException($"a backup name ('{parse.GetValue(Name)}') and a point-in-time target exclude each other; accepted: one of them");
+                return await PointInTimeCli.RestoreAsync(context, parse, moment, parse.GetValue(Target)!, ct);
+            }
             if (parse.GetValue(Name) is var requested and not "latest") BackupName.Validate(requested!);
             var started = DateTimeOffset.UtcNow;
             return await StoreArguments.RunAsync(parse, async store =>

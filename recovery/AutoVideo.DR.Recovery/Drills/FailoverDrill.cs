@@ -175,7 +175,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         // Restored from a backup, the data is as old as the backup: that age at the disaster is the RPO.
         var rpoAchieved = restore?.Snapshot is { } snapshot ? timeline.DisasterAt - snapshot : recovered.rpo.Window;
         var measurements = new DrillMeasurements(timeline.Steps, rto, detectionTime, recovered.rpo, verification,
-            WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, firstCommit.AcknowledgedAt - timeline.DisasterAt,
+            await WalArchive.CheckAsync(state.ArchiveDirectory, ct), ledger.FailedAttempts, firstCommit.AcknowledgedAt - timeline.DisasterAt,
             objective.RtoMet(rto), objective.RpoMet(rpoAchieved), StandbyLeft: true, BackupEvidence: restore?.Evidence);
         var (problems, suggestions) = DrillFindings.Derive(measurements);
         var report = new RecoveryReport(

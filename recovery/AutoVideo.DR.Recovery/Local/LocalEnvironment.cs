@@ -4,13 +4,13 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Local;
 
-/// <summary>What <c>local up</c> is asked for: where, and optionally which ports.</summary>
-public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo");
+/// <summary>What <c>local up</c> is asked for: where, optionally which ports, and where pgBackRest keeps its repositories.</summary>
+public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo", PointInTimeOptions? PointInTime = null);
 
 /// <summary>
 /// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
-/// loopback, WAL archived to a directory, all under one working directory. Every command works
-/// against it with no cloud account.
+/// loopback, WAL archived by pgBackRest into the environment's store (see <see cref="LocalPointInTime"/>),
+/// all under one working directory. Every command works against it with no cloud account.
 /// </summary>
 public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
 {
@@ -50,7 +50,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         var state = new LocalEnvironmentState(
             WorkDirectory: workDirectory,
             Database: options.Database,
-            ArchiveDirectory: Path.Combine(workDirectory, "wal-archive"),
+            // The pgBackRest setup (configuration, spool, logs) through which WAL is archived.
+            ArchiveDirectory: Path.Combine(workDirectory, "pgbackrest"),
             BackupDirectory: Path.Combine(workDirectory, "backups"),
             CreatedAt: DateTimeOffset.UtcNow,
             Nodes:
@@ -60,7 +61,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             ]);
         try
         {
-            await CreateAsync(state, installation, account, ct);
+            await CreateAsync(state, options.PointInTime, installation, account, ct);
             state.Save();
             return state;
         }
@@ -68,19 +69,21 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         {
             // Nothing half-running: stop whatever started and remove what this call created.
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
+            await LocalPointInTime.StopArchiverAsync(state.ArchiveDirectory, CancellationToken.None);
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
             else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
         }
     }
 
-    async Task CreateAsync(LocalEnvironmentState state, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
+    async Task CreateAsync(LocalEnvironmentState state, PointInTimeOptions? pointInTime, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
     {
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var standbyNode = state.NodeWithRole(NodeRole.Standby);
         await account.EnsureServerCanEnterAsync(state.WorkDirectory, ct);
         foreach (var dir in new[] { state.ArchiveDirectory, state.BackupDirectory, Path.GetDirectoryName(primaryNode.LogFile)! })
             await account.GiveToServerAsync(dir, ct);
+        var archiving = await LocalPointInTime.SetUpAsync(state, pointInTime, account, ct);
         await account.GiveToServerAsync(primaryNode.DataDirectory, ct, isDataDirectory: true);
 
         var primary = Server(installation, account, primaryNode);
@@ -91,7 +94,10 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         await primary.StartAsync(ct);
         await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"), $"CREATE DATABASE \"{state.Database}\"", ct);
 
-        await StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct);
+        // The standby's copy and the repositories' first full backup both read the primary: side by side.
+        await Task.WhenAll(
+            StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct),
+            LocalPointInTime.FirstBackupAsync(archiving, primaryNode, logger, ct));
     }
 
     /// <summary>
@@ -148,6 +154,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             else await server.StopAsync(ct);
             stopped.Add(node.Name);
         }
+        // pgBackRest's asynchronous archiver outlives the archive_command that started it: not the environment.
+        await LocalPointInTime.StopArchiverAsync(state.ArchiveDirectory, ct);
         if (!keepData) Directory.Delete(workDirectory, recursive: true);
         return stopped;
     }
