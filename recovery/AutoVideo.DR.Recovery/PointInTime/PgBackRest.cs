@@ -156,9 +156,12 @@ public sealed partial class PgBackRest(PgBackRestSetup setup, ServerAccount acco
     /// </summary>
     public static string Problem(string command, PgBackRestRepository? repository, ProcessResult result)
     {
-        var message = ErrorMessage(result.StandardError + "\n" + result.StandardOutput) ?? result.LastErrorLine;
+        var output = result.StandardError + "\n" + result.StandardOutput;
+        var message = ErrorMessage(output) ?? result.LastErrorLine;
         var where = repository is null ? "the repository" : $"repo{repository.Number} ({repository.Describe()})";
-        return Classify(message) switch
+        // The error can be a consequence ("no backup set found") of a cause pgBackRest only warned about.
+        var kind = Classify(message) is var direct and not PgBackRestFailure.Other ? direct : Classify(output);
+        return kind switch
         {
             PgBackRestFailure.Unreachable => $"{where} is unreachable: {FirstLine(message)}",
             PgBackRestFailure.WrongPassphrase => $"{where} cannot be decrypted with this cipher passphrase (wrong passphrase, or not this environment's repository): {FirstLine(message)}",

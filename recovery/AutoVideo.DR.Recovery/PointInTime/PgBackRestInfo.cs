@@ -90,12 +90,21 @@ public sealed record PgBackRestInfo(string Stanza, IReadOnlyList<PhysicalBackup>
 
     /// <summary>
     /// pgBackRest copies undecryptable bytes into its error messages verbatim, control characters
-    /// included, which JSON forbids. Its JSON has no whitespace outside strings, so they can go.
+    /// included, which JSON forbids inside strings: they become '?'.
     /// </summary>
     internal static string Sanitize(string json)
     {
         var text = new StringBuilder(json.Length);
-        foreach (var c in json.Trim()) text.Append(c < ' ' ? '?' : c);
+        var inString = false;
+        var escaped = false;
+        foreach (var c in json)
+        {
+            if (inString && c < ' ') { text.Append('?'); escaped = false; continue; }
+            text.Append(c);
+            if (escaped) escaped = false;
+            else if (inString && c == '\\') escaped = true;
+            else if (c == '"') inString = !inString;
+        }
         return text.ToString();
     }
 }
