@@ -7,7 +7,9 @@ namespace AutoVideo.DR.Recovery.Tests.Stacks;
 /// stacks, per-stack config (set values arrive on stdin, as the driver sends them), the recorded
 /// JSON event streams of `up` and the document of `preview`, and outputs that follow the applied
 /// role. Touching state/locked, state/fail-up or removing a stack from state/stacks produces
-/// pulumi's own error messages.
+/// pulumi's own error messages. An update applies the restore inputs (dbRestoreTime,
+/// dbRestoreSource) to the instance's restoreToPointInTime in the exported state, as the provider
+/// would record a restored instance.
 /// </summary>
 public sealed class PulumiStandIn : IDisposable
 {
@@ -49,6 +51,9 @@ public sealed class PulumiStandIn : IDisposable
 
     public void Touch(string name) => File.WriteAllText(Path.Combine(State, name), "");
 
+    /// <summary>The databaseReplicatedBackupsArn output of a (primary) stack (none unless set).</summary>
+    public void SetReplicatedBackups(string stack, string arn) => File.WriteAllText(Path.Combine(State, stack + ".replicated-backups"), arn);
+
     /// <summary>The regionalHealthCheckUrl output of a stack (none unless set).</summary>
     public void SetHealthUrl(string stack, string url) => File.WriteAllText(Path.Combine(State, stack + ".health-url"), url);
 
@@ -83,8 +88,9 @@ public sealed class PulumiStandIn : IDisposable
                 role="$(cat "$state/$stack.applied-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
-                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s"}}]}}\n' \
-                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source"
+                restore=null; [ -f "$state/$stack.applied-restore" ] && restore="$(cat "$state/$stack.applied-restore")"
+                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s","restoreToPointInTime":%s}}]}}\n' \
+                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source" "$restore"
                 exit 0 ;;
               output)
                 # Like pulumi, outputs computed from config follow it even when the update failed.
@@ -93,8 +99,9 @@ public sealed class PulumiStandIn : IDisposable
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
                 health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
-                printf '{\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
-                  "$role" "$stack" "$source" "$stack" "$health"
+                backups=""; [ -f "$state/$stack.replicated-backups" ] && backups="$(cat "$state/$stack.replicated-backups")"
+                printf '{\n  "databaseReplicatedBackupsArn": "%s",\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "127.0.0.1:1",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$backups" "$role" "$stack" "$source" "$stack" "$health"
                 exit 0 ;;
             esac ;;
           config)
@@ -131,6 +138,12 @@ public sealed class PulumiStandIn : IDisposable
             cat "$state/up-events.jsonl"
             rm -f "$state/$stack.output-role"
             if [ -f "$state/$stack.config/autovideo-dr:role" ]; then cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.applied-role"; fi
+            if [ -f "$state/$stack.config/autovideo-dr:dbRestoreTime" ]; then
+              time="$(cat "$state/$stack.config/autovideo-dr:dbRestoreTime")"
+              arn="$(cat "$state/$stack.config/autovideo-dr:dbRestoreSource")"
+              if [ "$time" = latest ]; then printf '{"sourceDbInstanceAutomatedBackupsArn":"%s","useLatestRestorableTime":true}' "$arn" > "$state/$stack.applied-restore"
+              else printf '{"sourceDbInstanceAutomatedBackupsArn":"%s","restoreTime":"%s"}' "$arn" "$time" > "$state/$stack.applied-restore"; fi
+            fi
             exit 0 ;;
         esac
         echo "error: unknown command '$*'" >&2
