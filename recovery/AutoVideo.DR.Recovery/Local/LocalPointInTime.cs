@@ -140,6 +140,8 @@ public sealed class LocalPointInTime(string workDirectory, ILoggerFactory logger
         if (state.Nodes.Any(n => Path.GetFullPath(n.DataDirectory) == full))
             throw new RecoveryException($"{full} is a node of the environment; accepted: a new directory, or --target standby|primary to restore a node");
         if (port is { } p) FreePort.EnsureFree(p, "--port");
+        // As pg_basebackup -D does, the parents are created; the server account must be able to reach them.
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         await ServerAccount.Current().EnsureServerCanEnterAsync(Path.GetDirectoryName(full)!, ct);
         var plan = await PlanAsync(target, repository, ct);
         var result = await Recovery().RestoreIntoDirectoryAsync(plan, full, port ?? FreePort.Pick(), ct);

@@ -175,8 +175,11 @@ public sealed partial class PgBackRest(PgBackRestSetup setup, ServerAccount acco
     {
         _ when message.Contains("TLS error") || message.Contains("HostConnectError") || message.Contains("unable to get address")
             || message.Contains("Connection refused") || message.Contains("ServiceError") || message.Contains("unable to connect") => PgBackRestFailure.Unreachable,
-        _ when message.Contains("CryptoError") || (message.Contains("unable to load info file") && message.Contains("FormatError")) => PgBackRestFailure.WrongPassphrase,
-        _ when message.Contains("does not match expected checksum") || message.Contains("ChecksumError") => PgBackRestFailure.Damaged,
+        // An info file that cannot be read after decryption: the passphrase is wrong (both copies would have to be damaged otherwise).
+        _ when message.Contains("unable to load info file") && (message.Contains("FormatError") || message.Contains("CryptoError")) => PgBackRestFailure.WrongPassphrase,
+        // A backup file or segment that does not decrypt, decompress or match its checksum once the info files did.
+        _ when message.Contains("does not match expected checksum") || message.Contains("ChecksumError") || message.Contains("CryptoError")
+            || message.Contains("Data corruption") || Regex.IsMatch(message, @"\b(zst|gz|lz4|bz2) error") => PgBackRestFailure.Damaged,
         _ when message.Contains("unable to find") && message.Contains("WAL") => PgBackRestFailure.MissingWal,
         _ => PgBackRestFailure.Other,
     };

@@ -235,6 +235,11 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
             logger.LogInformation("pgbackrest restore {Label} from repo{Repository} into {Directory}", plan.Backup.Label, plan.Repository, directory);
             await pgbackrest.RestoreAsync(directory, plan.Repository, plan.Backup.Label, plan.Effective, ct);
         }
+        catch (RecoveryException e)
+        {
+            Remove(directory, keepDirectory: !created);
+            throw new RecoveryException($"{e.Message} (restoring backup {plan.Backup.Label}; 'autovideo-dr backups verify' checks every backup and WAL segment)", e);
+        }
         catch
         {
             Remove(directory, keepDirectory: !created);
