@@ -179,7 +179,7 @@ public sealed partial class PgBackRest(PgBackRestSetup setup, ServerAccount acco
         _ when message.Contains("unable to load info file") && (message.Contains("FormatError") || message.Contains("CryptoError")) => PgBackRestFailure.WrongPassphrase,
         // A backup file or segment that does not decrypt, decompress or match its checksum once the info files did.
         _ when message.Contains("does not match expected checksum") || message.Contains("ChecksumError") || message.Contains("CryptoError")
-            || message.Contains("Data corruption") || Regex.IsMatch(message, @"\b(zst|gz|lz4|bz2) error") => PgBackRestFailure.Damaged,
+            || message.Contains("Data corruption") || message.Contains("cipher header invalid") || Regex.IsMatch(message, @"\b(zst|gz|lz4|bz2) error") => PgBackRestFailure.Damaged,
         _ when message.Contains("unable to find") && message.Contains("WAL") => PgBackRestFailure.MissingWal,
         _ => PgBackRestFailure.Other,
     };
