@@ -97,6 +97,7 @@ public sealed record PgBackRestSetup(
             System.IO.Directory.CreateDirectory(path);
         foreach (var repository in repositories.Where(r => r.Kind == RepositoryKind.Posix))
         {
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(repository.Path)!);
             await account.EnsureServerCanEnterAsync(Path.GetDirectoryName(repository.Path)!, ct);
             await account.GiveToServerAsync(repository.Path, ct);
         }
