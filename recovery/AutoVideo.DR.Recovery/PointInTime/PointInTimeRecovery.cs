@@ -53,18 +53,19 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
     /// The window of every repository, in repository order. A repository that cannot be read has a
     /// window with its <see cref="RecoverableWindow.Problem"/> instead of throwing: the next may serve.
     /// <paramref name="reference"/> is any data directory of the cluster (pgBackRest checks WAL it
-    /// fetches against its pg_control).
+    /// fetches against its pg_control). Without <paramref name="findLastCommit"/> the end of each stretch is
+    /// its newest backup (enough to restore to the end of the archive, and it reads no WAL).
     /// </summary>
-    public async Task<IReadOnlyList<RecoverableWindow>> WindowsAsync(PgNode reference, CancellationToken ct)
+    public async Task<IReadOnlyList<RecoverableWindow>> WindowsAsync(PgNode reference, CancellationToken ct, bool findLastCommit = true)
     {
         var info = await pgbackrest.InfoAsync(ct);
         var windows = new List<RecoverableWindow>();
         foreach (var repository in pgbackrest.Setup.Repositories)
-            windows.Add(await WindowAsync(info, repository, reference, ct));
+            windows.Add(await WindowAsync(info, repository, reference, findLastCommit, ct));
         return windows;
     }
 
-    async Task<RecoverableWindow> WindowAsync(PgBackRestInfo info, PgBackRestRepository repository, PgNode reference, CancellationToken ct)
+    async Task<RecoverableWindow> WindowAsync(PgBackRestInfo info, PgBackRestRepository repository, PgNode reference, bool findLastCommit, CancellationToken ct)
     {
         var status = info.StatusOf(repository.Number);
         var backups = info.BackupsIn(repository.Number).ToList();
@@ -89,7 +90,7 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
                      .GroupBy(r => r.End!.Value))
         {
             var members = group.Select(r => r.Backup).ToList();
-            var (lastCommit, lastLsn) = await EndOfWalAsync(repository.Number, segments, group.Key, reference, ct);
+            var (lastCommit, lastLsn) = findLastCommit ? await EndOfWalAsync(repository.Number, segments, group.Key, reference, ct) : (null, null);
             var earliest = RecoverableWindow.ConsistentFrom(members[0]);
             var newest = RecoverableWindow.ConsistentFrom(members[^1]);
             intervals.Add(new RecoverableInterval(earliest, lastCommit is { } c && c > newest ? c : newest, lastCommit,
@@ -178,7 +179,8 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
     /// </summary>
     public async Task<RestorePlan> PlanAsync(RecoveryTarget target, PgNode reference, int? repository, CancellationToken ct)
     {
-        var windows = (await WindowsAsync(reference, ct)).Where(w => repository is null || w.Repository == repository).ToList();
+        // The end of the archive needs no commit time: the WAL is not read for it.
+        var windows = (await WindowsAsync(reference, ct, findLastCommit: target is not RecoveryTarget.Latest)).Where(w => repository is null || w.Repository == repository).ToList();
         if (windows.Count == 0) pgbackrest.Setup.Repository(repository!.Value);
         foreach (var window in windows)
             if (window.Locate(target) is { } found) return new RestorePlan(target, window, found.Interval, found.Backup);
