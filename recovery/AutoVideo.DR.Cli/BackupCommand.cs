@@ -19,10 +19,14 @@ public static class BackupCommand
             From, Parallel, PointInTimeCli.Physical, PointInTimeCli.Type,
         };
         StoreArguments.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(PointInTimeCli.Type) is not null && result.GetResult(PointInTimeCli.Physical) is null)
+                result.AddError("--type goes with --physical; accepted: backup --physical [--type full|diff|incr]");
+        });
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(PointInTimeCli.Physical)) return await PointInTimeCli.BackupAsync(context, parse, ct);
-            if (parse.GetResult(PointInTimeCli.Type) is not null) throw new Recovery.RecoveryException("--type goes with --physical; accepted: backup --physical [--type full|diff|incr]");
             var clock = Stopwatch.StartNew();
             return await StoreArguments.RunAsync(parse, async store =>
             {

@@ -80,45 +80,36 @@ public static class BackupsCommands
         {
             // The environment's pgBackRest repositories in this store: every backup file and WAL segment re-read.
             var physical = await StoreArguments.RunAsync(parse, store => PointInTimeCli.VerifyAsync(parse, store, context, ct));
-            var onlyPhysical = physical is not null && parse.GetValue(VerifyName) == "latest"
-                && !(await WithCatalog(parse, catalog => catalog.ListAsync(ct))).Any(e => e.Manifest is not null);
-            VerificationReport? report = null;
-            if (!onlyPhysical)
+            if (physical is not null && parse.GetValue(VerifyName) == "latest" && !(await WithCatalog(parse, catalog => catalog.ListAsync(ct))).Any(e => e.Manifest is not null))
+                return PointInTimeCli.Report(context, parse, physical, null);
+            var report = await StoreArguments.RunAsync(parse, async store =>
             {
-                report = await StoreArguments.RunAsync(parse, async store =>
-                {
-                    var catalog = new BackupCatalog(store);
-                    var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
-                    VerificationReport result;
-                    using (var progress = new ProgressDisplay(context))
-                        result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
-                    await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
-                    return result;
-                }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
-                await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
-                {
-                    [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
-                    [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
-                }, ct);
-            }
+                var catalog = new BackupCatalog(store);
+                var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
+                VerificationReport result;
+                using (var progress = new ProgressDisplay(context))
+                    result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
+                await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
+                return result;
+            }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });
+            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+            {
+                [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
+                [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
+            }, ct);
+            if (physical is not null) return PointInTimeCli.Report(context, parse, physical, report);
             if (parse.GetValue(GlobalOptions.Json))
-                JsonOutput.Write(context, new
-                {
-                    report?.Name, Passed = (report?.Passed ?? true) && (physical?.All(v => v.Passed) ?? true), report?.Problem, report?.Parts,
-                    Physical = physical?.Select(v => new { v.Repository, v.Location, v.Passed, v.Problems }),
-                });
-            if (report is { Passed: false }) throw new RecoveryException(report.Problem!);
-            if (physical?.FirstOrDefault(v => !v.Passed) is { } damaged) throw new RecoveryException(PointInTimeCli.Describe(damaged));
+                JsonOutput.Write(context, new { report.Name, report.Passed, report.Problem, report.Parts });
+            if (!report.Passed) throw new RecoveryException(report.Problem!);
             if (!parse.GetValue(GlobalOptions.Json))
-            {
-                if (report is not null)
-                    context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
-                foreach (var v in physical ?? []) context.Out.WriteLine(PointInTimeCli.Describe(v));
-            }
+                context.Out.WriteLine(Verified(report));
             return 0;
         });
         return command;
     }
+
+    public static string Verified(VerificationReport report) =>
+        $"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest";
 
     static Command Prune(CliContext context)
     {

@@ -24,7 +24,8 @@ public static class PointInTimeCli
     public static readonly Option<string?> ToLsn = new("--to-lsn")
     {
         Description = "restore to this WAL position (e.g. 0/3000060)",
-        CustomParser = result => Parse(result, text => { Lsn.Parse(text); return text; }),
+        CustomParser = result => Parse(result, text => Lsn.TryParse(text, out _) ? text
+            : throw new RecoveryException($"--to-lsn '{text}' is not an LSN; accepted: two hexadecimal numbers as PostgreSQL prints them, e.g. 0/3000060")),
     };
     public static readonly Option<string?> To = new("--to")
     {
@@ -64,9 +65,11 @@ public static class PointInTimeCli
             var given = new Option[] { ToTime, ToLsn, To }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
             if (given.Count > 1) result.AddError($"{string.Join(", ", given)} exclude each other; accepted: one of --to-time, --to-lsn, --to latest");
             var pitrOnly = new Option[] { Repository, Port, DryRun, Stack, RestoreSource }.Where(o => result.GetResult(o) is not null).Select(o => o.Name).ToList();
-            if (given.Count == 0 && pitrOnly.Count > 0) result.AddError($"{string.Join(", ", pitrOnly)} go with a point-in-time restore; accepted with --to-time T, --to-lsn L or --to latest");
+            if (given.Count == 0 && pitrOnly.Count > 0) result.AddError($"{string.Join(", ", pitrOnly)} only apply to a point-in-time restore; accepted with --to-time T, --to-lsn L or --to latest");
         });
     }
+
+    public static bool HasTarget(CommandResult result) => new Option[] { ToTime, ToLsn, To }.Any(o => result.GetResult(o) is not null);
 
     /// <summary>The target of <c>restore</c>, or null for a restore of a logical backup.</summary>
     public static RecoveryTarget? Target(ParseResult parse) =>
@@ -157,6 +160,25 @@ public static class PointInTimeCli
         if (InStore(parse, store, context) is not { } found) return null;
         context.Progress($"pgbackrest verify of repo{string.Join(", repo", found.Repositories)}");
         return (await found.Pitr.VerifyAsync(ct)).Where(v => found.Repositories.Contains(v.Repository)).ToList();
+    }
+
+    /// <summary>verify's result when the store holds repositories: the logical report (if any) and pgBackRest's, failing on either.</summary>
+    public static int Report(CliContext context, ParseResult parse, IReadOnlyList<RepositoryVerification> physical, Recovery.Backups.VerificationReport? report)
+    {
+        if (parse.GetValue(GlobalOptions.Json))
+            JsonOutput.Write(context, new
+            {
+                report?.Name, Passed = (report?.Passed ?? true) && physical.All(v => v.Passed), report?.Problem, report?.Parts,
+                Physical = physical.Select(v => new { v.Repository, v.Location, v.Passed, v.Problems }),
+            });
+        if (report is { Passed: false }) throw new RecoveryException(report.Problem!);
+        if (physical.FirstOrDefault(v => !v.Passed) is { } damaged) throw new RecoveryException(Describe(damaged));
+        if (!parse.GetValue(GlobalOptions.Json))
+        {
+            if (report is not null) context.Out.WriteLine(BackupsCommands.Verified(report));
+            foreach (var v in physical) context.Out.WriteLine(Describe(v));
+        }
+        return 0;
     }
 
     public static string Describe(RepositoryVerification v) =>

@@ -20,13 +20,15 @@ public static class RestoreCommand
         var command = new Command("restore", "restore a backup into a target database and verify each table's row count and fingerprint against the manifest; or restore to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force };
         StoreArguments.AddTo(command);
         PointInTimeCli.AddRestoreOptions(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(Name) is { Implicit: false } name && PointInTimeCli.HasTarget(result))
+                result.AddError($"a backup name ('{name.GetValueOrDefault<string>()}') and --to-time/--to-lsn/--to exclude each other; accepted: one of them");
+        });
         command.SetAction(async (parse, ct) =>
         {
             if (PointInTimeCli.Target(parse) is { } moment)
-            {
-                if (parse.GetValue(Name) is not "latest") throw new RecoveryException($"a backup name ('{parse.GetValue(Name)}') and a point-in-time target exclude each other; accepted: one of them");
                 return await PointInTimeCli.RestoreAsync(context, parse, moment, parse.GetValue(Target)!, ct);
-            }
             if (parse.GetValue(Name) is var requested and not "latest") BackupName.Validate(requested!);
             var started = DateTimeOffset.UtcNow;
             return await StoreArguments.RunAsync(parse, async store =>

@@ -93,14 +93,14 @@ public sealed partial class PgBackRest(PgBackRestSetup setup, ServerAccount acco
         string? current = null;
         foreach (var line in text.Split('\n').Select(l => l.Trim()))
         {
+            // "archiveId: 15-1, total WAL checked: …" or "backup: <label>, status: …", then its counts on the next line.
             if (line.StartsWith("archiveId:") || line.StartsWith("backup:")) current = line.Split(',')[0];
             var counts = CountPattern().Matches(line).Where(m => m.Groups[2].Value != "0").Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}").ToList();
             if (counts.Count > 0) problems.Add($"{current}: {string.Join(", ", counts)}");
-            if (line.StartsWith("backup:") && line.Contains("status: invalid") && counts.Count == 0 && !problems.Any(p => p.StartsWith(current!)))
-                problems.Add($"{current}: invalid");
         }
         if (result.ExitCode != 0) problems.Add(Problem("verify", setup.Repository(repository), result));
-        var passed = result.ExitCode == 0 && text.Contains("status: ok") && problems.Count == 0;
+        else if (!text.Contains("status: ok") && problems.Count == 0) problems.Add($"status not ok: {text.Split('\n').FirstOrDefault(l => l.Contains("status:"))?.Trim()}");
+        var passed = problems.Count == 0;
         return new RepositoryVerification(repository, setup.Repository(repository).Describe(), passed, problems, text.Trim());
     }
 

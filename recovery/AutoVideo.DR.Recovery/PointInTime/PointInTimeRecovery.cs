@@ -179,9 +179,10 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
     /// </summary>
     public async Task<RestorePlan> PlanAsync(RecoveryTarget target, PgNode reference, int? repository, CancellationToken ct)
     {
+        // An unknown repository number is refused here, naming the ones there are.
+        if (repository is { } number) pgbackrest.Setup.Repository(number);
         // The end of the archive needs no commit time: the WAL is not read for it.
         var windows = (await WindowsAsync(reference, ct, findLastCommit: target is not RecoveryTarget.Latest)).Where(w => repository is null || w.Repository == repository).ToList();
-        if (windows.Count == 0) pgbackrest.Setup.Repository(repository!.Value);
         foreach (var window in windows)
             if (window.Locate(target) is { } found) return new RestorePlan(target, window, found.Interval, found.Backup);
         throw new RecoveryException(Refusal(target, windows));
