@@ -107,6 +107,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
     internal async Task StandbyFromBaseBackupAsync(PostgresInstallation installation, ServerAccount account, LocalNodeState primary, LocalNodeState standby, string archiveDirectory, CancellationToken ct)
     {
         var server = Server(installation, account, standby);
+        // A killed server's socket lock outlives its data directory: clear it while postmaster.pid still names it.
+        server.ClearStaleLock();
         if (Directory.Exists(standby.DataDirectory)) Directory.Delete(standby.DataDirectory, recursive: true);
         await account.GiveToServerAsync(standby.DataDirectory, ct, isDataDirectory: true);
         logger.LogInformation("pg_basebackup {Primary} -> {Standby}", primary.Name, standby.Name);

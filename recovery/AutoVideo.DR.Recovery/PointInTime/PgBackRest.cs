@@ -135,9 +135,12 @@ public sealed partial class PgBackRest(PgBackRestSetup setup, ServerAccount acco
         return segments.OrderBy(s => s.Segment).ToList();
     }
 
-    /// <summary>Fetches (decrypts, decompresses) one WAL segment into <paramref name="destination"/>, a path the server account can write.</summary>
+    /// <summary>
+    /// Fetches (decrypts, decompresses) one WAL segment of one repository into <paramref name="destination"/>,
+    /// a path the server account can write. Synchronous: the asynchronous queue belongs to a recovering server.
+    /// </summary>
     public async Task ArchiveGetAsync(int repository, PgNode node, WalSegment segment, string destination, CancellationToken ct) =>
-        await RunAsync("archive-get", [$"--pg1-path={node.DataDirectory}", $"--repo={repository}", "archive-get", segment.Name, destination], repository, ct);
+        await RunAsync("archive-get", [$"--pg1-path={node.DataDirectory}", $"--repo={repository}", "--no-archive-async", "archive-get", segment.Name, destination], repository, ct);
 
     async Task<ProcessResult> RunAsync(string command, IReadOnlyList<string> arguments, int? repository, CancellationToken ct, bool allowFailure = false)
     {

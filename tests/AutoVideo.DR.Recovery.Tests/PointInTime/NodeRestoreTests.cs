@@ -27,6 +27,7 @@ public sealed class NodeRestoreTests
         await using var environment = await OwnEnvironment.StartAsync();
         var primary = environment.State.Describe().Primary!.ConnectionString;
         var pitr = new LocalPointInTime(environment.WorkDirectory, NullLoggerFactory.Instance);
+        await PointInTimeFixture.PastFirstBackupAsync(primary, pitr);
         await Sql.ExecuteAsync(primary, "CREATE TABLE orders(id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 40)");
         var beforeDamage = await ClockAsync(primary);
         await Task.Delay(200);

@@ -31,6 +31,7 @@ public sealed class PointInTimeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         environment = await OwnEnvironment.StartAsync();
+        await PastFirstBackupAsync(Primary, Pitr);
         await Sql.ExecuteAsync(Primary, "SELECT pg_switch_wal()");
         await Sql.ExecuteAsync(Primary, "CREATE TABLE ledger(id int PRIMARY KEY, note text); INSERT INTO ledger SELECT g, 'first ' || g FROM generate_series(1, 100) g");
         FirstRowsLsn = await Sql.ScalarAsync<string>(Primary, "SELECT pg_current_wal_insert_lsn()::text");
@@ -49,6 +50,17 @@ public sealed class PointInTimeFixture : IAsyncLifetime
     }
 
     async Task<DateTimeOffset> ClockAsync() => new(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(Primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
+
+    /// <summary>
+    /// Waits until the server's clock has passed the first moment the first backup can be restored to
+    /// (its recorded stop second, plus one): commits made earlier are before the window.
+    /// </summary>
+    public static async Task PastFirstBackupAsync(string primary, LocalPointInTime pitr)
+    {
+        var earliest = (await pitr.WindowsAsync(default))[0].Earliest!.Value;
+        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<DateTime>(primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'") > earliest.UtcDateTime,
+            "the clock passing the first backup's consistency point", seconds: 10);
+    }
 
     /// <summary>Switches WAL and waits until the archive's window reaches <paramref name="moment"/>.</summary>
     public static async Task ArchiveEverythingAsync(string primary, LocalPointInTime pitr, DateTimeOffset moment)

@@ -44,13 +44,14 @@ public sealed class S3RepositoryTests(MotoTlsFixture moto) : IClassFixture<MotoT
         Assert.True(up.ExitCode == 0, up.ToString());
         var state = LocalEnvironmentState.Load(WorkDirectory);
         var primary = state.Describe().Primary!.ConnectionString;
+        var pitr = new LocalPointInTime(WorkDirectory, NullLoggerFactory.Instance);
+        await PointInTimeFixture.PastFirstBackupAsync(primary, pitr);
         // A marker that would show in the WAL (and in a compressed copy of it) as plain bytes.
         var marker = "pitr-marker-" + Guid.NewGuid().ToString("N");
         await Sql.ExecuteAsync(primary, $"CREATE TABLE notes(body text); INSERT INTO notes VALUES ('{marker}')");
         var moment = new DateTimeOffset(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
         await Task.Delay(200);
         await Sql.ExecuteAsync(primary, "DELETE FROM notes");
-        var pitr = new LocalPointInTime(WorkDirectory, NullLoggerFactory.Instance);
         await Sql.ExecuteAsync(primary, "SELECT pg_switch_wal()");
         await Sql.EventuallyAsync(async () => (await pitr.WindowsAsync(default)).All(w => w.Latest > moment), "both repositories reaching the delete", seconds: 90);
 
