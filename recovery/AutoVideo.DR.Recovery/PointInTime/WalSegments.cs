@@ -96,6 +96,6 @@ public sealed record ArchiveContinuity(IReadOnlyList<ArchivedSegment> Segments, 
 
     public string Describe() => Segments.Count == 0
         ? "the WAL archive is empty"
-        : $"{Segments.Select(s => s.Segment).Distinct().Count()} WAL segments {From} → {To}" +
+        : $"{Segments.Select(s => s.Segment).Where(s => From is not { } f || s.Number >= f.Number).Distinct().Count()} WAL segments {From} → {To}" +
           (Missing.Count == 0 ? ", contiguous" : $", {Missing.Count} missing: {string.Join(", ", Missing.Take(3))}{(Missing.Count > 3 ? ", …" : "")}");
 }
