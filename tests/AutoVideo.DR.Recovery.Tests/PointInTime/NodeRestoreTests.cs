@@ -14,12 +14,8 @@ namespace AutoVideo.DR.Recovery.Tests.PointInTime;
 /// </summary>
 public sealed class NodeRestoreTests
 {
-    static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
-
     static string Unpooled(string connection) => new Npgsql.NpgsqlConnectionStringBuilder(connection) { Pooling = false }.ConnectionString;
 
-    static async Task<DateTimeOffset> ClockAsync(string connection) =>
-        new(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(connection, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
 
     [Fact]
     public async Task The_standby_restored_to_a_moment_before_the_damage_becomes_the_primary_the_damaged_one_is_fenced_and_archiving_goes_on()
@@ -29,10 +25,10 @@ public sealed class NodeRestoreTests
         var pitr = new LocalPointInTime(environment.WorkDirectory, NullLoggerFactory.Instance);
         await PointInTimeFixture.PastFirstBackupAsync(primary, pitr);
         await Sql.ExecuteAsync(primary, "CREATE TABLE orders(id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 40)");
-        var beforeDamage = await ClockAsync(primary);
+        var beforeDamage = await PointInTimeFixture.ClockAsync(primary);
         await Task.Delay(200);
         await Sql.ExecuteAsync(primary, "DROP TABLE orders");
-        await PointInTimeFixture.ArchiveEverythingAsync(primary, pitr, await ClockAsync(primary));
+        await PointInTimeFixture.ArchiveEverythingAsync(primary, pitr, await PointInTimeFixture.ClockAsync(primary));
         // The replica replicated the damage: that is why it cannot simply be promoted.
         await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(environment.State.Describe().Standby!.ConnectionString, "SELECT count(*) FROM pg_class WHERE relname = 'orders'") == 0, "the standby replaying the drop");
 
@@ -46,7 +42,7 @@ public sealed class NodeRestoreTests
             for (var i = 512; i < damaged.Length; i += 4096) damaged[i] ^= 0x5A;
             await File.WriteAllBytesAsync(file, damaged);
         }
-        var failed = await CliRunner.RunAsync(["restore", "--to-time", Iso(beforeDamage), "--workdir", environment.WorkDirectory], new Dictionary<string, string> { ["PGBACKREST_JOB_RETRY"] = "0" });
+        var failed = await CliRunner.RunAsync(["restore", "--to-time", PointInTimeFixture.Iso(beforeDamage), "--workdir", environment.WorkDirectory], new Dictionary<string, string> { ["PGBACKREST_JOB_RETRY"] = "0" });
         Assert.True(failed.ExitCode == 1, failed.ToString());
         Assert.True(failed.Error.Contains("holds a damaged file"), failed.ToString());
         Assert.Equal([NodeRole.Primary, NodeRole.Standby], environment.Current.Nodes.Select(n => n.Role));
@@ -55,7 +51,7 @@ public sealed class NodeRestoreTests
         Assert.False(await Sql.ScalarAsync<bool>(primary, "SELECT pg_is_in_recovery()"));
         foreach (var (file, bytes) in originals) await File.WriteAllBytesAsync(file, bytes);
 
-        var result = await CliRunner.RunAsync("restore", "--to-time", Iso(beforeDamage), "--workdir", environment.WorkDirectory, "--json");
+        var result = await CliRunner.RunAsync("restore", "--to-time", PointInTimeFixture.Iso(beforeDamage), "--workdir", environment.WorkDirectory, "--json");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         var json = JsonDocument.Parse(result.Out).RootElement;
@@ -71,7 +67,7 @@ public sealed class NodeRestoreTests
         Assert.Equal(state.Nodes.Single(n => n.Name == "pg-b").Port.ToString(CultureInfo.InvariantCulture), await Sql.ScalarAsync<string>(client, "SHOW port"));
         // Its new timeline is archived: a later restore can reach what is written now.
         await Sql.ExecuteAsync(client, "INSERT INTO orders VALUES (41)");
-        var written = await ClockAsync(client);
+        var written = await PointInTimeFixture.ClockAsync(client);
         await PointInTimeFixture.ArchiveEverythingAsync(client, pitr, written);
         var window = Assert.Single(await pitr.WindowsAsync(default));
         Assert.Contains(window.Archive!.Segments, s => s.Segment.Timeline == json.GetProperty("timeline").GetInt32());

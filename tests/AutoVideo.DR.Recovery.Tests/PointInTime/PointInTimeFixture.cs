@@ -49,7 +49,14 @@ public sealed class PointInTimeFixture : IAsyncLifetime
         await ArchiveEverythingAsync(Primary, Pitr, Damage);
     }
 
-    async Task<DateTimeOffset> ClockAsync() => new(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(Primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
+    Task<DateTimeOffset> ClockAsync() => ClockAsync(Primary);
+
+    /// <summary>The server's clock, in UTC: the moments a restore is asked for are the server's.</summary>
+    public static async Task<DateTimeOffset> ClockAsync(string connection) =>
+        new(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(connection, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
+
+    /// <summary>A moment as --to-time takes it, to the microsecond.</summary>
+    public static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Waits until the server's clock has passed the first moment the first backup can be restored to
@@ -58,7 +65,7 @@ public sealed class PointInTimeFixture : IAsyncLifetime
     public static async Task PastFirstBackupAsync(string primary, LocalPointInTime pitr)
     {
         var earliest = (await pitr.WindowsAsync(default))[0].Earliest!.Value;
-        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<DateTime>(primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'") > earliest.UtcDateTime,
+        await Sql.EventuallyAsync(async () => await ClockAsync(primary) > earliest,
             "the clock passing the first backup's consistency point", seconds: 10);
     }
 

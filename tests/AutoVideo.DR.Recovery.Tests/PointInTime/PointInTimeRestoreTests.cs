@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
@@ -30,7 +29,7 @@ public sealed class PointInTimeRestoreTests(PointInTimeFixture fixture) : IAsync
     /// <summary>Contains, showing the whole text when it fails (errors are one long line).</summary>
     static void Has(string expected, string actual) => Assert.True(actual.Contains(expected, StringComparison.Ordinal), $"expected \"{expected}\" in: {actual}");
 
-    static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    static string Iso(DateTimeOffset t) => PointInTimeFixture.Iso(t);
 
     Task<CliResult> Cli(params string[] args) => CliRunner.RunAsync([.. args, "--workdir", fixture.WorkDirectory]);
 

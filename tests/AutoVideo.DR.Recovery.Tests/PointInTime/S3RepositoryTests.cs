@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Amazon.S3.Model;
@@ -49,7 +48,7 @@ public sealed class S3RepositoryTests(MotoTlsFixture moto) : IClassFixture<MotoT
         // A marker that would show in the WAL (and in a compressed copy of it) as plain bytes.
         var marker = "pitr-marker-" + Guid.NewGuid().ToString("N");
         await Sql.ExecuteAsync(primary, $"CREATE TABLE notes(body text); INSERT INTO notes VALUES ('{marker}')");
-        var moment = new DateTimeOffset(DateTime.SpecifyKind(await Sql.ScalarAsync<DateTime>(primary, "SELECT clock_timestamp() AT TIME ZONE 'UTC'"), DateTimeKind.Utc));
+        var moment = await PointInTimeFixture.ClockAsync(primary);
         await Task.Delay(200);
         await Sql.ExecuteAsync(primary, "DELETE FROM notes");
         await Sql.ExecuteAsync(primary, "SELECT pg_switch_wal()");
@@ -85,7 +84,7 @@ public sealed class S3RepositoryTests(MotoTlsFixture moto) : IClassFixture<MotoT
 
         var data = directory.Combine("restored");
         restored.Add(data);
-        var restore = await CliRunner.RunAsync(["restore", "--to-time", moment.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        var restore = await CliRunner.RunAsync(["restore", "--to-time", PointInTimeFixture.Iso(moment),
             "--repo", "1", "--target", data, "--workdir", WorkDirectory, "--json"], Environment());
         Assert.True(restore.ExitCode == 0, restore.ToString());
         var json = JsonDocument.Parse(restore.Out).RootElement;
