@@ -132,8 +132,9 @@ public sealed class RepositoryCopy : IDisposable
         Directory.CreateDirectory(to);
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            // Sockets and lock files of the running environment are not part of a repository.
-            if ((File.GetAttributes(file) & FileAttributes.Device) != 0 || file.Contains("/socket/")) continue;
+            // The running environment's sockets, locks (held by its archiver) and spool are not part of a repository.
+            var relative = "/" + Path.GetRelativePath(from, file);
+            if (new[] { "/socket/", "/lock/", "/spool/" }.Any(relative.StartsWith)) continue;
             File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
         }
     }
