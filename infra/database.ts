@@ -85,7 +85,10 @@ export class Database extends pulumi.ComponentResource {
             replicateSourceDb: standby ? args.replicaSourceArn : undefined,
             snapshotIdentifier: args.restore?.snapshotIdentifier,
             restoreToPointInTime: args.restore?.pointInTime === undefined ? undefined : {
-                sourceDbInstanceIdentifier: args.restore.pointInTime.source,
+                // An ARN names automated backups replicated into this region (the dr stack's restore); otherwise an instance.
+                ...(args.restore.pointInTime.source.startsWith("arn:")
+                    ? { sourceDbInstanceAutomatedBackupsArn: args.restore.pointInTime.source }
+                    : { sourceDbInstanceIdentifier: args.restore.pointInTime.source }),
                 ...(args.restore.pointInTime.time === "latest"
                     ? { useLatestRestorableTime: true }
                     : { restoreTime: args.restore.pointInTime.time }),

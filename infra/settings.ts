@@ -28,7 +28,11 @@ export interface OffsiteSettings {
 export interface RestoreSettings {
     /** Create the primary database from this snapshot (identifier or ARN). */
     snapshotIdentifier?: string;
-    /** Or restore to a point in time ("latest" or RFC 3339) of this source database. */
+    /**
+     * Or restore to a point in time ("latest" or RFC 3339) of this source: a DB instance identifier,
+     * or the ARN of automated backups replicated into this stack's region (arn:…:auto-backup:ab-…),
+     * which is how the dr stack restores when the primary's region is gone.
+     */
     pointInTime?: { source: string; time: string };
 }
 
@@ -226,7 +230,12 @@ export function loadSettings(today: Date = new Date()): Settings {
 
     const restoreSnapshot = optional("dbRestoreSnapshot", "an RDS snapshot identifier or ARN", /^(arn:aws[a-z-]*:rds:.+|[a-zA-Z][a-zA-Z0-9-]{0,254})$/);
     const restoreTime = optional("dbRestoreTime", "latest or an RFC 3339 time such as 2026-01-31T23:45:00Z", /^(latest|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))$/);
-    const restoreSource = optional("dbRestoreSource", "the source DB instance identifier", /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/);
+    const restoreSource = optional("dbRestoreSource", `the source DB instance identifier, or the ARN of automated backups replicated into ${region} (arn:aws:rds:${region}:<account>:auto-backup:ab-…)`,
+        /^([a-zA-Z][a-zA-Z0-9-]{0,62}|arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:auto-backup:ab-[A-Za-z0-9]+)$/);
+    // Replicated automated backups are restored in the region that holds them: this stack's.
+    if (restoreSource?.startsWith("arn:") && restoreSource.split(":")[3] !== region) {
+        throw new SettingsError("dbRestoreSource", restoreSource, `automated backups replicated into ${region}, this stack's region (a restore reads them where they are)`);
+    }
     let restore: RestoreSettings | undefined;
     if (restoreSnapshot !== undefined || restoreTime !== undefined) {
         if (role === "standby") {

@@ -45,6 +45,13 @@ if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/nul
   # Tests and the local environment start their own servers on free ports; the packaged service is not needed.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet redis-server 2>/dev/null; then $sudo_cmd systemctl stop redis-server || true; fi
 fi
+# pgBackRest archives the local environment's WAL and takes its physical backups (point-in-time recovery).
+if ! command -v pgbackrest >/dev/null 2>&1; then
+  echo "installing pgbackrest (not found on PATH)" >&2
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq pgbackrest >/dev/null
+fi
 if ! command -v moto_server >/dev/null 2>&1; then
   echo "warning: moto_server not on PATH; the S3 store tests need it (pip install 'moto[server]')" >&2
 fi

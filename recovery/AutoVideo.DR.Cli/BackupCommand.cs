@@ -14,10 +14,19 @@ public static class BackupCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them") { From, Parallel, SystemPartArguments.Parts };
+        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them; --physical: a pgBackRest backup for point-in-time recovery")
+        {
+            From, Parallel, SystemPartArguments.Parts, PointInTimeCli.Physical, PointInTimeCli.Type,
+        };
         StoreArguments.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(PointInTimeCli.Type) is not null && result.GetResult(PointInTimeCli.Physical) is null)
+                result.AddError("--type goes with --physical; accepted: backup --physical [--type full|diff|incr]");
+        });
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(PointInTimeCli.Physical)) return await PointInTimeCli.BackupAsync(context, parse, ct);
             var clock = Stopwatch.StartNew();
             return await StoreArguments.RunAsync(parse, async store =>
             {

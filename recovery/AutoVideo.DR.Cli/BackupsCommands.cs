@@ -33,17 +33,19 @@ public static class BackupsCommands
             var now = DateTimeOffset.UtcNow;
             var scan = await WithCatalog(parse, catalog => catalog.ScanAsync(ct));
             await StoreArguments.RecordMetricsAsync(parse, BackupMetrics.ForCatalog(scan.Backups, now), ct);
+            // The environment's pgBackRest repositories in this store, listed beside the logical backups.
+            var physical = await StoreArguments.RunAsync(parse, store => PointInTimeCli.ListAsync(parse, store, context, ct));
             if (parse.GetValue(GlobalOptions.Json))
             {
-                JsonOutput.Write(context, scan.Backups.Select(e => new
+                JsonOutput.Write(context, scan.Backups.Select(e => (object)new
                 {
                     e.Name, Time = (DateTimeOffset?)e.Time, AgeSeconds = (long?)e.Age(now).TotalSeconds, Size = e.StoredSize, Tables = e.Manifest?.Tables.Count, Parts = e.Manifest?.SystemParts,
                     Verified = e.Verification?.Passed, e.Verification?.VerifiedAt, Problem = e.Damage,
-                }).Concat(scan.Malformed.Select(m => new
+                }).Concat(scan.Malformed.Select(m => (object)new
                 {
                     m.Name, Time = (DateTimeOffset?)null, AgeSeconds = (long?)null, Size = m.Size, Tables = (int?)null, Parts = (IReadOnlyList<Recovery.Backups.SystemPart>?)null,
                     Verified = (bool?)null, VerifiedAt = (DateTimeOffset?)null, Problem = (string?)$"malformed name: {m.Problem}",
-                })));
+                })).Concat(physical?.JsonRows() ?? []));
                 return 0;
             }
             var table = new TextTable("name", "snapshot (UTC)", "age", "size", "tables", "parts", "verified");
@@ -55,6 +57,7 @@ public static class BackupsCommands
             foreach (var m in scan.Malformed)
                 table.Add(m.Name, "?", "?", ProgressDisplay.Size(m.Size), "?", "MALFORMED NAME");
             context.Out.Write(table.Render());
+            physical?.Print(context);
             foreach (var m in scan.Malformed)
                 context.Progress($"warning: {m.Name} in {parse.GetValue(StoreArguments.Store) ?? "the store"} has a malformed name ({m.Problem}); it is not a usable backup");
             return 0;
@@ -80,10 +83,14 @@ public static class BackupsCommands
 
     static Command Verify(CliContext context)
     {
-        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest") { VerifyName };
+        var command = new Command("verify", "re-read every part of a backup and check its size and SHA-256 against the manifest; in the environment's store, pgbackrest verify of its repositories too") { VerifyName };
         StoreArguments.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            // The environment's pgBackRest repositories in this store: every backup file and WAL segment re-read.
+            var physical = await StoreArguments.RunAsync(parse, store => PointInTimeCli.VerifyAsync(parse, store, context, ct));
+            if (physical is not null && parse.GetValue(VerifyName) == "latest" && !(await WithCatalog(parse, catalog => catalog.ListAsync(ct))).Any(e => e.Manifest is not null))
+                return PointInTimeCli.Report(context, parse, physical, null);
             var report = await StoreArguments.RunAsync(parse, async store =>
             {
                 var catalog = new BackupCatalog(store);
@@ -99,15 +106,19 @@ public static class BackupsCommands
                 [BackupMetrics.VerifySuccess] = report.Passed ? 1 : 0,
                 [BackupMetrics.VerifyDuration] = report.Duration.TotalSeconds,
             }, ct);
+            if (physical is not null) return PointInTimeCli.Report(context, parse, physical, report);
             if (parse.GetValue(GlobalOptions.Json))
                 JsonOutput.Write(context, new { report.Name, report.Passed, report.Problem, report.Parts });
             if (!report.Passed) throw new RecoveryException(report.Problem!);
             if (!parse.GetValue(GlobalOptions.Json))
-                context.Out.WriteLine($"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest");
+                context.Out.WriteLine(Verified(report));
             return 0;
         });
         return command;
     }
+
+    public static string Verified(VerificationReport report) =>
+        $"{report.Name}: {report.Parts.Count} parts, {ProgressDisplay.Size(report.Parts.Sum(p => p.ActualSize))}, every size and SHA-256 matches the manifest";
 
     static Command Prune(CliContext context)
     {

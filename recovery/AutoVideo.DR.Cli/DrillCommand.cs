@@ -27,7 +27,7 @@ public static class DrillCommand
             return default;
         },
     };
-    static readonly Option<string?> Restore = FailoverCommand.BackupNameOption("--restore",
+    static readonly Option<string?> Restore = FailoverCommand.SourceOption("--restore",
         "treat the replica as unusable: the runbook restores this backup (latest or a name) into the promoted standby (failover --restore-from)");
 
     public static Command Create(CliContext context)

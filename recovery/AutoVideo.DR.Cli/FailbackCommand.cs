@@ -18,7 +18,7 @@ public static class FailbackCommand
         RunbookOptions.AddTo(failback);
         failback.SetAction(async (parse, ct) =>
         {
-            var (target, directory) = RunbookOptions.Target(context, parse);
+            var (target, _, directory) = RunbookOptions.Target(context, parse);
             var runbook = RunbookCatalog.Failback(target, new IncidentReport(directory), parse.GetValue(SwitchBack));
             return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, RunbookOptions.Request(parse), preview: null, ct);
         });

@@ -3,6 +3,7 @@ using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.PointInTime;
 using AutoVideo.DR.Recovery.Runbooks;
 
 namespace AutoVideo.DR.Cli;
@@ -27,17 +28,23 @@ public static class FailoverCommand
         },
     };
 
-    static readonly Option<string?> RestoreFrom = BackupNameOption("--restore-from",
-        "critical: the replica is not to be trusted (e.g. it replicated the damage): restore this backup (latest or a name) into the promoted standby");
+    static readonly Option<string?> RestoreFrom = SourceOption("--restore-from",
+        $"critical: the replica is not to be trusted (e.g. it replicated the damage): restore this into the standby instead: a backup (latest or a name), or a point in time ({RecoveryTarget.SourceForms}, e.g. a moment before the damage)");
 
-    /// <summary>An option naming a backup ("latest" or a backup name), checked by the parser: a bad name is a usage error.</summary>
-    internal static Option<string?> BackupNameOption(string name, string description)
+    /// <summary>An option naming a source to restore from (a backup, or a point in time), checked by the parser: a bad name is a usage error.</summary>
+    internal static Option<string?> SourceOption(string name, string description)
     {
         var option = new Option<string?>(name) { Description = description };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } value && value != "latest" && !BackupName.IsValid(value))
-                result.AddError($"{name} '{value}' names no backup; accepted: latest or a backup name (see 'autovideo-dr backups list')");
+            if (result.GetValueOrDefault<string?>() is not { } value || value == "latest" || BackupName.IsValid(value)) return;
+            if (RecoveryTarget.IsSource(value))
+            {
+                try { RecoveryTarget.FromSource(value); }
+                catch (RecoveryException e) { result.AddError($"{name}: {e.Message}"); }
+                return;
+            }
+            result.AddError($"{name} '{value}' names no backup or point in time; accepted: latest, a backup name (see 'autovideo-dr backups list') or {RecoveryTarget.SourceForms}");
         });
         return option;
     }
@@ -51,8 +58,7 @@ public static class FailoverCommand
             var level = parse.GetValue(Level);
             if (parse.GetValue(RestoreFrom) is not null && level != DisasterLevel.Critical)
                 throw new RecoveryException($"--restore-from belongs to the critical runbook; the {level.Name()} runbook restores no backup");
-            var (target, directory) = RunbookOptions.Target(context, parse);
-            var restore = new BackupDataRestore(context.Loggers);
+            var (target, restore, directory) = RunbookOptions.Target(context, parse);
             var runbook = RunbookCatalog.Failover(level, target, restore, new IncidentReport(directory));
             var request = RunbookOptions.Request(parse, parse.GetValue(RestoreFrom));
             Func<CancellationToken, Task<string>>? preview = level == DisasterLevel.Critical

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Monitoring;
+using AutoVideo.DR.Recovery.PointInTime;
 
 namespace AutoVideo.DR.Cli;
 
@@ -14,12 +15,21 @@ public static class LocalCommands
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
     static readonly Option<bool> Monitoring = new("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
     static readonly Option<string?> AlertWebhook = new("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };
+    // Point-in-time recovery: where pgBackRest keeps its repositories (see PointInTimeCli).
+    static readonly Option<string?> PitrStore = new("--pitr-store") { Description = "the store of pgBackRest's repository (repo1): a directory, s3://bucket/prefix or gs://bucket/prefix (default: the environment's backups/ directory)" };
+    static readonly Option<string?> PitrOffsiteStore = new("--pitr-offsite-store") { Description = "a second, off-site repository (repo2) that WAL and backups also go to" };
+    static readonly Option<string?> CipherPassFile = new("--cipher-pass-file") { Description = "a file (mode 600) holding the repositories' cipher passphrase (default: $AUTOVIDEO_DR_PITR_CIPHER_PASS, else a generated one kept in the pgBackRest configuration)" };
+    static readonly Option<bool> S3NoVerifyTls = new("--s3-no-verify-tls") { Description = "do not verify the S3/GCS endpoint's certificate (a test endpoint with a self-signed one)" };
 
     public static Command Create(CliContext context)
     {
         var local = new Command("local", "create, inspect and remove the local primary/standby PostgreSQL environment");
 
-        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby with WAL archiving, a Redis primary and replica, and optionally the monitoring and media buckets") { Port, StandbyPort, Monitoring, AlertWebhook, MediaEndpoint };
+        var up = new Command("up", "start a PostgreSQL 15 primary and a streaming standby, WAL archived by pgBackRest with a first full backup, a Redis primary and replica, and optionally the monitoring and media buckets")
+        {
+            Port, StandbyPort, Monitoring, AlertWebhook, MediaEndpoint,
+            PitrStore, PitrOffsiteStore, CipherPassFile, StoreArguments.S3Endpoint, StoreArguments.S3PathStyle, StoreArguments.S3Region, StoreArguments.GcsEndpoint, S3NoVerifyTls,
+        };
         up.Validators.Add(result =>
         {
             if (result.GetValue(AlertWebhook) is not { } url) return;
@@ -30,11 +40,16 @@ public static class LocalCommands
         {
             var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
             context.Progress($"starting the local environment in {Path.GetFullPath(workDirectory)}{(parse.GetValue(Monitoring) ? " with monitoring" : "")}");
+            var pointInTime = new PointInTimeOptions(parse.GetValue(PitrStore), parse.GetValue(PitrOffsiteStore),
+                new RepositoryOptions(parse.GetValue(StoreArguments.S3Endpoint), parse.GetValue(StoreArguments.S3PathStyle), parse.GetValue(StoreArguments.S3Region),
+                    parse.GetValue(StoreArguments.GcsEndpoint), VerifyTls: !parse.GetValue(S3NoVerifyTls)),
+                parse.GetValue(CipherPassFile));
             var state = await new LocalEnvironment(context.Logger<LocalEnvironment>())
-                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort),
+                .UpAsync(new LocalEnvironmentOptions(workDirectory, parse.GetValue(Port), parse.GetValue(StandbyPort), PointInTime: pointInTime,
                     Monitoring: parse.GetValue(Monitoring), AlertWebhook: parse.GetValue(AlertWebhook),
                     Media: parse.GetValue(MediaEndpoint) is { Length: > 0 } endpoint ? new Recovery.Media.MediaOptions(endpoint) : null), ct);
             Print(context, state, parse.GetValue(GlobalOptions.Json));
+            PointInTimeCli.DescribeSetup(context, state);
             return 0;
         });
 

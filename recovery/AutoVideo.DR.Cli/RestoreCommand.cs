@@ -6,20 +6,31 @@ using AutoVideo.DR.Recovery.Postgres;
 
 namespace AutoVideo.DR.Cli;
 
-/// <summary>autovideo-dr restore: verify a backup, restore it into a target database, and compare every table with the manifest.</summary>
+/// <summary>
+/// autovideo-dr restore: verify a backup, restore it into a target database, and compare every table
+/// with the manifest; or, with --to-time/--to-lsn/--to latest, a point-in-time restore (PointInTimeCli).
+/// </summary>
 public static class RestoreCommand
 {
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
-    static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created");
+    static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created. Point in time: standby, primary or a new data directory");
     static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("restore", "restore a backup (every part it holds: database, Redis, media objects; or --parts) and verify each against the manifest") { Name, Target, Force, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto };
+        var command = new Command("restore", "restore a backup (every part it holds: database, Redis, media objects; or --parts) and verify each against the manifest; or restore the database to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto };
         StoreArguments.AddTo(command);
+        PointInTimeCli.AddRestoreOptions(command);
         command.Subcommands.Add(RestoreObjectsCommand.Create(context));
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(Name) is { Implicit: false } name && PointInTimeCli.HasTarget(result))
+                result.AddError($"a backup name ('{name.GetValueOrDefault<string>()}') and --to-time/--to-lsn/--to exclude each other; accepted: one of them");
+        });
         command.SetAction(async (parse, ct) =>
         {
+            if (PointInTimeCli.Target(parse) is { } moment)
+                return await PointInTimeCli.RestoreAsync(context, parse, moment, parse.GetValue(Target)!, ct);
             if (parse.GetValue(Name) is var requested and not "latest") BackupName.Validate(requested!);
             var parts = SystemParts.Parse(parse.GetValue(SystemPartArguments.Parts), "--parts");
             var references = SystemPartArguments.References(parse);

@@ -45,7 +45,8 @@ public static class RunbookOptions
         restoreFrom);
 
     /// <summary>The local environment, or the stacks when --stack is given; and where runs are journaled.</summary>
-    public static (IRunbookTarget Target, string JournalDirectory) Target(CliContext context, ParseResult parse)
+    /// <summary>The runbook target (the local environment, or the stacks with --stack), the engines it restores from, and where its journals go.</summary>
+    public static (IRunbookTarget Target, RestoreSources Restore, string JournalDirectory) Target(CliContext context, ParseResult parse)
     {
         var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
         var directory = Journal.DirectoryIn(workDirectory);
@@ -53,12 +54,13 @@ public static class RunbookOptions
         {
             // No run is started (nor journaled) for an environment that does not exist.
             LocalEnvironmentState.Load(workDirectory);
-            return (new LocalRunbookTarget(workDirectory, context.Loggers), directory);
+            return (new LocalRunbookTarget(workDirectory, context.Loggers), LocalRunbookTarget.RestoreSources(workDirectory, context.Loggers), directory);
         }
         if (parse.GetValue(Local)) throw new RecoveryException("--local and --stack exclude each other; accepted: one of them (the local environment is the default)");
         var peer = parse.GetValue(PeerStack)!;
         if (peer == stack) throw new RecoveryException($"--stack and --peer-stack are both '{stack}'; accepted: the standby stack and its peer, e.g. --stack dr --peer-stack prod");
-        return (new StackRunbookTarget(context.Stacks(), stack, peer, context.Progress), directory);
+        return (new StackRunbookTarget(context.Stacks(), stack, peer, context.Progress),
+            StackRunbookTarget.RestoreSources(context.Stacks(), stack, peer, context.Progress, context.Loggers), directory);
     }
 
     /// <summary>

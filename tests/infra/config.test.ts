@@ -102,6 +102,13 @@ describe("settings", () => {
     it("refuses a point-in-time restore without its source", () =>
         refuses({ ...prod, "autovideo-dr:dbRestoreTime": "latest" }, "dbRestoreSource", "missing", /required with dbRestoreTime/));
 
+    it("refuses replicated backups of another region as the restore source", () =>
+        refuses({ ...dr, "autovideo-dr:role": "primary", "autovideo-dr:dbRestoreTime": "latest",
+            "autovideo-dr:dbRestoreSource": "arn:aws:rds:ap-northeast-1:123456789012:auto-backup:ab-PRODREGION1" },
+            "dbRestoreSource", '"arn:aws:rds:ap-northeast-1:123456789012:auto-backup:ab-PRODREGION1"', /replicated into ap-southeast-1, this stack's region/, Object.keys(testSecrets)));
+    it("refuses a restore source that is neither an instance nor replicated backups", () =>
+        refuses({ ...prod, "autovideo-dr:dbRestoreTime": "latest", "autovideo-dr:dbRestoreSource": "arn:aws:rds:ap-northeast-1:123456789012:db:old" },
+            "dbRestoreSource", '"arn:aws:rds:ap-northeast-1:123456789012:db:old"', /auto-backup:ab-/));
     it("refuses a retention lock that is not a boolean", () =>
         refuses({ ...dr, "autovideo-dr:offsiteRetentionLocked": "yes" }, "offsiteRetentionLocked", '"yes"', /true \| false/));
 });
@@ -168,5 +175,27 @@ describe("restore inputs", () => {
         const db = run.one("aws:rds/instance:Instance");
         assert.deepEqual(db.inputs.restoreToPointInTime, { sourceDbInstanceIdentifier: "autovideo-dr-db-old", restoreTime: "2026-11-24T23:45:00Z" });
         assert.equal(db.inputs.replicateSourceDb, undefined);
+    });
+
+    it("restores the promoted dr database to a point in time from the backups replicated into its region", async () => {
+        // What `autovideo-dr restore --to-time T --stack dr` sets: the replica carries the damage, so
+        // the database is created again from prod's automated backups as of T, in the dr region.
+        const arn = "arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-L2IJCEXJP7XQ7HOJ4SIEXAMPLE";
+        const run = await runProgram("dr", {
+            ...dr, "autovideo-dr:role": "primary", "autovideo-dr:dbRestoreTime": "2026-11-24T23:45:00Z", "autovideo-dr:dbRestoreSource": arn,
+        }, Object.keys(testSecrets));
+        const db = run.one("aws:rds/instance:Instance");
+        assert.deepEqual(db.inputs.restoreToPointInTime, { sourceDbInstanceAutomatedBackupsArn: arn, restoreTime: "2026-11-24T23:45:00Z" });
+        assert.equal(db.inputs.replicateSourceDb, undefined, "no longer a replica of the damaged primary");
+        assert.equal(db.inputs.username, undefined, "the backups bring their user");
+        assert.equal(db.inputs.storageEncrypted, true);
+        assert.equal(db.inputs.deletionProtection, true);
+        assert.equal(db.region, "ap-southeast-1");
+    });
+
+    it("restores the dr database to the latest restorable time", async () => {
+        const arn = "arn:aws:rds:ap-southeast-1:123456789012:auto-backup:ab-L2IJCEXJP7XQ7HOJ4SIEXAMPLE";
+        const run = await runProgram("dr", { ...dr, "autovideo-dr:role": "primary", "autovideo-dr:dbRestoreTime": "latest", "autovideo-dr:dbRestoreSource": arn }, Object.keys(testSecrets));
+        assert.deepEqual(run.one("aws:rds/instance:Instance").inputs.restoreToPointInTime, { sourceDbInstanceAutomatedBackupsArn: arn, useLatestRestorableTime: true });
     });
 });

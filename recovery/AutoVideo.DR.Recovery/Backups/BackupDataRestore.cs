@@ -14,6 +14,12 @@ namespace AutoVideo.DR.Recovery.Backups;
 /// </summary>
 public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
 {
+    public string Kind => "backup";
+
+    public string Accepts => "latest or a backup name (see 'autovideo-dr backups list')";
+
+    public bool Owns(string source) => source == "latest" || BackupName.IsValid(source);
+
     public async Task<(string Name, RecoveryPoint Point)?> NewestAsync(EnvironmentDescription environment, CancellationToken ct)
     {
         if (environment.BackupStore is null) return null;

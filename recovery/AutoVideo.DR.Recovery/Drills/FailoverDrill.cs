@@ -124,7 +124,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
 
         // The real runbook, exactly as 'autovideo-dr failover --level critical' runs it.
         var journals = Journal.DirectoryIn(state.WorkDirectory);
-        var runbook = CriticalRunbook.Build(new LocalRunbookTarget(state.WorkDirectory, loggers), new BackupDataRestore(loggers), new IncidentReport(journals));
+        var runbook = CriticalRunbook.Build(new LocalRunbookTarget(state.WorkDirectory, loggers), LocalRunbookTarget.RestoreSources(state.WorkDirectory, loggers), new IncidentReport(journals));
         var runStartedAt = DateTimeOffset.UtcNow;
         var runbookFailure = (string?)null;
         try
@@ -176,7 +176,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var steps = Timeline(timeline, incident);
         var restoreStep = incident.Steps.FirstOrDefault(s => s.Id == "restore-data" && s.Outcome == StepOutcome.Completed);
         var measurements = new DrillMeasurements(steps, rto, detectionTime, options.Detect, recovered.rpo, loss, verification,
-            WalArchive.Check(state.ArchiveDirectory), ledger.FailedAttempts, rto,
+            await WalArchive.CheckAsync(state.ArchiveDirectory, ct), ledger.FailedAttempts, rto,
             objective.RtoMet(rto) && firstCommit is not null, loss.Met(objective) == true, StandbyLeft: true,
             BackupEvidence: restoreStep?.Output, RunbookLoss: incident.DataLoss, RunbookFailure: runbookFailure);
         var (problems, suggestions) = DrillFindings.Derive(measurements);

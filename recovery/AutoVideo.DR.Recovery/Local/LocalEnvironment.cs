@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Local;
 
-/// <summary>What <c>local up</c> is asked for: where, optionally which ports, whether to run the monitoring (and where its alerts go), and the media buckets.</summary>
+/// <summary>What <c>local up</c> is asked for: where, optionally which ports, where pgBackRest keeps its repositories, whether to run the monitoring (and where its alerts go), and the media buckets.</summary>
 public sealed record LocalEnvironmentOptions(string WorkDirectory, int? PrimaryPort = null, int? StandbyPort = null, string Database = "autovideo",
-    bool Monitoring = false, string? AlertWebhook = null, Media.MediaOptions? Media = null);
+    PointInTimeOptions? PointInTime = null, bool Monitoring = false, string? AlertWebhook = null, Media.MediaOptions? Media = null);
 
 /// <summary>
 /// The local environment: a real PostgreSQL 15 primary and a streaming-replication standby on
-/// loopback, WAL archived to a directory, all under one working directory. Every command works
-/// against it with no cloud account.
+/// loopback, WAL archived by pgBackRest into the environment's store (see <see cref="LocalPointInTime"/>),
+/// all under one working directory. Every command works against it with no cloud account.
 /// </summary>
 public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
 {
@@ -59,7 +59,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         var state = new LocalEnvironmentState(
             WorkDirectory: workDirectory,
             Database: options.Database,
-            ArchiveDirectory: Path.Combine(workDirectory, "wal-archive"),
+            // The pgBackRest setup (configuration, spool, logs) through which WAL is archived.
+            ArchiveDirectory: Path.Combine(workDirectory, "pgbackrest"),
             BackupDirectory: Path.Combine(workDirectory, "backups"),
             CreatedAt: DateTimeOffset.UtcNow,
             Nodes:
@@ -71,7 +72,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         IReadOnlyList<LocalCacheNodeState> caches = [];
         try
         {
-            await CreateAsync(state, installation, account, ct);
+            await CreateAsync(state, options.PointInTime, installation, account, ct);
             // Redis primary and replica beside the databases (the plan's "PostgreSQL 或 Redis"), and the media buckets when asked for.
             caches = await LocalCache.CreateAsync(workDirectory, [primaryPort, standbyPort], ct);
             state = state with { Caches = caches, Media = options.Media is { } media ? await LocalMedia.CreateAsync(media, ct) : null };
@@ -85,6 +86,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             // (monitoring, the last step, stops its own processes when it fails).
             foreach (var node in state.Nodes) await Server(installation, account, node).StopAsync(CancellationToken.None, "immediate");
             await LocalCache.StopAsync(caches, CancellationToken.None, save: false);
+            await LocalPointInTime.StopArchiverAsync(state.ArchiveDirectory, CancellationToken.None);
             if (createdDirectory) Directory.Delete(workDirectory, recursive: true);
             else foreach (var entry in Directory.EnumerateFileSystemEntries(workDirectory).Where(e => !LocalEnvironmentState.SharedEntries.Contains(Path.GetFileName(e)))) DeleteEntry(entry);
             throw;
@@ -101,13 +103,14 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         return updated;
     }
 
-    async Task CreateAsync(LocalEnvironmentState state, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
+    async Task CreateAsync(LocalEnvironmentState state, PointInTimeOptions? pointInTime, PostgresInstallation installation, ServerAccount account, CancellationToken ct)
     {
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var standbyNode = state.NodeWithRole(NodeRole.Standby);
         await account.EnsureServerCanEnterAsync(state.WorkDirectory, ct);
         foreach (var dir in new[] { state.ArchiveDirectory, state.BackupDirectory, Path.GetDirectoryName(primaryNode.LogFile)! })
             await account.GiveToServerAsync(dir, ct);
+        var archiving = await LocalPointInTime.SetUpAsync(state, pointInTime, account, ct);
         await account.GiveToServerAsync(primaryNode.DataDirectory, ct, isDataDirectory: true);
 
         var primary = Server(installation, account, primaryNode);
@@ -118,7 +121,10 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         await primary.StartAsync(ct);
         await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"), $"CREATE DATABASE \"{state.Database}\"", ct);
 
-        await StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct);
+        // The standby's copy and the repositories' first full backup both read the primary: side by side.
+        await Task.WhenAll(
+            StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct),
+            LocalPointInTime.FirstBackupAsync(archiving, primaryNode, logger, ct));
     }
 
     /// <summary>
@@ -128,6 +134,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
     internal async Task StandbyFromBaseBackupAsync(PostgresInstallation installation, ServerAccount account, LocalNodeState primary, LocalNodeState standby, string archiveDirectory, CancellationToken ct)
     {
         var server = Server(installation, account, standby);
+        // A killed server's socket lock outlives its data directory: clear it while postmaster.pid still names it.
+        server.ClearStaleLock();
         if (Directory.Exists(standby.DataDirectory)) Directory.Delete(standby.DataDirectory, recursive: true);
         await account.GiveToServerAsync(standby.DataDirectory, ct, isDataDirectory: true);
         logger.LogInformation("pg_basebackup {Primary} -> {Standby}", primary.Name, standby.Name);
@@ -177,6 +185,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             stopped.Add(node.Name);
         }
         if (state.Caches is { } caches) stopped.AddRange(await LocalCache.StopAsync(caches, ct, save: keepData));
+        // pgBackRest's asynchronous archiver outlives the archive_command that started it: not the environment.
+        await LocalPointInTime.StopArchiverAsync(state.ArchiveDirectory, ct);
         if (!keepData) Directory.Delete(workDirectory, recursive: true);
         return stopped;
     }

@@ -18,6 +18,10 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
 {
     readonly string directory = Path.GetFullPath(workDirectory);
 
+    /// <summary>What a local run restores from: the point-in-time archive (pgBackRest) first, then the logical backups.</summary>
+    public static RestoreSources RestoreSources(string workDirectory, ILoggerFactory loggers) =>
+        new(new PointInTimeDataRestore(workDirectory, loggers), new Backups.BackupDataRestore(loggers));
+
     public string Name => $"local:{directory}";
 
     LocalEnvironmentState State() => LocalEnvironmentState.Load(directory);

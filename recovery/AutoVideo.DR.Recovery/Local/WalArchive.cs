@@ -1,38 +1,58 @@
-using System.Globalization;
+using AutoVideo.DR.Recovery.PointInTime;
+using AutoVideo.DR.Recovery.Postgres;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Local;
 
-/// <summary>What the WAL archive holds: the continuous log backup ("交易日誌連續備份") a restore replays.</summary>
-public sealed record WalArchiveCheck(int Segments, string? First, string? Last, IReadOnlyList<string> Gaps, IReadOnlyList<string> WrongSize)
+/// <summary>One repository's WAL archive as the check found it: its continuity, or why it could not be read.</summary>
+public sealed record RepositoryArchive(int Repository, string Location, ArchiveContinuity? Continuity, string? Problem)
 {
-    public bool Intact => Segments > 0 && Gaps.Count == 0 && WrongSize.Count == 0;
+    public bool Intact => Problem is null && Continuity is { Intact: true };
 
-    public string Describe() => Segments == 0
-        ? "the WAL archive is empty"
-        : $"{Segments} WAL segments {First} → {Last}" +
-          (Gaps.Count > 0 ? $", gaps before {string.Join(", ", Gaps)}" : ", contiguous") +
-          (WrongSize.Count > 0 ? $", wrong size: {string.Join(", ", WrongSize)}" : "");
+    public string Describe() => $"repo{Repository} ({Location}): {Problem ?? Continuity?.Describe() ?? "no backup yet"}";
 }
 
+/// <summary>What the WAL archive holds: the continuous log backup ("交易日誌連續備份") a restore replays, in every repository.</summary>
+public sealed record WalArchiveCheck(IReadOnlyList<RepositoryArchive> Repositories)
+{
+    public bool Intact => Repositories.Count > 0 && Repositories.All(r => r.Intact);
+
+    public string Describe() => Repositories.Count == 0 ? "no WAL archive is configured" : string.Join("; ", Repositories.Select(r => r.Describe()));
+}
+
+/// <summary>
+/// Reads pgBackRest's archive (not a directory of files: the segments are compressed, encrypted and
+/// may sit in S3 or GCS) and checks, per repository, that every segment from the oldest backup's
+/// start to the newest archived one is there.
+/// </summary>
 public static class WalArchive
 {
-    const long SegmentSize = 16 * 1024 * 1024;
-
-    /// <summary>Checks that the archived segments of each timeline follow each other without a gap and are whole.</summary>
-    public static WalArchiveCheck Check(string directory)
+    /// <param name="archiveDirectory">the environment's pgBackRest directory (<see cref="LocalEnvironmentState.ArchiveDirectory"/>).</param>
+    public static async Task<WalArchiveCheck> CheckAsync(string archiveDirectory, CancellationToken ct)
     {
-        var segments = Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory).Select(Path.GetFileName).OfType<string>()
-                .Where(n => n.Length == 24 && n.All(Uri.IsHexDigit)).Order(StringComparer.Ordinal).ToList()
-            : [];
-        var gaps = new List<string>();
-        foreach (var timeline in segments.GroupBy(s => s[..8]))
+        var pgbackrest = new PgBackRest(PgBackRestSetup.Load(archiveDirectory), ServerAccount.Current(), NullLogger.Instance);
+        var info = await pgbackrest.InfoAsync(ct);
+        var repositories = new List<RepositoryArchive>();
+        foreach (var repository in pgbackrest.Setup.Repositories)
         {
-            var numbers = timeline.Select(s => (Name: s, Number: ulong.Parse(s[8..16], NumberStyles.HexNumber) * 0x100 + ulong.Parse(s[16..], NumberStyles.HexNumber))).ToList();
-            for (var i = 1; i < numbers.Count; i++)
-                if (numbers[i].Number != numbers[i - 1].Number + 1) gaps.Add(numbers[i].Name);
+            var oldest = info.BackupsIn(repository.Number).FirstOrDefault();
+            var status = info.StatusOf(repository.Number);
+            if (!status.Ok && status.Code != 2)
+            {
+                repositories.Add(new RepositoryArchive(repository.Number, repository.Describe(), null, status.Message.Split('\n')[0]));
+                continue;
+            }
+            try
+            {
+                var segments = await pgbackrest.ArchivedSegmentsAsync(repository.Number, ct);
+                repositories.Add(new RepositoryArchive(repository.Number, repository.Describe(),
+                    ArchiveContinuity.Check(segments, oldest is null ? null : WalSegment.Parse(oldest.ArchiveStart)), null));
+            }
+            catch (RecoveryException e)
+            {
+                repositories.Add(new RepositoryArchive(repository.Number, repository.Describe(), null, e.Message));
+            }
         }
-        var wrongSize = segments.Where(s => new FileInfo(Path.Combine(directory, s)).Length != SegmentSize).ToList();
-        return new WalArchiveCheck(segments.Count, segments.FirstOrDefault(), segments.LastOrDefault(), gaps, wrongSize);
+        return new WalArchiveCheck(repositories);
     }
 }

@@ -133,11 +133,20 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
     /// <summary>
     /// Removes the postmaster.pid of a killed server whose process is a zombie not yet reaped:
     /// PostgreSQL counts a zombie as alive and would refuse to start ("lock file already exists").
+    /// The same holds for the lock of its Unix socket, whose directory postmaster.pid names (line 5).
     /// </summary>
     public void ClearStaleLock()
     {
-        if (PostmasterPid() is { } pid && !IsRunning() && File.Exists($"/proc/{pid}/stat"))
-            File.Delete(Path.Combine(DataDirectory, "postmaster.pid"));
+        if (PostmasterPid() is not { } pid || IsRunning() || !File.Exists($"/proc/{pid}/stat")) return;
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        var lines = File.ReadAllLines(pidFile);
+        if (lines.Length >= 5 && lines[4].Trim() is { Length: > 0 } socketDirectory && lines[3].Trim() is { Length: > 0 } port)
+        {
+            var socketLock = Path.Combine(socketDirectory, $".s.PGSQL.{port}.lock");
+            if (File.Exists(socketLock) && File.ReadLines(socketLock).FirstOrDefault()?.Trim() == pid.ToString())
+                File.Delete(socketLock);
+        }
+        File.Delete(pidFile);
     }
 
     public bool IsRunning() => PostmasterPid() is { } pid && ProcessTable.IsAlive(pid);

@@ -7,6 +7,14 @@ public sealed record ProcessResult(int ExitCode, string StandardOutput, string S
 {
     public string LastErrorLine =>
         (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+
+    /// <summary>
+    /// The line that says why: PostgreSQL's programs print "error:" (or the server's FATAL) first and
+    /// clean-up notes after it ("removing contents of data directory"), so the first such line, else the last line.
+    /// </summary>
+    public string ErrorLine =>
+        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(l => l.Contains("error:") || l.Contains("FATAL:")) ?? LastErrorLine;
 }
 
 public static class ProcessRunner
@@ -41,7 +49,7 @@ public static class ProcessRunner
         if (result.ExitCode != 0 && !allowFailure)
         {
             var name = info.FileName == "runuser" && info.ArgumentList.Count > 3 ? Path.GetFileName(info.ArgumentList[3]) : Path.GetFileName(info.FileName);
-            throw new RecoveryException($"{name} failed (exit {result.ExitCode}): {result.LastErrorLine}");
+            throw new RecoveryException($"{name} failed (exit {result.ExitCode}): {result.ErrorLine}");
         }
         return result;
     }

@@ -13,7 +13,7 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 /// </summary>
 public static class CriticalRunbook
 {
-    public static Runbook Build(IRunbookTarget target, IDataRestore restore, IncidentReport report) => new(
+    public static Runbook Build(IRunbookTarget target, RestoreSources restore, IncidentReport report) => new(
         "failover-critical", DisasterLevel.Critical, target.Name,
         [
             AssessAndChooseSource(target, restore,

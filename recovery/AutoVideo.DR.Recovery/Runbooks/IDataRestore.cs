@@ -6,13 +6,22 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 public sealed record RestoreOutcome(string Backup, string Detail);
 
 /// <summary>
-/// The seam to the backup engine: which backup a restore would use and what it holds, the verified
-/// restore of that backup into the promoted database, and whether the database already holds it.
-/// The runbooks call only this; the engine plugs in here.
+/// The seam to a restore engine (logical backups, point-in-time recovery): which source a restore
+/// would use and what it holds, the verified restore of that source into the promoted database, and
+/// whether the database already holds it. The runbooks call only this; the engines plug in here.
 /// </summary>
 public interface IDataRestore
 {
-    /// <summary>The newest complete backup of the environment's store, or null when there is none (or no store).</summary>
+    /// <summary>What this engine restores, in the candidates line ("backup", "point in time").</summary>
+    string Kind { get; }
+
+    /// <summary>The source names this engine understands, for the error that names none.</summary>
+    string Accepts { get; }
+
+    /// <summary>Whether <paramref name="source"/> (a fact of a run, or --restore-from) is this engine's.</summary>
+    bool Owns(string source);
+
+    /// <summary>The latest this engine can restore to, or null when it has nothing (or no store).</summary>
     Task<(string Name, RecoveryPoint Point)?> NewestAsync(EnvironmentDescription environment, CancellationToken ct);
 
     /// <summary>What <paramref name="backup"/> holds ("latest" is resolved), or a RecoveryException naming why it cannot be used.</summary>
@@ -22,4 +31,16 @@ public interface IDataRestore
 
     /// <summary>Whether the target already holds <paramref name="backup"/>, restored and verified (so a resumed run never restores twice).</summary>
     Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, string backup, CancellationToken ct);
+}
+
+/// <summary>
+/// The engines a run may restore from, in the order they are offered: each owns the source names it
+/// understands, so a resumed run's recorded source reaches the engine that chose it.
+/// </summary>
+public sealed class RestoreSources(params IReadOnlyList<IDataRestore> engines)
+{
+    public IReadOnlyList<IDataRestore> Engines { get; } = engines;
+
+    public IDataRestore For(string source) => Engines.FirstOrDefault(e => e.Owns(source))
+        ?? throw new RecoveryException($"'{source}' is no source this run can restore from; accepted: {string.Join("; ", Engines.Select(e => e.Accepts))}");
 }

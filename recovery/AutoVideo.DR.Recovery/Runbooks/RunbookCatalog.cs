@@ -6,7 +6,7 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 /// <summary>The runbook for a disaster level, or the failback: the one place the CLI asks for a plan.</summary>
 public static class RunbookCatalog
 {
-    public static Runbook Failover(DisasterLevel level, IRunbookTarget target, IDataRestore restore, IncidentReport report) => level switch
+    public static Runbook Failover(DisasterLevel level, IRunbookTarget target, RestoreSources restore, IncidentReport report) => level switch
     {
         DisasterLevel.Critical => CriticalRunbook.Build(target, restore, report),
         DisasterLevel.Major => MajorRunbook.Build(target, report),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.PointInTime;
 using NpgsqlTypes;
 
 namespace AutoVideo.DR.Recovery.Runbooks;
@@ -42,7 +43,7 @@ public static class RunbookSteps
     /// least, the promoted replica or the newest backup, each with what it would lose (measured,
     /// bounded or unknown), unless the operator ordered a backup restored (--restore-from).
     /// </summary>
-    public static RunbookStep AssessAndChooseSource(IRunbookTarget target, IDataRestore restore, string description, Requirement requirement) => new(
+    public static RunbookStep AssessAndChooseSource(IRunbookTarget target, RestoreSources restore, string description, Requirement requirement) => new(
         "assess", "assess the environment and choose the source that loses least", description, Short,
         async (context, ct) =>
         {
@@ -61,7 +62,7 @@ public static class RunbookSteps
     /// <summary>The sources, what each would lose, and the one chosen, as one line for the journal, the plan and the report.</summary>
     public sealed record SourceChoice(string Source, string Candidates);
 
-    public static async Task<SourceChoice> ChooseSourceAsync(IRunbookTarget target, IDataRestore restore, TargetAssessment a, RunRequest request, DateTimeOffset assessedAt, CancellationToken ct)
+    public static async Task<SourceChoice> ChooseSourceAsync(IRunbookTarget target, RestoreSources restore, TargetAssessment a, RunRequest request, DateTimeOffset assessedAt, CancellationToken ct)
     {
         var environment = await target.DescribeAsync(ct);
         DataLoss? replica = null;
@@ -82,44 +83,60 @@ public static class RunbookSteps
             replicaLine = $"replica {a.Standby}: {replica.Describe()}";
         }
 
-        (string Name, RecoveryPoint Point)? backup;
-        string? backupProblem = null;
+        // Every engine offers the latest it can restore to (or, ordered, the operator's source), each with what it would lose.
+        var offers = new List<(string Name, DataLoss Loss)>();
+        var lines = new List<string>();
         if (request.RestoreFrom is { } ordered)
         {
             if (request.Declared == Declaration.Planned)
                 throw new RecoveryException("--restore-from and --planned exclude each other: a planned switchover loses nothing by promoting the caught-up standby");
-            backup = await restore.ResolveAsync(environment, ordered, ct);
+            var engine = restore.For(ordered);
+            var resolved = await engine.ResolveAsync(environment, ordered, ct);
+            var loss = await target.LossAfterAsync(resolved.Point, assessedAt, ct);
+            offers.Add((resolved.Name, loss));
+            lines.Add($"{engine.Kind} {resolved.Name}: {loss.Describe()}");
         }
         else
         {
-            try { backup = await restore.NewestAsync(environment, ct); }
-            catch (RecoveryException e) { backup = null; backupProblem = $"backups: unreadable ({e.Message})"; }
+            foreach (var engine in restore.Engines)
+            {
+                (string Name, RecoveryPoint Point)? newest;
+                try { newest = await engine.NewestAsync(environment, ct); }
+                catch (RecoveryException e) { lines.Add($"{engine.Kind}: unusable ({e.Message})"); continue; }
+                if (newest is not { } n) { lines.Add($"{engine.Kind}: none in the environment's store"); continue; }
+                var loss = await target.LossAfterAsync(n.Point, assessedAt, ct);
+                offers.Add((n.Name, loss));
+                lines.Add($"{engine.Kind} {n.Name}: {loss.Describe()}");
+            }
         }
-        DataLoss? backupLoss = backup is { } b ? await target.LossAfterAsync(b.Point, assessedAt, ct) : null;
-        var backupLine = backup is { } chosen ? $"backup {chosen.Name}: {backupLoss!.Describe()}" : backupProblem ?? "backups: none in the environment's store";
+        // The restorable source that loses least; a tie goes to the engine offered first.
+        (string Name, DataLoss Loss)? best = null;
+        foreach (var offer in offers)
+            if (best is null || Less(offer.Loss, best.Value.Loss)) best = offer;
+        var restoreLines = string.Join("; ", lines);
 
         string source;
         string why;
         if (request.RestoreFrom is not null)
         {
-            source = backup!.Value.Name;
+            source = best!.Value.Name;
             why = "ordered by the operator (--restore-from)";
         }
-        else if (replica is not null && (backupLoss is null || !Less(backupLoss, replica)))
+        else if (replica is not null && (best is null || !Less(best.Value.Loss, replica)))
         {
             source = ReplicaSource;
-            why = backupLoss is null ? "no backup to compare" : "it loses no more than the backup";
+            why = best is null ? "no backup or point in time to compare" : "it loses no more than any restore";
         }
-        else if (backup is { } newest)
+        else if (best is { } chosen)
         {
-            source = newest.Name;
+            source = chosen.Name;
             why = replica is null ? "the replica cannot be promoted" : "it loses less than the replica";
         }
         else
         {
-            throw new RecoveryException($"neither the replica nor a backup can be recovered from ({replicaLine}; {backupLine}); bring the standby back or take a backup into the store, then run the same command again");
+            throw new RecoveryException($"neither the replica nor a backup can be recovered from ({replicaLine}; {restoreLines}); bring the standby back or take a backup into the store, then run the same command again");
         }
-        return new SourceChoice(source, $"{replicaLine}; {backupLine}; chosen: {(source == ReplicaSource ? "the replica" : source)}, {why}");
+        return new SourceChoice(source, $"{replicaLine}; {restoreLines}; chosen: {(source == ReplicaSource ? "the replica" : source)}, {why}");
     }
 
     /// <summary>Whether <paramref name="a"/> certainly loses less than <paramref name="b"/>: both known, and a smaller. A usable replica whose loss is unknown is kept.</summary>
@@ -181,7 +198,12 @@ public static class RunbookSteps
     public static RunbookStep Promote(IRunbookTarget target, string id, string title, string description, string nodeFact) => new(
         id, title, description, Long,
         async (context, ct) => new StepResult(await target.PromoteAsync(context.Fact(nodeFact), ct), new Dictionary<string, string> { [FactKeys.Serving] = context.Fact(nodeFact) }),
-        (context, ct) => target.IsPrimaryAsync(context.Fact(nodeFact), ct));
+        (context, ct) => target.IsPrimaryAsync(context.Fact(nodeFact), ct),
+        // A point-in-time restore makes the node primary itself; promoting it first would put a new
+        // timeline into the archive the restore reads, and the end of the archive would be the replica's.
+        SkipWhen: context => context.TryFact(FactKeys.Source) is { } source && RecoveryTarget.IsSource(source)
+            ? $"the point-in-time restore ({source}) makes {context.Fact(nodeFact)} primary itself"
+            : null);
 
     public static RunbookStep Fence(IRunbookTarget target, string description, string nodeFact, string newPrimaryFact) => new(
         "fence-old-primary", "fence the old primary", description, Short,
@@ -189,7 +211,7 @@ public static class RunbookSteps
         (context, ct) => target.IsFencedAsync(context.Fact(nodeFact), ct),
         SkipWhen: context => context.TryFact(nodeFact) is "" ? "no old primary is recorded: nothing to fence" : null);
 
-    public static RunbookStep RestoreData(IRunbookTarget target, IDataRestore restore) => new(
+    public static RunbookStep RestoreData(IRunbookTarget target, RestoreSources restore) => new(
         "restore-data", "restore data from the chosen backup",
         "when the assessment chose a backup (it loses less than the replica, or the operator ordered it), restore that backup into the promoted node and verify every table against its manifest; otherwise skipped with the reason",
         Long,
@@ -197,13 +219,13 @@ public static class RunbookSteps
         {
             var environment = await target.DescribeAsync(ct);
             var node = environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby));
-            var outcome = await restore.RestoreAsync(environment, node, context.Fact(FactKeys.Source), ct);
+            var outcome = await restore.For(context.Fact(FactKeys.Source)).RestoreAsync(environment, node, context.Fact(FactKeys.Source), ct);
             return new StepResult($"restored {outcome.Backup} into {node.Name}: {outcome.Detail}");
         },
         async (context, ct) =>
         {
             var environment = await target.DescribeAsync(ct);
-            return await restore.IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby)), context.Fact(FactKeys.Source), ct);
+            return await restore.For(context.Fact(FactKeys.Source)).IsRestoredAsync(environment, environment.Databases.First(d => d.Name == context.Fact(FactKeys.Standby)), context.Fact(FactKeys.Source), ct);
         },
         SkipWhen: context => context.TryFact(FactKeys.Source) is null or ReplicaSource ? $"the replica is recovered from, no restore: {context.TryFact(FactKeys.Candidates) ?? context.Fact(FactKeys.ReplicaDetail)}" : null);
 
@@ -213,7 +235,7 @@ public static class RunbookSteps
     /// snapshot), counted from its WAL where readable, else an upper bound, else unknown with why.
     /// A run that promoted nothing and restored nothing lost nothing.
     /// </summary>
-    public static RunbookStep MeasureDataLoss(IRunbookTarget target, IDataRestore? restore) => new(
+    public static RunbookStep MeasureDataLoss(IRunbookTarget target, RestoreSources? restore) => new(
         "measure-data-loss", "measure the data lost",
         "count the commits the old primary made after the point recovered to (its WAL with pg_waldump, where it can be read), else bound them by the time since the newest commit recovered, else record why it is unknown; never assume 0",
         Short,
@@ -224,7 +246,7 @@ public static class RunbookSteps
         },
         (context, _) => Task.FromResult(context.TryFact(FactKeys.DataLossKind) is null ? StepCheck.No("no data loss recorded") : StepCheck.Yes("data loss recorded")));
 
-    static async Task<DataLoss> MeasureAsync(IRunbookTarget target, IDataRestore? restore, RunContext context, CancellationToken ct)
+    static async Task<DataLoss> MeasureAsync(IRunbookTarget target, RestoreSources? restore, RunContext context, CancellationToken ct)
     {
         var source = context.TryFact(FactKeys.Source) ?? ReplicaSource;
         var promoted = context.TryFact(FactKeys.Serving);
@@ -233,7 +255,7 @@ public static class RunbookSteps
         var assessedAt = context.TryFact(AssessedAtFact) is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
         RecoveryPoint? point;
         if (source != ReplicaSource)
-            point = (await restore!.ResolveAsync(await target.DescribeAsync(ct), source, ct)).Point;
+            point = (await restore!.For(source).ResolveAsync(await target.DescribeAsync(ct), source, ct)).Point;
         else
             point = await target.RecoveredPointAsync(promoted!, ct) ?? ReplicaPointAtAssessment(context, promoted!);
         // Without a position the target still says why it cannot count (e.g. a database out of reach).

@@ -76,7 +76,22 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
     /// "" once promoted, null when the state has no instance. Unlike the role output, which follows
     /// config even when the update failed, this is what the provider last applied.
     /// </summary>
-    public async Task<string?> DatabaseReplicationSourceAsync(string stack, CancellationToken ct)
+    public async Task<string?> DatabaseReplicationSourceAsync(string stack, CancellationToken ct) =>
+        await DatabaseStateAsync(stack, ct) is not { } outputs ? null
+            : outputs.TryGetProperty("replicateSourceDb", out var source) && source.ValueKind == System.Text.Json.JsonValueKind.String ? source.GetString() : "";
+
+    /// <summary>
+    /// The point-in-time restore the stack's state records for its RDS instance (the provider's
+    /// restoreToPointInTime outputs: restoreTime or useLatestRestorableTime, and the source), or null
+    /// when the instance was not created by one.
+    /// </summary>
+    public async Task<System.Text.Json.JsonElement?> DatabaseRestoreAsync(string stack, CancellationToken ct) =>
+        await DatabaseStateAsync(stack, ct) is { } outputs && outputs.TryGetProperty("restoreToPointInTime", out var restore) && restore.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? restore.Clone()
+            : null;
+
+    /// <summary>The outputs of the stack's RDS instance in its state (<c>pulumi stack export</c>): what the provider last applied.</summary>
+    async Task<System.Text.Json.JsonElement?> DatabaseStateAsync(string stack, CancellationToken ct)
     {
         var result = await RunAsync(stack, "stack export", ["stack", "export", "--stack", stack], null, null, ct);
         try
@@ -86,8 +101,9 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
             foreach (var resource in resources.EnumerateArray())
             {
                 if (!resource.TryGetProperty("type", out var type) || type.GetString() != "aws:rds/instance:Instance") continue;
-                if (!resource.TryGetProperty("outputs", out var outputs)) return null;
-                return outputs.TryGetProperty("replicateSourceDb", out var source) && source.ValueKind == System.Text.Json.JsonValueKind.String ? source.GetString() : "";
+                // A replaced instance kept for deletion lingers in the state marked for deletion: the live one is the other.
+                if (resource.TryGetProperty("delete", out var pending) && pending.ValueKind == System.Text.Json.JsonValueKind.True) continue;
+                return resource.TryGetProperty("outputs", out var outputs) ? outputs.Clone() : null;
             }
             return null;
         }

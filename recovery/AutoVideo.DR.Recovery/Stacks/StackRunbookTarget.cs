@@ -5,6 +5,8 @@ using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Objectives;
 using AutoVideo.DR.Recovery.Runbooks;
 
+using Microsoft.Extensions.Logging;
+
 namespace AutoVideo.DR.Recovery.Stacks;
 
 /// <summary>
@@ -18,6 +20,10 @@ namespace AutoVideo.DR.Recovery.Stacks;
 /// </summary>
 public sealed class StackRunbookTarget(StackDriver driver, string stack, string peerStack, Action<string> progress) : IRunbookTarget
 {
+    /// <summary>What a run on the stacks restores from: RDS point-in-time recovery from the backups replicated into the region, then the logical backups.</summary>
+    public static RestoreSources RestoreSources(StackDriver driver, string stack, string peerStack, Action<string> progress, ILoggerFactory loggers) =>
+        new(new StackPointInTimeDataRestore(new StackPointInTimeRestore(driver, stack, peerStack, progress)), new Backups.BackupDataRestore(loggers));
+
     /// <summary>The global stack's config keys (infra/settings.ts): where the PRIMARY record points, and who is forced out of DNS.</summary>
     const string PrimaryStackKey = "primaryStack";
     const string FencedStacksKey = "fencedStacks";

@@ -36,7 +36,7 @@ public sealed class DrillTests
 
         // The drill ran the very runbook a real critical failover runs (failover --level critical): same steps, same ids.
         var critical = Recovery.Runbooks.CriticalRunbook.Build(new Recovery.Local.LocalRunbookTarget(work.Path, NullLoggerFactory.Instance),
-            new Recovery.Backups.BackupDataRestore(NullLoggerFactory.Instance), new Recovery.Incidents.IncidentReport(work.Path));
+            Recovery.Local.LocalRunbookTarget.RestoreSources(work.Path, NullLoggerFactory.Instance), new Recovery.Incidents.IncidentReport(work.Path));
         Assert.Equal(critical.StepIds, root.GetProperty("runbook").GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("id").GetString()!).ToList());
 
         var svg = XDocument.Load(root.GetProperty("timeline").GetString()!);
@@ -121,7 +121,7 @@ public sealed class DrillTests
         using var work = new TemporaryDirectory();
         var result = await CliRunner.RunAsync("drill", "--workdir", work.Path, "--restore", "yesterday");
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("--restore 'yesterday' names no backup; accepted: latest or a backup name", result.Error);
+        Assert.Contains("--restore 'yesterday' names no backup or point in time; accepted: latest, a backup name (see 'autovideo-dr backups list') or pitr:latest,", result.Error);
         Assert.False(Directory.Exists(work.Path));
     }
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.PointInTime;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Local;
 
@@ -22,10 +24,12 @@ public sealed class LocalEnvironmentTests(LocalEnvironmentFixture environment)
     }
 
     [Fact]
-    public async Task Up_archives_wal_into_the_environment()
+    public async Task Up_archives_wal_into_the_environments_pgbackrest_repository()
     {
         var segment = await Sql.ScalarAsync<string>(environment.State.Describe().Primary!.ConnectionString, "SELECT pg_walfile_name(pg_switch_wal())");
-        await Sql.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(environment.State.ArchiveDirectory, segment))), $"archiving WAL segment {segment}");
+        var pgbackrest = new PgBackRest(PgBackRestSetup.Load(environment.State.ArchiveDirectory), Postgres.ServerAccount.Current(), NullLogger.Instance);
+        await Sql.EventuallyAsync(async () => (await pgbackrest.ArchivedSegmentsAsync(1, default)).Any(s => s.Segment.Name == segment), $"archiving WAL segment {segment}");
+        Assert.True((await WalArchive.CheckAsync(environment.State.ArchiveDirectory, default)).Intact);
     }
 
     [Fact]
@@ -71,6 +75,20 @@ public sealed class LocalEnvironmentLifecycleTests
             var stat = $"/proc/{pid}/stat";
             Assert.True(!File.Exists(stat) || File.ReadAllText(stat).Contains(") Z"), $"server {pid} still runs after down");
         }
+    }
+
+    [Fact]
+    public async Task Down_leaves_no_pgbackrest_process_of_the_environment_running()
+    {
+        await using var environment = await OwnEnvironment.StartAsync();
+        var config = PgBackRestSetup.ConfigFileIn(environment.State.ArchiveDirectory);
+        // A switch right before down: the asynchronous archiver is at work when the servers stop.
+        await Sql.ExecuteAsync(environment.State.Describe().Primary!.ConnectionString, "CREATE TABLE churn AS SELECT g FROM generate_series(1, 200000) g; SELECT pg_switch_wal()");
+
+        var result = await CliRunner.RunAsync("local", "down", "--workdir", environment.WorkDirectory);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Empty(PgBackRestProcesses.Running(config));
     }
 
     [Fact]

@@ -9,7 +9,9 @@ namespace AutoVideo.DR.Recovery.Tests.Stacks;
 /// role, and a global stack whose outputs follow its applied primaryStack/fencedStacks config.
 /// Touching state/locked, state/fail-up or removing a stack from state/stacks produces pulumi's own
 /// error messages; <see cref="RegionDown"/> makes every call that would reach a stack's region fail
-/// (update, preview, refresh), as they would while that region is down.
+/// (update, preview, refresh), as they would while that region is down. An update applies the
+/// restore inputs (dbRestoreTime, dbRestoreSource) to the instance's restoreToPointInTime in the
+/// exported state, as the provider would record a restored instance.
 /// </summary>
 public sealed class PulumiStandIn : IDisposable
 {
@@ -66,6 +68,9 @@ public sealed class PulumiStandIn : IDisposable
 
     public void Touch(string name) => File.WriteAllText(Path.Combine(State, name), "");
 
+    /// <summary>The databaseReplicatedBackupsArn output of a (primary) stack (none unless set).</summary>
+    public void SetReplicatedBackups(string stack, string arn) => File.WriteAllText(Path.Combine(State, stack + ".replicated-backups"), arn);
+
     /// <summary>The regionalHealthCheckUrl output of a stack, or the healthCheckUrl of the global stack (none unless set).</summary>
     public void SetHealthUrl(string stack, string url) => File.WriteAllText(Path.Combine(State, stack + ".health-url"), url);
 
@@ -104,8 +109,9 @@ public sealed class PulumiStandIn : IDisposable
                 role="$(cat "$state/$stack.applied-role")"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
-                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s"}}]}}\n' \
-                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source"
+                restore=null; [ -f "$state/$stack.applied-restore" ] && restore="$(cat "$state/$stack.applied-restore")"
+                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s","restoreToPointInTime":%s}}]}}\n' \
+                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source" "$restore"
                 exit 0 ;;
               output)
                 if [ "$stack" = global ]; then
@@ -122,8 +128,9 @@ public sealed class PulumiStandIn : IDisposable
                 health=""; [ -f "$state/$stack.health-url" ] && health="$(cat "$state/$stack.health-url")"
                 generation=1; [ -f "$state/$stack.applied-generation" ] && generation="$(cat "$state/$stack.applied-generation")"
                 cache="127.0.0.1:1"; [ -f "$state/$stack.cache-endpoint" ] && cache="$(cat "$state/$stack.cache-endpoint")"
-                printf '{\n  "globalStack": "global",\n  "cacheRole": "%s",\n  "databaseGeneration": %s,\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "%s",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
-                  "$([ "$role" = primary ] && echo primary || echo secondary)" "$generation" "$role" "$stack" "$source" "$stack" "$cache" "$health"
+                backups=""; [ -f "$state/$stack.replicated-backups" ] && backups="$(cat "$state/$stack.replicated-backups")"
+                printf '{\n  "globalStack": "global",\n  "cacheRole": "%s",\n  "databaseGeneration": %s,\n  "databaseReplicatedBackupsArn": "%s",\n  "role": "%s",\n  "peerStack": "",\n  "databaseEndpoint": "127.0.0.1:1",\n  "databaseAddress": "127.0.0.1",\n  "databasePort": 1,\n  "databaseArn": "arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s",\n  "databaseReplicaSource": "%s",\n  "databaseMasterSecretArn": "",\n  "backupsBucket": "autovideo-backups-%s",\n  "cacheEndpoint": "%s",\n  "dnsName": "api.autovideo.example.com",\n  "regionalHealthCheckUrl": "%s",\n  "kubeconfig": "apiVersion: v1 (secret, shown by --show-secrets)"\n}\n' \
+                  "$([ "$role" = primary ] && echo primary || echo secondary)" "$generation" "$backups" "$role" "$stack" "$source" "$stack" "$cache" "$health"
                 exit 0 ;;
             esac ;;
           config)
@@ -161,6 +168,12 @@ public sealed class PulumiStandIn : IDisposable
             rm -f "$state/$stack.output-role"
             if [ -f "$state/$stack.config/autovideo-dr:role" ]; then cp "$state/$stack.config/autovideo-dr:role" "$state/$stack.applied-role"; fi
             if [ -f "$state/$stack.config/autovideo-dr:dbGeneration" ]; then cp "$state/$stack.config/autovideo-dr:dbGeneration" "$state/$stack.applied-generation"; fi
+            if [ -f "$state/$stack.config/autovideo-dr:dbRestoreTime" ]; then
+              time="$(cat "$state/$stack.config/autovideo-dr:dbRestoreTime")"
+              arn="$(cat "$state/$stack.config/autovideo-dr:dbRestoreSource")"
+              if [ "$time" = latest ]; then printf '{"sourceDbInstanceAutomatedBackupsArn":"%s","useLatestRestorableTime":true}' "$arn" > "$state/$stack.applied-restore"
+              else printf '{"sourceDbInstanceAutomatedBackupsArn":"%s","restoreTime":"%s"}' "$arn" "$time" > "$state/$stack.applied-restore"; fi
+            fi
             if [ "$stack" = global ]; then
               cp "$state/global.config/autovideo-dr:primaryStack" "$state/global.applied-primaryStack"
               cp "$state/global.config/autovideo-dr:fencedStacks" "$state/global.applied-fencedStacks"
