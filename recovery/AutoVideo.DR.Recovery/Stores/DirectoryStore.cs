@@ -12,7 +12,7 @@ public sealed class DirectoryStore : IBackupStore
 {
     const string TemporarySuffix = ".partial";
     // errno values .NET reports as IOException.HResult on Linux.
-    const int FileExists = 17, NoSpace = 28, ReadOnlyFileSystem = 30, QuotaExceeded = 122;
+    const int NoSpace = 28, ReadOnlyFileSystem = 30, QuotaExceeded = 122;
     readonly string root;
 
     public DirectoryStore(string directory)
@@ -54,13 +54,17 @@ public sealed class DirectoryStore : IBackupStore
             }
             else
             {
-                // Without overwrite, .NET moves by link(2) then unlink: the kernel refuses an existing
-                // name (EEXIST) in the same step that creates it, the O_EXCL of a whole file.
-                try { File.Move(temporary, path, overwrite: false); }
-                catch (IOException e) when (e.HResult == FileExists)
+                // .NET's no-overwrite move is atomic only where the file system has hard links; elsewhere it
+                // checks and then renames, and simultaneous creates all win (seen on CI). An exclusive lock
+                // on one file of the store makes check-and-rename one step, across threads and processes.
+                using (await CreateLockAsync(ct))
                 {
-                    TryDelete(temporary);
-                    return null;
+                    if (File.Exists(path))
+                    {
+                        TryDelete(temporary);
+                        return null;
+                    }
+                    File.Move(temporary, path, overwrite: false);
                 }
             }
             return size;
@@ -74,6 +78,25 @@ public sealed class DirectoryStore : IBackupStore
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// FileShare.None takes flock(LOCK_EX) on Linux: released by the kernel when the holder exits, so a
+    /// crashed writer never leaves the store locked. The file ends in the temporary suffix, so it is never listed.
+    /// </summary>
+    async Task<IDisposable> CreateLockAsync(CancellationToken ct)
+    {
+        var lockPath = Path.Combine(root, ".create" + TemporarySuffix);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try { return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+            catch (IOException) when (DateTime.UtcNow < deadline) { await Task.Delay(5, ct); }
+            catch (IOException e)
+            {
+                throw new RecoveryException($"cannot lock {lockPath} to create an object in store {Location}: {e.Message}; another writer holds it for over 30 s, or the directory refuses locks");
+            }
         }
     }
 
