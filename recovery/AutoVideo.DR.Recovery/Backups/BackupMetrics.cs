@@ -22,6 +22,7 @@ public static class BackupMetrics
     public const string RestoreSuccess = "autovideo_dr_restore_last_success";
     public const string RestoreDuration = "autovideo_dr_restore_last_duration_seconds";
     public const string RestoreBackupAge = "autovideo_dr_restore_last_backup_age_seconds";
+    public const string RestoreForecast = "autovideo_dr_restore_forecast_seconds";
 
     static readonly (string Name, string Help)[] Known =
     [
@@ -37,6 +38,7 @@ public static class BackupMetrics
         (RestoreSuccess, "1 if the last restore was committed with every table matching its manifest, 0 otherwise."),
         (RestoreDuration, "Duration of the last restore, verification included."),
         (RestoreBackupAge, "Age of the restored backup's snapshot at restore time: the RPO of that restore."),
+        (RestoreForecast, "Expected time to restore the newest backup, verification included: its size over the throughput of the last committed restore (NaN: no restore measured yet)."),
     ];
 
     /// <summary>The catalog's gauges: newest backup's age, size and time, and how many there are.</summary>
