@@ -107,7 +107,12 @@ public static class HealthCommands
             context.Out.WriteLine($"restore forecast: {view.Unknown}");
             return;
         }
-        var expected = f.Expected is { } e ? $"{(int)e.TotalHours}:{e.Minutes:D2}:{e.Seconds:D2}" : "unknown";
+        if (f.Expected is not { } e)
+        {
+            context.Out.WriteLine($"restore forecast: {f.Backup}: {f.Basis}");
+            return;
+        }
+        var expected = $"{(int)e.TotalHours}:{e.Minutes:D2}:{e.Seconds:D2}";
         context.Out.WriteLine($"restore forecast: {f.Backup} in {expected} ({f.Basis})");
         foreach (var o in f.Objectives)
             context.Out.WriteLine($"  - {o.Level.ToString().ToLowerInvariant()} RTO {o.Rto.TotalHours:0.#} h: {(o.Met is { } met ? met ? "met" : "MISSED" : "unknown")}");
