@@ -28,12 +28,12 @@ public static class BackupCommand
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
                 var manifest = await ProgressDisplay.RunAsync(context, progress =>
                     new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, compression), ct));
-                var catalog = new BackupCatalog(store);
-                var values = BackupMetrics.ForCatalog(await catalog.ListAsync(ct), DateTimeOffset.UtcNow);
+                var entries = await new BackupCatalog(store).ListAsync(ct);
+                var values = BackupMetrics.ForCatalog(entries, DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                var forecast = await RestoreForecast.ForNewestAsync(catalog, ct);
+                var forecast = await RestoreForecast.ForNewestAsync(store, entries, ct);
                 values[BackupMetrics.RestoreForecast] = forecast?.Expected?.TotalSeconds ?? double.NaN;
                 await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), values, ct);
                 var skipped = manifest.SkippedObjects;

@@ -14,6 +14,7 @@ public sealed class ProgressDisplay : IProgress<TransferProgress>
     readonly CliContext context;
     readonly Lock gate = new();
     readonly Dictionary<TransferPhase, ProgressTask> bars = [];
+    readonly HashSet<TransferPhase> stopped = [];
     ProgressContext? live;
     ProgressTask? summary;
     DateTime lastPlain = DateTime.MinValue;
@@ -26,7 +27,8 @@ public sealed class ProgressDisplay : IProgress<TransferProgress>
     {
         var display = new ProgressDisplay(context);
         if (!ReferenceEquals(context.Error, Console.Error) || Console.IsErrorRedirected) return await work(display);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // stderr is a terminal (checked above); stdout may well be redirected, which Spectre would take for "not interactive".
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Ansi = AnsiSupport.Yes, Interactive = InteractionSupport.Yes });
         return await console.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -48,8 +50,8 @@ public sealed class ProgressDisplay : IProgress<TransferProgress>
 
     void Draw(ProgressContext live, TransferProgress p)
     {
-        summary ??= live.AddTask(Markup.Escape(p.Operation), autoStart: true, maxValue: 1);
-        summary.IsIndeterminate = true;
+        summary ??= live.AddTask(Markup.Escape(p.Operation), autoStart: true, maxValue: p.Phases.Count);
+        summary.Value = p.Phases.Count(x => x.State == PhaseState.Done);
         summary.Description = Markup.Escape($"{p.Operation}: {TimeLeft(p)}");
         foreach (var phase in p.Phases)
         {
@@ -59,7 +61,8 @@ public sealed class ProgressDisplay : IProgress<TransferProgress>
             bar.Value = phase.State == PhaseState.Done ? bar.MaxValue : Math.Min(phase.Done, bar.MaxValue);
             bar.Description = Markup.Escape($"{phase.Name,-8} {Amount(phase)}");
             if (phase.State != PhaseState.Pending && !bar.IsStarted) bar.StartTask();
-            if (phase.State == PhaseState.Done && !bar.IsFinished) bar.StopTask();
+            // Stopped once: its elapsed time stays the phase's duration.
+            if (phase.State == PhaseState.Done && stopped.Add(phase.Phase)) bar.StopTask();
         }
         if (p.Phases.All(x => x.State == PhaseState.Done)) summary.StopTask();
     }
@@ -104,6 +107,7 @@ public sealed class ProgressDisplay : IProgress<TransferProgress>
             else unknown.Add(phase.Name);
         }
         if (unknown.Count == 0) return $"{Duration(left)} left";
+        if (left == TimeSpan.Zero) return $"time left not estimated yet ({string.Join(", ", unknown)}: no earlier run measured, rate not known yet)";
         return $"at least {Duration(left)} left (not yet estimated: {string.Join(", ", unknown)})";
     }
 

@@ -27,7 +27,7 @@ public static class RestoreCommand
                 context.Progress($"verifying {parse.GetValue(Name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 var result = await ProgressDisplay.RunAsync(context, progress =>
                     new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress, parse.GetValue(Parallel)), ct));
-                var forecast = await RestoreForecast.ForNewestAsync(new BackupCatalog(store), ct);
+                var forecast = await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ListAsync(ct), ct);
                 await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,

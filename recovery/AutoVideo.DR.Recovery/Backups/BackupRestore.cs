@@ -132,7 +132,6 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
                 tracker.Start(TransferPhase.Indexes);
                 await RunAsync(parallelism, targetConnectionString, indexes.OrderBy(i => i.Entry.Type == "CONSTRAINT" ? 0 : 1).ToList(), failure, async (connection, statement, token) =>
                 {
-                    await DatabaseConnection.ExecuteAsync(connection, "SET maintenance_work_mem = '256MB'", token);
                     await RunScriptAsync(connection, postData.Preamble + "\n" + statement.Sql, token);
                     tracker.Add(TransferPhase.Indexes, 1);
                 });
@@ -350,6 +349,9 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             try
             {
                 await using var connection = await BackupSession.OpenAsync(connectionString, "target", token);
+                // Staged work need not survive a crash (a crash fails the restore, and a rerun starts over):
+                // no waiting for WAL flushes; only the swap's commit is durable. Index builds get room.
+                await DatabaseConnection.ExecuteAsync(connection, "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'", token);
                 while (queue.TryDequeue(out var item)) await work(connection, item, token);
             }
             catch
@@ -397,20 +399,14 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
 
     static string Literal(string text) => "'" + text.Replace("'", "''") + "'";
 
-    /// <summary>Estimates for the phases from the last restore measured of this backup, or of the newest backups: its phase times scaled by size.</summary>
+    /// <summary>Estimates for the phases from the last restore measured in the store: its phase times scaled by size.</summary>
     static async Task ExpectFromHistoryAsync(IBackupStore store, BackupManifest manifest, ProgressTracker tracker, CancellationToken ct)
     {
         try
         {
-            var candidates = new List<string> { manifest.Name };
-            candidates.AddRange((await new BackupCatalog(store).ListAsync(ct)).Select(e => e.Name).Where(n => n != manifest.Name).Take(5));
-            foreach (var name in candidates)
-            {
-                if ((await ThroughputRecord.ReadAsync(store, name, ct))?.Restores.FirstOrDefault(r => r.Passed) is not { } last) continue;
-                var scale = manifest.TotalSize / (double)Math.Max(1, last.StoredBytes);
-                foreach (var phase in last.Phases) tracker.Expect(phase.Phase, TimeSpan.FromSeconds(phase.Seconds * scale));
-                return;
-            }
+            if (await ThroughputRecord.LastRestoreAsync(store, ct) is not { Timing: var last }) return;
+            var scale = manifest.TotalSize / (double)Math.Max(1, last.StoredBytes);
+            foreach (var phase in last.Phases) tracker.Expect(phase.Phase, TimeSpan.FromSeconds(phase.Seconds * scale));
         }
         catch (Exception e) when (e is RecoveryException or IOException or HttpRequestException)
         {

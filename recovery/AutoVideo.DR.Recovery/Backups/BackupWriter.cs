@@ -31,21 +31,30 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     public async Task<BackupManifest> BackupAsync(string sourceConnectionString, IBackupStore store, BackupOptions options, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        await using var control = await BackupSession.OpenAsync(sourceConnectionString, "source", ct);
+        // Start-up counts at every size: the control and worker connections open at once, and the
+        // backup's name is found in the store meanwhile.
+        var name = FreeNameAsync(store, startedAt, ct);
+        var opening = Enumerable.Range(0, Parallelism(options) + 1).Select(_ => BackupSession.OpenAsync(sourceConnectionString, "source", ct)).ToList();
         try
         {
-            return await BackupAsync(control, sourceConnectionString, store, options, startedAt, ct);
+            await Task.WhenAll(opening);
+            var connections = opening.Select(o => o.Result).ToList();
+            return await BackupAsync(connections[0], connections[1..], sourceConnectionString, store, await name, options, startedAt, ct);
         }
         catch (NpgsqlException e)
         {
             throw new RecoveryException($"backup of {DatabaseConnection.Describe(sourceConnectionString)} failed: {DatabaseConnection.Message(e)}", e);
+        }
+        finally
+        {
+            foreach (var open in opening.Where(o => o.IsCompletedSuccessfully)) await open.Result.DisposeAsync();
         }
     }
 
     /// <summary>One unit of a worker's work: a table, or one page range of it ([From, To) pages; To null: to the end).</summary>
     sealed record CopyJob(SourceTable Table, int Index, int Range, int Ranges, long From, long? To, long Bytes);
 
-    async Task<BackupManifest> BackupAsync(NpgsqlConnection control, string source, IBackupStore store, BackupOptions options, DateTimeOffset startedAt, CancellationToken ct)
+    async Task<BackupManifest> BackupAsync(NpgsqlConnection control, IReadOnlyList<NpgsqlConnection> workerConnections, string source, IBackupStore store, string name, BackupOptions options, DateTimeOffset startedAt, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var compression = options.Compression ?? PartCompression.Default;
@@ -72,23 +81,9 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var snapshot = replayedCommit is { } commit
             ? new SnapshotPoint(lsn, commit, SnapshotTimeBasis.LastReplayedCommit)
             : new SnapshotPoint(lsn, snapshotTime, SnapshotTimeBasis.Clock);
-        var inventory = await SourceInventory.ReadAsync(control, ct);
-        // As pg_dump does: hold every table for the backup's length, so a concurrent DROP or ALTER
-        // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
-        // allowed on a hot standby and blocks no reads or writes.
-        foreach (var batch in inventory.Tables.Chunk(500))
-            await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", ct);
-        var name = await FreeNameAsync(store, startedAt, ct);
-        var parallelism = Parallelism(options);
-        var jobs = Plan(inventory.Tables, parallelism, options.RangeBytes);
-        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
-
+        logger.LogDebug("Snapshot exported at {Seconds:0.000} s", clock.Elapsed.TotalSeconds);
         var parts = new ConcurrentBag<BackupPart>();
         var ranges = new ConcurrentDictionary<(string Schema, string Name), ConcurrentBag<(int Range, TableRange Entry)>>();
-        var tracker = new ProgressTracker("backup", options.Progress,
-            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, 2));
-        tracker.Start(TransferPhase.Copy);
-        tracker.Start(TransferPhase.Schema);
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = failure.Token;
 
@@ -98,11 +93,48 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             catch { failure.Cancel(); throw; }
         }
 
-        var queue = new ConcurrentQueue<CopyJob>(jobs);
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(parallelism, jobs.Count)))
-            .Select(_ => Guard(async () =>
+        // pg_dump starts at once, in the snapshot, while the inventory is read and the tables locked.
+        ProgressTracker? tracker = null;
+        var schema = new[] { BackupPart.PreData, BackupPart.PostData }
+            .Select(section => Guard(async () =>
             {
-                await using var connection = await BackupSession.OpenAsync(source, "source", token);
+                var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
+                parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql{compression.Extension}", section, compression, (s, t) => s.WriteAsync(script, t).AsTask(), token));
+                tracker?.Add(TransferPhase.Schema, 1);
+            }))
+            .ToList();
+        SourceInventory inventory;
+        List<CopyJob> jobs;
+        var parallelism = workerConnections.Count;
+        try
+        {
+            inventory = await SourceInventory.ReadAsync(control, token);
+            logger.LogDebug("Inventory read at {Seconds:0.000} s", clock.Elapsed.TotalSeconds);
+            // As pg_dump does: hold every table for the backup's length, so a concurrent DROP or ALTER
+            // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
+            // allowed on a hot standby and blocks no reads or writes.
+            foreach (var batch in inventory.Tables.Chunk(500))
+                await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", token);
+            jobs = Plan(inventory.Tables, parallelism, options.RangeBytes);
+        }
+        catch
+        {
+            failure.Cancel();
+            try { await Task.WhenAll(schema); } catch (Exception e) when (e is OperationCanceledException or RecoveryException or IOException) { }
+            throw;
+        }
+        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
+        tracker = new ProgressTracker("backup", options.Progress,
+            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, 2));
+        await ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token);
+        tracker.Start(TransferPhase.Copy);
+        tracker.Start(TransferPhase.Schema);
+        tracker.Add(TransferPhase.Schema, parts.Count(p => p.Kind is BackupPart.PreData or BackupPart.PostData));
+
+        var queue = new ConcurrentQueue<CopyJob>(jobs);
+        var workers = workerConnections.Take(Math.Max(1, Math.Min(parallelism, jobs.Count)))
+            .Select(connection => Guard(async () =>
+            {
                 await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
                 await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
                 while (queue.TryDequeue(out var job))
@@ -113,14 +145,6 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
                     tracker.Add(TransferPhase.Copy, job.Bytes);
                 }
                 await Execute(connection, "COMMIT", token);
-            }))
-            .ToList();
-        var schema = new[] { BackupPart.PreData, BackupPart.PostData }
-            .Select(section => Guard(async () =>
-            {
-                var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
-                parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql{compression.Extension}", section, compression, (s, t) => s.WriteAsync(script, t).AsTask(), token));
-                tracker.Add(TransferPhase.Schema, 1);
             }))
             .ToList();
         // The control connection holds the snapshot open for the others; it copies the large objects meanwhile.
@@ -174,6 +198,18 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             logger.LogWarning("Backup {Name} is complete, but its throughput could not be recorded: {Message}", name, e.Message);
         }
         return manifest;
+    }
+
+    /// <summary>Estimates for the phases from the newest backup measured in the store: its phase times scaled by size on disk.</summary>
+    static async Task ExpectFromHistoryAsync(IBackupStore store, ProgressTracker tracker, long diskBytes, CancellationToken ct)
+    {
+        foreach (var name in (await ThroughputRecord.RecordedAsync(store, ct)).Take(3))
+        {
+            if ((await ThroughputRecord.ReadAsync(store, name, ct))?.Backup is not { } last) continue;
+            var scale = diskBytes / (double)Math.Max(1, last.DiskBytes);
+            foreach (var phase in last.Phases) tracker.Expect(phase.Phase, TimeSpan.FromSeconds(phase.Seconds * (phase.Phase == TransferPhase.Copy ? scale : 1)));
+            return;
+        }
     }
 
     /// <summary>

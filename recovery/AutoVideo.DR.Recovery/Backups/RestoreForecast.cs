@@ -1,4 +1,5 @@
 using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
@@ -8,28 +9,18 @@ public sealed record ObjectiveCheck(DisasterLevel Level, TimeSpan Rto, bool? Met
 /// <summary>
 /// How long restoring the newest backup is expected to take: its stored size over the throughput
 /// the last committed restore measured (verification included), from the backups' throughput
-/// records. Expected is null, and Basis says why, when no restore has been measured: a forecast is
+/// records (<see cref="ThroughputRecord"/>). Expected is null, and Basis says why, when no restore has been measured: a forecast is
 /// never assumed.
 /// </summary>
 public sealed record RestoreForecast(string Backup, long StoredBytes, TimeSpan? Expected, string Basis, IReadOnlyList<ObjectiveCheck> Objectives)
 {
     public IEnumerable<ObjectiveCheck> Missed => Objectives.Where(o => o.Met == false);
 
-    /// <summary>The forecast for the newest complete backup of a catalog, or null when there is none.</summary>
-    public static async Task<RestoreForecast?> ForNewestAsync(BackupCatalog catalog, CancellationToken ct)
-    {
-        var entries = (await catalog.ListAsync(ct)).Where(e => e.Manifest is not null).ToList();
-        if (entries.Count == 0) return null;
-        var newest = entries[0];
-        (string Name, RestoreTiming Timing)? measured = null;
-        foreach (var entry in entries)
-        {
-            var record = await ThroughputRecord.ReadAsync(catalog.Store, entry.Name, ct);
-            if (record?.Restores.FirstOrDefault(r => r.Passed) is { } timing && (measured is null || timing.CompletedAt > measured.Value.Timing.CompletedAt))
-                measured = (entry.Name, timing);
-        }
-        return From(newest.Name, newest.Manifest!.TotalSize, measured);
-    }
+    /// <summary>The forecast for the newest complete backup among <paramref name="entries"/> (a catalog's listing), or null when there is none.</summary>
+    public static async Task<RestoreForecast?> ForNewestAsync(IBackupStore store, IReadOnlyList<CatalogEntry> entries, CancellationToken ct) =>
+        entries.FirstOrDefault(e => e.Manifest is not null) is { } newest
+            ? From(newest.Name, newest.Manifest!.TotalSize, await ThroughputRecord.LastRestoreAsync(store, ct))
+            : null;
 
     public static RestoreForecast From(string backup, long storedBytes, (string Name, RestoreTiming Timing)? measured)
     {

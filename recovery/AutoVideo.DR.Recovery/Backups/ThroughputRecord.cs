@@ -42,6 +42,26 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
         catch (JsonException) { return null; }
     }
 
+    /// <summary>The backups that have a record, newest first, from one listing of the store.</summary>
+    public static async Task<IReadOnlyList<string>> RecordedAsync(IBackupStore store, CancellationToken ct) =>
+        (await store.ListAsync(BackupName.Prefix, ct))
+            .Where(o => o.Key.EndsWith("/" + FileName, StringComparison.Ordinal))
+            .Select(o => o.Key[..^(FileName.Length + 1)])
+            .Where(BackupName.IsValid)
+            .OrderByDescending(n => n, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The newest committed restore measured in a store, and the backup it restored (null when none was).</summary>
+    public static async Task<(string Name, RestoreTiming Timing)?> LastRestoreAsync(IBackupStore store, CancellationToken ct)
+    {
+        // Newest backup first, stopping at the first one a restore was measured on: restore tests take
+        // the newest backup of their day, so that is the latest measurement without reading every record.
+        foreach (var name in await RecordedAsync(store, ct))
+            if ((await ReadAsync(store, name, ct))?.Restores.FirstOrDefault(r => r.Passed) is { } timing)
+                return (name, timing);
+        return null;
+    }
+
     public static Task WriteBackupAsync(IBackupStore store, string backup, BackupTiming timing, CancellationToken ct) =>
         UpdateAsync(store, backup, r => r with { Backup = timing }, ct);
 
