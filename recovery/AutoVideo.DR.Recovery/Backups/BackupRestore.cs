@@ -120,24 +120,20 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             tracker.Finish(TransferPhase.Load);
             logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
+            // Verification and index builds share the workers: both only read the loaded tables, and
+            // one big index build would otherwise leave the other workers idle. Nothing is swapped in
+            // unless every table verified; indexes built for nothing are dropped with the staging schemas.
             tracker.Start(TransferPhase.Verify);
-            var checks = await VerifyTablesAsync(control, targetConnectionString, manifest, staging, parallelism, tracker, ct);
+            tracker.Start(TransferPhase.Indexes);
+            var checks = await VerifyAndIndexAsync(control, targetConnectionString, manifest, staging, postData, indexes, parallelism, tracker, ct);
             tracker.Finish(TransferPhase.Verify);
-            logger.LogDebug("Tables read back and compared at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+            tracker.Finish(TransferPhase.Indexes);
+            logger.LogDebug("Tables read back and compared, {Count} indexes and keys built on the staged tables at {Seconds:0.00} s", indexes.Count, clock.Elapsed.TotalSeconds);
 
             var passed = checks.All(c => c.Passed);
             string? notRecorded = null;
             if (passed)
             {
-                tracker.Start(TransferPhase.Indexes);
-                await RunAsync(parallelism, targetConnectionString, indexes.OrderBy(i => i.Entry.Type == "CONSTRAINT" ? 0 : 1).ToList(), failure, async (connection, statement, token) =>
-                {
-                    await RunScriptAsync(connection, postData.Preamble + "\n" + statement.Sql, token);
-                    tracker.Add(TransferPhase.Indexes, 1);
-                });
-                tracker.Finish(TransferPhase.Indexes);
-                logger.LogDebug("{Count} indexes and keys built on the staged tables at {Seconds:0.00} s", indexes.Count, clock.Elapsed.TotalSeconds);
-
                 checks.AddRange(await largeObjects);
                 tracker.Start(TransferPhase.Swap);
                 passed = checks.All(c => c.Passed);
@@ -297,8 +293,14 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         if (single) await DatabaseConnection.ExecuteAsync(connection, "COMMIT", ct);
     }
 
-    /// <summary>Reads every staged table back (big ones as page ranges, in parallel) and compares its rows and fingerprint with the manifest.</summary>
-    static async Task<List<RestoredTableCheck>> VerifyTablesAsync(NpgsqlConnection control, string connectionString, BackupManifest manifest, IReadOnlyDictionary<string, string> staging, int parallelism, ProgressTracker tracker, CancellationToken ct)
+    /// <summary>
+    /// Reads every staged table back (big ones as page ranges) and compares its rows and fingerprint
+    /// with the manifest, and builds the staged indexes, all on one pool of workers: the index builds
+    /// first, biggest table first, so the longest single job starts at once and the read-backs fill
+    /// the other workers.
+    /// </summary>
+    static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, string connectionString, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
+        PostDataScript postData, IReadOnlyList<PostDataScript.StagedStatement> indexes, int parallelism, ProgressTracker tracker, CancellationToken ct)
     {
         var sizes = new Dictionary<(string, string), (long Bytes, long Pages)>();
         await using (var query = new NpgsqlCommand("""
@@ -310,24 +312,35 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             await using var reader = await query.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct)) sizes[(reader.GetString(0), reader.GetString(1))] = (reader.GetInt64(2), reader.GetInt64(3));
         }
+        var results = new ConcurrentDictionary<TableEntry, ConcurrentBag<(long Rows, string Value)>>();
         var rangeBytes = Math.Max(MinimumRangeBytes, sizes.Values.Sum(s => s.Bytes) / (parallelism * 8L));
-        var jobs = new List<(TableEntry Table, string Staged, (long, long?)? Range, long Bytes)>();
+        var reads = new List<(long Bytes, Func<NpgsqlConnection, CancellationToken, Task> Run)>();
         foreach (var table in manifest.Tables)
         {
             var staged = $"{SqlIdentifier.Quote(staging[table.Schema])}.{SqlIdentifier.Quote(table.Name)}";
             var (bytes, pages) = sizes.GetValueOrDefault((staging[table.Schema], table.Name));
             var count = table.Columns.Count == 0 || pages == 0 ? 1 : (int)Math.Min(10_000, Math.Max(1, bytes / rangeBytes));
-            if (count == 1) { jobs.Add((table, staged, null, bytes)); continue; }
             var step = pages / count;
-            for (var r = 0; r < count; r++) jobs.Add((table, staged, (r * step, r == count - 1 ? null : (r + 1) * step), bytes / count));
+            for (var r = 0; r < count; r++)
+            {
+                (long, long?)? range = count == 1 ? null : (r * step, r == count - 1 ? null : (r + 1) * step);
+                reads.Add((bytes / count, async (connection, token) =>
+                {
+                    var result = await TableFingerprint.OfTableAsync(connection, staged, table.Columns, range, n => tracker.Add(TransferPhase.Verify, n), token);
+                    results.GetOrAdd(table, _ => []).Add(result);
+                }));
+            }
         }
-        var results = new ConcurrentDictionary<TableEntry, ConcurrentBag<(long Rows, string Value)>>();
+        var builds = indexes
+            .OrderByDescending(i => sizes.GetValueOrDefault((staging[i.Schema], i.Table)).Bytes)
+            .ThenBy(i => i.Entry.Type == "CONSTRAINT" ? 0 : 1)
+            .Select(i => (Func<NpgsqlConnection, CancellationToken, Task>)(async (connection, token) =>
+            {
+                await RunScriptAsync(connection, postData.Preamble + "\n" + i.Sql, token);
+                tracker.Add(TransferPhase.Indexes, 1);
+            }));
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await RunAsync(parallelism, connectionString, jobs.OrderByDescending(j => j.Bytes).ToList(), failure, async (connection, job, token) =>
-        {
-            var result = await TableFingerprint.OfTableAsync(connection, job.Staged, job.Table.Columns, job.Range, n => tracker.Add(TransferPhase.Verify, n), token);
-            results.GetOrAdd(job.Table, _ => []).Add(result);
-        });
+        await RunAsync(parallelism, connectionString, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (connection, job, token) => job(connection, token));
         return manifest.Tables.Select(t =>
         {
             var (rows, fingerprint) = RowFingerprint.Combine(results.GetValueOrDefault(t) ?? []);

@@ -37,8 +37,13 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
     public static async Task<ThroughputRecord?> ReadAsync(IBackupStore store, string backup, CancellationToken ct)
     {
         var key = $"{BackupName.Validate(backup)}/{FileName}";
-        if (!await store.ExistsAsync(key, ct)) return null;
-        try { return JsonSerializer.Deserialize<ThroughputRecord>(await store.ReadAllBytesAsync(key, ct), Json); }
+        return await store.ExistsAsync(key, ct) ? await ReadListedAsync(store, backup, ct) : null;
+    }
+
+    /// <summary>The record of a backup a listing showed to have one.</summary>
+    static async Task<ThroughputRecord?> ReadListedAsync(IBackupStore store, string backup, CancellationToken ct)
+    {
+        try { return JsonSerializer.Deserialize<ThroughputRecord>(await store.ReadAllBytesAsync($"{backup}/{FileName}", ct), Json); }
         catch (JsonException) { return null; }
     }
 
@@ -57,7 +62,7 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
         // Newest backup first, stopping at the first one a restore was measured on: restore tests take
         // the newest backup of their day, so that is the latest measurement without reading every record.
         foreach (var name in await RecordedAsync(store, ct))
-            if ((await ReadAsync(store, name, ct))?.Restores.FirstOrDefault(r => r.Passed) is { } timing)
+            if ((await ReadListedAsync(store, name, ct))?.Restores.FirstOrDefault(r => r.Passed) is { } timing)
                 return (name, timing);
         return null;
     }
