@@ -92,6 +92,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         await EnsureDatabaseAsync(targetConnectionString, ct);
         await using var control = await BackupSession.OpenAsync(targetConnectionString, "target", ct);
         var staging = new Dictionary<string, string>();
+        var workers = new List<NpgsqlConnection>();
         var committed = false;
         try
         {
@@ -105,7 +106,15 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             tracker.SetTotal(TransferPhase.Indexes, indexes.Count);
             tracker.SetTotal(TransferPhase.Swap, deferred.Count + 3);
 
-            await StageSchemasAsync(control, manifest, preData, staging, id, ct);
+            // The workers' connections open while the schema is staged: start-up counts at small sizes.
+            var opening = Enumerable.Range(0, parallelism).Select(_ => OpenWorkerAsync(targetConnectionString, ct)).ToList();
+            try { await StageSchemasAsync(control, manifest, preData, staging, id, ct); }
+            finally
+            {
+                await Task.WhenAll(opening.Select(o => o.ContinueWith(_ => { }, TaskScheduler.Default)));
+                workers.AddRange(opening.Where(o => o.IsCompletedSuccessfully).Select(o => o.Result));
+            }
+            if (opening.FirstOrDefault(o => !o.IsCompletedSuccessfully) is { } failed) await failed;
             logger.LogDebug("Schema (pre-data) staged at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
             // The swap's connection opens its transaction now and loads the large objects while the tables load.
@@ -115,7 +124,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
 
             using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
             tracker.Start(TransferPhase.Load);
-            await RunAsync(parallelism, targetConnectionString, pieces, failure, async (connection, p, token) =>
+            await RunAsync(workers, pieces, failure, async (connection, p, token) =>
                 await LoadAsync(connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
             tracker.Finish(TransferPhase.Load);
             logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
@@ -125,7 +134,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             // unless every table verified; indexes built for nothing are dropped with the staging schemas.
             tracker.Start(TransferPhase.Verify);
             tracker.Start(TransferPhase.Indexes);
-            var checks = await VerifyAndIndexAsync(control, targetConnectionString, manifest, staging, postData, indexes, parallelism, tracker, ct);
+            var checks = await VerifyAndIndexAsync(control, workers, manifest, staging, postData, indexes, tracker, ct);
             tracker.Finish(TransferPhase.Verify);
             tracker.Finish(TransferPhase.Indexes);
             logger.LogDebug("Tables read back and compared, {Count} indexes and keys built on the staged tables at {Seconds:0.00} s", indexes.Count, clock.Elapsed.TotalSeconds);
@@ -167,6 +176,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }
         finally
         {
+            foreach (var worker in workers) await worker.DisposeAsync();
             if (!committed && staging.Count > 0) await DropStagingAsync(targetConnectionString, staging.Values, CancellationToken.None);
         }
     }
@@ -299,8 +309,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     /// first, biggest table first, so the longest single job starts at once and the read-backs fill
     /// the other workers.
     /// </summary>
-    static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, string connectionString, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
-        PostDataScript postData, IReadOnlyList<PostDataScript.StagedStatement> indexes, int parallelism, ProgressTracker tracker, CancellationToken ct)
+    static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, IReadOnlyList<NpgsqlConnection> workers, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
+        PostDataScript postData, IReadOnlyList<PostDataScript.StagedStatement> indexes, ProgressTracker tracker, CancellationToken ct)
     {
         var sizes = new Dictionary<(string, string), (long Bytes, long Pages)>();
         await using (var query = new NpgsqlCommand("""
@@ -313,7 +323,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             while (await reader.ReadAsync(ct)) sizes[(reader.GetString(0), reader.GetString(1))] = (reader.GetInt64(2), reader.GetInt64(3));
         }
         var results = new ConcurrentDictionary<TableEntry, ConcurrentBag<(long Rows, string Value)>>();
-        var rangeBytes = Math.Max(MinimumRangeBytes, sizes.Values.Sum(s => s.Bytes) / (parallelism * 8L));
+        var rangeBytes = Math.Max(MinimumRangeBytes, sizes.Values.Sum(s => s.Bytes) / (workers.Count * 8L));
         var reads = new List<(long Bytes, Func<NpgsqlConnection, CancellationToken, Task> Run)>();
         foreach (var table in manifest.Tables)
         {
@@ -340,7 +350,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
                 tracker.Add(TransferPhase.Indexes, 1);
             }));
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await RunAsync(parallelism, connectionString, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (connection, job, token) => job(connection, token));
+        await RunAsync(workers, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (connection, job, token) => job(connection, token));
         return manifest.Tables.Select(t =>
         {
             var (rows, fingerprint) = RowFingerprint.Combine(results.GetValueOrDefault(t) ?? []);
@@ -348,23 +358,27 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }).ToList();
     }
 
+    /// <summary>A worker's session: staged work need not survive a crash (a crash fails the restore and a rerun starts over), so no waiting for WAL flushes (only the swap's commit is durable); index builds get room.</summary>
+    static async Task<NpgsqlConnection> OpenWorkerAsync(string connectionString, CancellationToken ct)
+    {
+        var connection = await BackupSession.OpenAsync(connectionString, "target", ct);
+        await DatabaseConnection.ExecuteAsync(connection, "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'", ct);
+        return connection;
+    }
+
     /// <summary>
-    /// Runs <paramref name="work"/> over the items, biggest first as given, on up to
-    /// <paramref name="parallelism"/> connections of their own (each statement commits by itself).
-    /// The first failure cancels the others and is the one reported.
+    /// Runs <paramref name="work"/> over the items, biggest first as given, on the workers'
+    /// connections (each statement commits by itself). The first failure cancels the others and is
+    /// the one reported.
     /// </summary>
-    static async Task RunAsync<T>(int parallelism, string connectionString, IReadOnlyList<T> items, CancellationTokenSource failure, Func<NpgsqlConnection, T, CancellationToken, Task> work)
+    static async Task RunAsync<T>(IReadOnlyList<NpgsqlConnection> connections, IReadOnlyList<T> items, CancellationTokenSource failure, Func<NpgsqlConnection, T, CancellationToken, Task> work)
     {
         var queue = new ConcurrentQueue<T>(items);
         var token = failure.Token;
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(parallelism, items.Count))).Select(_ => Task.Run(async () =>
+        var workers = connections.Take(Math.Max(1, Math.Min(connections.Count, items.Count))).Select(connection => Task.Run(async () =>
         {
             try
             {
-                await using var connection = await BackupSession.OpenAsync(connectionString, "target", token);
-                // Staged work need not survive a crash (a crash fails the restore, and a rerun starts over):
-                // no waiting for WAL flushes; only the swap's commit is durable. Index builds get room.
-                await DatabaseConnection.ExecuteAsync(connection, "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'", token);
                 while (queue.TryDequeue(out var item)) await work(connection, item, token);
             }
             catch
