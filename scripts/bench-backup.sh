@@ -7,6 +7,7 @@
 #
 #   scripts/bench-backup.sh                       # scales 10 50 150, 3 repetitions
 #   SCALES="10 50" REPS=5 scripts/bench-backup.sh
+#   COMPRESSIONS="zstd:1 gzip:1" scripts/bench-backup.sh   # the compression table (on the first scale); "" skips it
 #
 # Both restores go into a database created just before the clock starts (the creation counts on
 # neither side). The CLI is published ReadyToRun, as it is deployed; /usr/bin/time gives each
@@ -16,6 +17,7 @@ cd "$(dirname "$0")/.."
 
 SCALES=${SCALES:-"10 50 150"}
 REPS=${REPS:-3}
+COMPRESSIONS=${COMPRESSIONS-"zstd:1 zstd:3 gzip:1 gzip:6 lz4:0 none:0"}
 PGBIN=${AUTOVIDEO_DR_PG_BIN:-/usr/lib/postgresql/15/bin}
 WORK=$(mktemp -d /tmp/avdr-bench-XXXXXX)
 chmod 755 "$WORK"
@@ -51,6 +53,7 @@ pg_backup() { rm -rf "$WORK/dump"; timed pg_dump "$PGBIN/pg_dump" -Fd -j2 -h 127
 ours_restore() {
   psql -p "$PRIMARY" postgres -c "CREATE DATABASE bench_ours"
   timed ours_restore "${CLI[@]}" restore latest --store "$WORK/store" --metrics-file "$WORK/m.prom" --target "$(TARGET bench_ours)"
+  grep -o 'restored autovideo_backup.*' "$LOG" | tail -1 | sed -n 's/.* s (\(check.*\))$/\1/p' >>"$WORK/phases"
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_ours"
 }
 pg_restore() {
@@ -61,8 +64,9 @@ pg_restore() {
 
 SUMMARY=""
 SECTIONS=""
+COMPRESSION_TABLE=""
 for SCALE in $SCALES; do
-  rm -f "$WORK"/ours_* "$WORK"/pg_*
+  rm -f "$WORK"/ours_* "$WORK"/pg_* "$WORK"/phases "$WORK"/c_*
   echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2
   "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$PRIMARY" -U postgres autovideo >>"$LOG" 2>&1
   psql -p "$PRIMARY" autovideo -c "CHECKPOINT"
@@ -78,6 +82,27 @@ for SCALE in $SCALES; do
     if (( i % 2 )); then ours_restore; pg_restore; else pg_restore; ours_restore; fi
   done
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+  if [ -n "$COMPRESSIONS" ] && [ "$SCALE" = "$(echo $SCALES | cut -d' ' -f1)" ]; then
+    echo "scale $SCALE: compressions" >&2
+    C_LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+    for i in $(seq 1 "$REPS"); do
+      for c in $COMPRESSIONS; do
+        rm -rf "$WORK/cstore"
+        timed "c_${c%%:*}_${c##*:}" "${CLI[@]}" backup --from standby --store "$WORK/cstore" --metrics-file "$WORK/m.prom" --compression "${c%%:*}" --compression-level "${c##*:}"
+        du -sb "$WORK/cstore" | cut -f1 >"$WORK/size_${c%%:*}_${c##*:}"
+      done
+    done
+    COMPRESSION_TABLE="
+### Compression (pgbench scale $SCALE, our backup, $REPS runs each, interleaved)
+
+Load average before $C_LOAD, after $(cut -d' ' -f1-3 /proc/loadavg). pg_dump -Fd (its default, gzip level 6): $(printf '%.1f' "$(echo "$DUMP_SIZE / 1048576" | bc -l)") MiB in $(printf '%.2f' "$(med pg_dump)") s (median above).
+
+| --compression | median s | stored MiB | runs (s) |
+|---|---:|---:|---|
+$(for c in $COMPRESSIONS; do printf '| %s level %s | %.2f | %.1f | %s |\n' "${c%%:*}" "${c##*:}" "$(med "c_${c%%:*}_${c##*:}")" "$(echo "$(cat "$WORK/size_${c%%:*}_${c##*:}") / 1048576" | bc -l)" "$(runs "c_${c%%:*}_${c##*:}")"; done)
+"
+  fi
 
   GB=$(echo "$DB_BYTES / 1000000000" | bc -l)
   OB=$(med ours_backup); PD=$(med pg_dump); ORS=$(med ours_restore); PR=$(med pg_restore)
@@ -98,6 +123,8 @@ $(row "autovideo-dr restore (check, load, verify every table, indexes, swap)" ou
 $(row "pg_restore -j2 (no verification)" pg_restore)
 
 Stored: ours $(printf '%.1f' "$(echo "$OUR_SIZE / 1048576" | bc -l)") MiB, pg_dump -Fd $(printf '%.1f' "$(echo "$DUMP_SIZE / 1048576" | bc -l)") MiB.
+Our restore's phases, run by run (verify and indexes share the workers, so they report the same span):
+$(sed 's/^/- /' "$WORK/phases")
 "
   SUMMARY+="| $SCALE | $(printf '%.0f' "$(echo "$DB_BYTES / 1048576" | bc -l)") MiB | $(ratio "$OB" "$PD") | $(ratio "$ORS" "$PR") | $(ratio "$OUR_SIZE" "$DUMP_SIZE") | $(printf '%.0f / %.0f' "$(echo "$(med ours_backup 2) / 1024" | bc -l)" "$(echo "$(med ours_restore 2) / 1024" | bc -l)") | $LOAD_BEFORE → $LOAD_AFTER |
 "
@@ -114,5 +141,5 @@ Machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -1)), $(fr
 
 | scale | size | backup / \`pg_dump -Fd -j2\` | restore+verify / \`pg_restore -j2\` | stored / pg_dump | our peak RSS MiB (backup / restore) | load average before → after |
 |---|---|---:|---:|---:|---:|---|
-$SUMMARY$SECTIONS
+$SUMMARY$SECTIONS$COMPRESSION_TABLE
 MD

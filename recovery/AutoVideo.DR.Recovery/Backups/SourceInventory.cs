@@ -24,58 +24,52 @@ public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyLis
 
     public static async Task<SourceInventory> ReadAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var schemas = new List<string>();
-        await using (var query = new NpgsqlCommand(
-            $"SELECT n.nspname FROM pg_namespace n WHERE {UserNamespace} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') ORDER BY 1", connection))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) schemas.Add(reader.GetString(0));
-
-        var tables = new List<SourceTable>();
-        await using (var query = new NpgsqlCommand($"""
-            SELECT n.nspname, c.relname,
-                   array(SELECT a.attname::text FROM pg_attribute a
-                         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-                         ORDER BY a.attnum),
-                   pg_relation_size(c.oid), pg_relation_size(c.oid) / current_setting('block_size')::bigint
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember}
-            ORDER BY 4 DESC, 1, 2
-            """, connection))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                tables.Add(new SourceTable(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3), reader.GetInt64(4)));
-
-        var sequenceNames = new List<(string Schema, string Name)>();
-        await using (var query = new NpgsqlCommand(
-            $"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember} ORDER BY 1, 2", connection))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) sequenceNames.Add((reader.GetString(0), reader.GetString(1)));
-
-        var sequences = new List<SequenceEntry>();
-        foreach (var (schema, name) in sequenceNames)
+        // One round trip for the catalog (it counts at small sizes), one more for the sequences' positions.
+        await using var batch = new NpgsqlBatch(connection)
         {
-            await using var query = new NpgsqlCommand($"SELECT last_value, is_called FROM {SqlIdentifier.Quote(schema)}.{SqlIdentifier.Quote(name)}", connection);
-            await using var reader = await query.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            sequences.Add(new SequenceEntry(schema, name, reader.GetInt64(0), reader.GetBoolean(1)));
-        }
+            BatchCommands =
+            {
+                new($"SELECT n.nspname FROM pg_namespace n WHERE {UserNamespace} AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass AND d.objid = n.oid AND d.deptype = 'e') ORDER BY 1"),
+                new($"""
+                    SELECT n.nspname, c.relname,
+                           array(SELECT a.attname::text FROM pg_attribute a
+                                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+                                 ORDER BY a.attnum),
+                           pg_relation_size(c.oid), pg_relation_size(c.oid) / current_setting('block_size')::bigint
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember}
+                    ORDER BY 4 DESC, 1, 2
+                    """),
+                new($"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND c.relpersistence = 'p' AND {UserNamespace} AND {NotExtensionMember} ORDER BY 1, 2"),
+                new($"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND {UserNamespace} AND {NotExtensionMember} ORDER BY c.oid"),
+                new($"""
+                    SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table' WHEN c.relkind = 'S' THEN 'unlogged sequence' ELSE 'unlogged table' END,
+                           n.nspname || '.' || c.relname,
+                           (SELECT o.relname FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid
+                            WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)
+                    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE ((c.relkind IN ('r', 'S') AND c.relpersistence = 'u') OR c.relkind = 'f') AND {UserNamespace} AND {NotExtensionMember}
+                    ORDER BY 2
+                    """),
+            },
+        };
+        var schemas = new List<string>();
+        var tables = new List<SourceTable>();
+        var sequenceNames = new List<(string Schema, string Name)>();
         var views = new List<ViewEntry>();
-        await using (var query = new NpgsqlCommand(
-            $"SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND c.relispopulated AND {UserNamespace} AND {NotExtensionMember} ORDER BY c.oid", connection))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct)) views.Add(new ViewEntry(reader.GetString(0), reader.GetString(1)));
         // Said out loud, never skipped in silence: what has a definition here but no data in the backup.
         var skipped = new List<SkippedObject>();
-        await using (var query = new NpgsqlCommand($"""
-            SELECT CASE WHEN c.relkind = 'f' THEN 'foreign table' WHEN c.relkind = 'S' THEN 'unlogged sequence' ELSE 'unlogged table' END,
-                   n.nspname || '.' || c.relname,
-                   (SELECT o.relname FROM pg_depend d JOIN pg_class o ON o.oid = d.refobjid
-                    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE ((c.relkind IN ('r', 'S') AND c.relpersistence = 'u') OR c.relkind = 'f') AND {UserNamespace} AND {NotExtensionMember}
-            ORDER BY 2
-            """, connection))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) schemas.Add(reader.GetString(0));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct))
+                tables.Add(new SourceTable(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<string[]>(2), reader.GetInt64(3), reader.GetInt64(4)));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) sequenceNames.Add((reader.GetString(0), reader.GetString(1)));
+            await reader.NextResultAsync(ct);
+            while (await reader.ReadAsync(ct)) views.Add(new ViewEntry(reader.GetString(0), reader.GetString(1)));
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct))
             {
                 var kind = reader.GetString(0);
@@ -87,6 +81,20 @@ public sealed record SourceInventory(IReadOnlyList<string> Schemas, IReadOnlyLis
                 };
                 skipped.Add(new SkippedObject(kind, reader.GetString(1), reason));
             }
+        }
+
+        var sequences = new List<SequenceEntry>();
+        foreach (var chunk in sequenceNames.Chunk(200))
+        {
+            await using var query = new NpgsqlCommand(string.Join(" UNION ALL ", chunk.Select((s, i) =>
+                $"SELECT {i} AS i, last_value, is_called FROM {SqlIdentifier.Quote(s.Schema)}.{SqlIdentifier.Quote(s.Name)}")) + " ORDER BY 1", connection);
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                var (schema, name) = chunk[reader.GetInt32(0)];
+                sequences.Add(new SequenceEntry(schema, name, reader.GetInt64(1), reader.GetBoolean(2)));
+            }
+        }
         return new SourceInventory(schemas, tables, sequences, views, skipped);
     }
 }
