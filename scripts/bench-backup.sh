@@ -62,6 +62,15 @@ pg_restore() {
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_pg"
 }
 
+# Restores write the whole database to WAL, which the environment archives: once the standby has
+# replayed it, the archived copies are dropped so that scale 150 does not fill the disk.
+trim_archive() {
+  local lsn
+  lsn=$(psql -p "$PRIMARY" autovideo -c "SELECT pg_current_wal_lsn()")
+  until [ "$(psql -p "$STANDBY" autovideo -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
+  find "$WORK/env/wal-archive" -type f -delete
+}
+
 SUMMARY=""
 SECTIONS=""
 COMPRESSION_TABLE=""
@@ -70,8 +79,7 @@ for SCALE in $SCALES; do
   echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2
   "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$PRIMARY" -U postgres autovideo >>"$LOG" 2>&1
   psql -p "$PRIMARY" autovideo -c "CHECKPOINT"
-  LSN=$(psql -p "$PRIMARY" autovideo -c "SELECT pg_current_wal_lsn()")
-  until [ "$(psql -p "$STANDBY" autovideo -c "SELECT pg_last_wal_replay_lsn() >= '$LSN'")" = t ]; do sleep 0.2; done
+  trim_archive
   DB_BYTES=$(psql -p "$STANDBY" autovideo -c "SELECT pg_database_size('autovideo')")
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   for i in $(seq 1 "$REPS"); do
@@ -80,6 +88,7 @@ for SCALE in $SCALES; do
     if (( i % 2 )); then ours_backup; pg_backup; else pg_backup; ours_backup; fi
     OUR_SIZE=$(du -sb "$WORK/store" | cut -f1); DUMP_SIZE=$(du -sb "$WORK/dump" | cut -f1)
     if (( i % 2 )); then ours_restore; pg_restore; else pg_restore; ours_restore; fi
+    trim_archive
   done
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
