@@ -10,13 +10,15 @@ namespace AutoVideo.DR.Cli;
 public static class BackupCommand
 {
     static readonly Option<string> From = DatabaseArgument.Option("--from", "the database to back up: standby (default, keeps load off the primary), primary, or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it)");
-    static readonly Option<int> Parallel = new("--parallel") { Description = "tables copied at once (default: one per processor, at least 2)" };
+    static readonly Option<int> Parallel = new("--parallel") { Description = "connections copying at once (default: one per processor, at least 2); big tables are split into page ranges so all of them have work" };
+    static readonly Option<string> Compression = new("--compression") { Description = $"how the database's parts are compressed: {PartCompression.Accepted} (default zstd level 1: smaller than pg_dump's default and faster)", DefaultValueFactory = _ => "zstd" };
+    static readonly Option<int?> Level = new("--compression-level") { Description = "the compression level (default: 1 for gzip and zstd, 0 for lz4)" };
 
     public static Command Create(CliContext context)
     {
         var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them; --physical: a pgBackRest backup for point-in-time recovery")
         {
-            From, Parallel, SystemPartArguments.Parts, PointInTimeCli.Physical, PointInTimeCli.Type,
+            From, Parallel, Compression, Level, SystemPartArguments.Parts, PointInTimeCli.Physical, PointInTimeCli.Type,
         };
         StoreArguments.AddTo(command);
         command.Validators.Add(result =>
@@ -28,25 +30,38 @@ public static class BackupCommand
         {
             if (parse.GetValue(PointInTimeCli.Physical)) return await PointInTimeCli.BackupAsync(context, parse, ct);
             var clock = Stopwatch.StartNew();
+            var compression = PartCompression.Parse(parse.GetValue(Compression)!, parse.GetValue(Level));
             return await StoreArguments.RunAsync(parse, async store =>
             {
                 var source = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(From)!, "--from");
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
-                BackupManifest manifest;
-                using (var progress = new ProgressDisplay(context))
-                    manifest = await new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, SystemPartArguments.Captures(context, parse)), ct);
-                var values = BackupMetrics.ForCatalog(await new BackupCatalog(store).ListAsync(ct), DateTimeOffset.UtcNow);
+                var manifest = await ProgressDisplay.RunAsync(context, progress =>
+                    new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, compression, SystemParts: SystemPartArguments.Captures(context, parse)), ct));
+                var entries = await new BackupCatalog(store).ListAsync(ct);
+                var values = BackupMetrics.ForCatalog(entries, DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                var forecast = await RestoreForecast.ForNewestAsync(store, entries, ct);
+                values[BackupMetrics.RestoreForecast] = forecast?.Expected?.TotalSeconds ?? double.NaN;
                 await StoreArguments.RecordMetricsAsync(parse, values, ct);
+                var skipped = manifest.SkippedObjects;
                 if (parse.GetValue(GlobalOptions.Json))
-                    JsonOutput.Write(context, new { manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count, LargeObjects = manifest.LargeObjects.Count, Parts = manifest.SystemParts, manifest.Cache, manifest.Media, DurationSeconds = clock.Elapsed.TotalSeconds });
+                {
+                    JsonOutput.Write(context, new
+                    {
+                        manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count,
+                        LargeObjects = manifest.LargeObjects.Count, Parts = manifest.SystemParts, manifest.Cache, manifest.Media, Compression = manifest.PartCompression.ToString(), Skipped = skipped,
+                        RestoreForecastSeconds = forecast?.Expected?.TotalSeconds, DurationSeconds = clock.Elapsed.TotalSeconds,
+                    });
+                }
                 else
                 {
-                    context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role.Name()}; {clock.Elapsed.TotalSeconds:0.0} s");
+                    var time = manifest.Snapshot.Basis == SnapshotTimeBasis.LastReplayedCommit ? "last replayed commit" : "snapshot";
+                    context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} ({manifest.PartCompression}) in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({time} {manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role.Name()}; {clock.Elapsed.TotalSeconds:0.0} s");
                     if (manifest.Cache is { } cache) context.Out.WriteLine($"  cache: {cache.Keys} keys ({cache.VolatileKeys} with a TTL) from {cache.Source} ({cache.Role.Name()}), RDB at {cache.Time:yyyy-MM-dd HH:mm:ss}Z");
                     foreach (var m in manifest.Media ?? []) context.Out.WriteLine($"  media: {m.Bucket}: {m.Objects} objects, {ProgressDisplay.Size(m.Bytes)} as of {m.At:yyyy-MM-dd HH:mm:ss}Z");
+                    if (skipped.Count > 0) context.Out.WriteLine($"skipped (not in the backup): {RestoreResult.Describe(skipped)}");
                 }
                 return 0;
             }, () => new Dictionary<string, double>

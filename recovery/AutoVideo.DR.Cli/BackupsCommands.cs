@@ -95,9 +95,7 @@ public static class BackupsCommands
             {
                 var catalog = new BackupCatalog(store);
                 var manifest = await catalog.ResolveAsync(parse.GetValue(VerifyName)!, ct);
-                VerificationReport result;
-                using (var progress = new ProgressDisplay(context))
-                    result = await BackupVerifier.VerifyAsync(store, manifest, progress, ct);
+                var result = await ProgressDisplay.RunAsync(context, progress => BackupVerifier.VerifyAsync(store, manifest, progress, ct));
                 await catalog.RecordVerificationAsync(manifest.Name, new VerificationRecord(DateTimeOffset.UtcNow, result.Passed, result.Problem), ct);
                 return result;
             }, () => new Dictionary<string, double> { [BackupMetrics.VerifySuccess] = 0 });

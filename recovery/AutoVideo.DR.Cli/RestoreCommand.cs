@@ -14,11 +14,12 @@ public static class RestoreCommand
 {
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
     static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created. Point in time: standby, primary or a new data directory");
-    static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
+    static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are replaced (in one transaction, once every table verified), and the target's large objects too" };
+    static readonly Option<int> Parallel = new("--parallel") { Description = "connections loading, verifying and indexing at once (default: one per processor, at least 2)" };
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("restore", "restore a backup (every part it holds: database, Redis, media objects; or --parts) and verify each against the manifest; or restore the database to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto };
+        var command = new Command("restore", "restore a backup (every part it holds: database, Redis, media objects; or --parts) and verify each against the manifest; or restore the database to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force, Parallel, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto };
         StoreArguments.AddTo(command);
         PointInTimeCli.AddRestoreOptions(command);
         command.Subcommands.Add(RestoreObjectsCommand.Create(context));
@@ -43,15 +44,16 @@ public static class RestoreCommand
                     return await RestoreSystemAsync(context, parse, store, parts, references, intoReplicas, ct);
                 var connection = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(Target)!, "--target");
                 context.Progress($"verifying {parse.GetValue(Name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
-                RestoreResult result;
-                using (var progress = new ProgressDisplay(context))
-                    result = await new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress), ct);
+                var result = await ProgressDisplay.RunAsync(context, progress =>
+                    new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress, parse.GetValue(Parallel)), ct));
+                var forecast = await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ListAsync(ct), ct);
                 await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,
                     [BackupMetrics.RestoreDuration] = result.Duration.TotalSeconds,
                     [BackupMetrics.RestoreBackupAge] = result.BackupAge.TotalSeconds,
                     [BackupMetrics.RestoreTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                    [BackupMetrics.RestoreForecast] = forecast?.Expected?.TotalSeconds ?? double.NaN,
                 }, ct);
                 Print(context, result, parse.GetValue(GlobalOptions.Json));
                 if (!result.Passed) throw new RecoveryException(result.FailureMessage);
@@ -75,11 +77,10 @@ public static class RestoreCommand
         var withDatabase = parts?.Contains(SystemPart.Database) ?? true;
         var target = withDatabase || references.Count > 0 ? DatabaseArgument.Resolve(workDirectory, parse.GetValue(Target)!, "--target") : null;
         context.Progress($"verifying every part of {parse.GetValue(Name)} in {store.Location}, then restoring {(parts is null ? "every part it holds" : string.Join(", ", parts.Select(p => p.Name())))}");
-        SystemRestoreResult result;
-        using (var progress = new ProgressDisplay(context))
-            result = await new SystemRestore(context.Loggers).RestoreAsync(store, parse.GetValue(Name)!, new SystemRestoreOptions(
+        var result = await ProgressDisplay.RunAsync(context, progress =>
+            new SystemRestore(context.Loggers).RestoreAsync(store, parse.GetValue(Name)!, new SystemRestoreOptions(
                 parts, target, parse.GetValue(Force), workDirectory, SystemPartArguments.Media(parse), intoReplicas, references, progress,
-                new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); })), ct);
+                new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); }), parse.GetValue(Parallel)), ct));
         if (result.Database is { } database)
             await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
             {
@@ -128,13 +129,15 @@ public static class RestoreCommand
             JsonOutput.Write(context, new
             {
                 result.Name, result.Target, result.Snapshot, BackupAgeSeconds = result.BackupAge.TotalSeconds, DurationSeconds = result.Duration.TotalSeconds,
-                result.Passed, Tables = result.Tables.Select(t => new { t.Table, t.ExpectedRows, t.ActualRows, t.ExpectedFingerprint, t.ActualFingerprint, t.Passed }),
+                result.Passed, Verified = result.Tables.Count(t => t.Passed), result.Skipped, Compression = result.Compression.ToString(),
+                Phases = result.Phases.Select(p => new { Phase = p.Phase.ToString().ToLowerInvariant(), p.Seconds }),
+                Tables = result.Tables.Select(t => new { t.Table, t.ExpectedRows, t.ActualRows, t.ExpectedFingerprint, t.ActualFingerprint, t.Passed }),
             });
             return;
         }
         context.Out.Write(TableChecks(result));
         context.Out.WriteLine(result.Passed
-            ? $"restored {result.Name} into {result.Target}: {result.Tables.Count} tables verified; snapshot {result.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z (LSN {result.Snapshot.Lsn}), {result.BackupAge.TotalSeconds:0} s old; {result.Duration.TotalSeconds:0.0} s"
+            ? $"restored {result.Name} into {result.Target}: {result.VerifiedSummary}; snapshot {result.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z (LSN {result.Snapshot.Lsn}), {result.BackupAge.TotalSeconds:0} s old; {result.Duration.TotalSeconds:0.0} s ({string.Join(", ", result.Phases.Select(p => $"{p.Phase.ToString().ToLowerInvariant()} {p.Seconds:0.0} s"))})"
             : $"restore of {result.Name} into {result.Target} rolled back: verification failed");
     }
 }

@@ -41,7 +41,7 @@ public sealed class BackupDataRestore(ILoggerFactory loggers) : IDataRestore
         // A resumed run decides by this record whether to restore again: without it, stop here.
         if (result.NotRecorded is { } why) throw new RecoveryException($"{why}; restore as the database owner so the run can resume exactly");
         return new RestoreOutcome(result.Name,
-            $"{result.Tables.Count} tables verified against the manifest; data as of LSN {result.Snapshot.Lsn}, {result.Snapshot.Time:O}");
+            $"{result.Tables.Count} tables verified against the manifest{(result.Skipped.Count > 0 ? $" (not in the backup, so not verified: {RestoreResult.Describe(result.Skipped)})" : "")}; data as of LSN {result.Snapshot.Lsn}, {result.Snapshot.Time:O} ({(result.Snapshot.Basis == SnapshotTimeBasis.LastReplayedCommit ? "the standby's last replayed commit" : "the source's clock")})");
     }
 
     public async Task<StepCheck> IsRestoredAsync(EnvironmentDescription environment, DatabaseNode target, string backup, CancellationToken ct)

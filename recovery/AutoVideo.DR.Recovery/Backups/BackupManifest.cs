@@ -21,14 +21,30 @@ public sealed record BackupManifest(
     IReadOnlyList<SequenceEntry> Sequences,
     IReadOnlyList<ViewEntry> MaterializedViews,
     LargeObjectsEntry LargeObjects,
+    PartCompression? Compression = null,
+    IReadOnlyList<SkippedObject>? Skipped = null,
     // The other parts of a system recovery point (SystemParts.cs); absent from a database-only backup.
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CacheEntry? Cache = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MediaEntry>? Media = null)
 {
-    public const int CurrentFormat = 1;
+    /// <summary>Format 2 added compression, table ranges, skipped objects and large-object comments; format 1 (gzip, one part per table) is still read.</summary>
+    public const int CurrentFormat = 2;
+    public static readonly IReadOnlyList<int> ReadableFormats = [1, 2];
     public const string FileName = "manifest.json";
 
     public long TotalSize => Parts.Sum(p => p.Size);
+
+    /// <summary>How the parts are compressed (gzip for a format-1 manifest, which did not say).</summary>
+    [JsonIgnore]
+    public PartCompression PartCompression => Compression ?? PartCompression.Legacy;
+
+    /// <summary>What the backup left out and why (empty for a format-1 manifest, which did not say).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<SkippedObject> SkippedObjects => Skipped ?? [];
+
+    /// <summary>Rows of COPY text in the table parts: the work a restore loads and reads back.</summary>
+    [JsonIgnore]
+    public long TotalRows => Tables.Sum(t => t.Rows);
 
     public BackupPart Part(string path) =>
         Parts.FirstOrDefault(p => p.Path == path) ?? throw new RecoveryException($"backup {Name}: the manifest lists no part {path}");
@@ -44,8 +60,22 @@ public sealed record BackupManifest(
 /// <summary>Where the backup was taken from: a primary or a standby.</summary>
 public sealed record BackupSource(string Host, int Port, string Database, NodeRole Role, string ServerVersion, int ServerVersionNumber);
 
-/// <summary>The consistent point the backup shows: the WAL position (replayed, on a standby) and the time it was taken.</summary>
-public sealed record SnapshotPoint(string Lsn, DateTimeOffset Time);
+/// <summary>
+/// The consistent point the backup shows: the WAL position (replayed, on a standby) and the time of
+/// the data. On a primary that is the clock when the snapshot was taken; on a standby it is the commit
+/// time of the last transaction it had replayed (the data is that old, whatever the clock says), or the
+/// clock when the standby has replayed no commit since it started (Basis says which).
+/// </summary>
+public sealed record SnapshotPoint(string Lsn, DateTimeOffset Time, SnapshotTimeBasis Basis = SnapshotTimeBasis.Clock);
+
+/// <summary>Where a snapshot's time comes from.</summary>
+public enum SnapshotTimeBasis
+{
+    /// <summary>The server's clock when the snapshot was taken (a primary, or a standby that replayed nothing yet).</summary>
+    Clock,
+    /// <summary>The commit time of the last transaction a standby had replayed.</summary>
+    LastReplayedCommit,
+}
 
 /// <summary>One stored file of a backup, relative to the backup's folder (always under parts/).</summary>
 public sealed record BackupPart(string Path, string Kind, long Size, string Sha256)
@@ -59,12 +89,27 @@ public sealed record BackupPart(string Path, string Kind, long Size, string Sha2
     public const string ObjectInventory = "object-inventory";
 }
 
-/// <summary>One table's data: the columns copied (generated ones are recomputed on restore), its part, rows and fingerprint.</summary>
-public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string> Columns, string Part, long Rows, string Fingerprint)
+/// <summary>
+/// One table's data: the columns copied (generated ones are recomputed on restore), rows and
+/// fingerprint of the whole table, and where its data is: one part (Part), or, for a table split
+/// into page ranges so that several workers copy it at once, one part per range (Ranges, Part null).
+/// </summary>
+public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string> Columns, string? Part, long Rows, string Fingerprint, IReadOnlyList<TableRange>? Ranges = null)
 {
     public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
     public string DisplayName => $"{Schema}.{Name}";
+
+    /// <summary>The table's data parts: its ranges, or its one part as a single range.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<TableRange> Pieces =>
+        Ranges ?? (Part is { } part ? [new TableRange(part, Rows, Fingerprint)] : throw new RecoveryException($"the manifest gives table {DisplayName} no part"));
 }
+
+/// <summary>One page range of a table: its part, rows and fingerprint (the table's are their sums).</summary>
+public sealed record TableRange(string Part, long Rows, string Fingerprint);
+
+/// <summary>What a backup did not carry and why (an unlogged table's rows, its sequences): printed beside every "verified".</summary>
+public sealed record SkippedObject(string Kind, string Name, string Reason);
 
 /// <summary>A sequence's position, restored with setval after the data.</summary>
 public sealed record SequenceEntry(string Schema, string Name, long LastValue, bool IsCalled);
@@ -78,5 +123,8 @@ public sealed record ViewEntry(string Schema, string Name)
     public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
 }
 
-/// <summary>The large objects: how many, their fingerprint, and the part holding them (null when there are none).</summary>
-public sealed record LargeObjectsEntry(string? Part, long Count, string Fingerprint);
+/// <summary>The large objects: how many, their fingerprint, the part holding them (null when there are none) and their comments.</summary>
+public sealed record LargeObjectsEntry(string? Part, long Count, string Fingerprint, IReadOnlyList<LargeObjectComment>? Comments = null);
+
+/// <summary>A comment on a large object (COMMENT ON LARGE OBJECT), which pg_dump's schema sections do not carry.</summary>
+public sealed record LargeObjectComment(uint Oid, string Comment);

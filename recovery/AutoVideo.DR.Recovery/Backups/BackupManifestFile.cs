@@ -18,6 +18,8 @@ public static partial class BackupManifestFile
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        // Fields added after format 1 are left out when empty, so a format-1 reader's view of them stays null.
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
@@ -48,11 +50,11 @@ public static partial class BackupManifestFile
         {
             throw new RecoveryException($"backup {name}: {BackupManifest.FileName} is not a valid manifest ({e.Message})");
         }
-        if (manifest.FormatVersion != BackupManifest.CurrentFormat)
-            throw new RecoveryException($"backup {name}: manifest format {manifest.FormatVersion} is not supported (this version reads format {BackupManifest.CurrentFormat})");
+        if (!BackupManifest.ReadableFormats.Contains(manifest.FormatVersion))
+            throw new RecoveryException($"backup {name}: manifest format {manifest.FormatVersion} is not supported (this version reads formats {string.Join(", ", BackupManifest.ReadableFormats)})");
         if (manifest.Name != name)
             throw new RecoveryException($"backup {name}: its manifest names another backup ({manifest.Name})");
-        foreach (var path in manifest.Parts.Select(p => p.Path).Concat(manifest.Tables.Select(t => t.Part)))
+        foreach (var path in manifest.Parts.Select(p => p.Path).Concat(manifest.Tables.SelectMany(t => t.Pieces.Select(r => r.Part))))
             CheckPartPath(name, path);
         return manifest;
     }

@@ -25,6 +25,8 @@ public static class BackupMetrics
     public const string RestoreBackupAge = "autovideo_dr_restore_last_backup_age_seconds";
     public const string RestoreTimestamp = "autovideo_dr_restore_last_run_timestamp_seconds";
 
+    public const string RestoreForecast = "autovideo_dr_restore_forecast_seconds";
+
     static readonly (string Name, string Help)[] Known =
     [
         (NewestAge, "Age of the newest complete backup when this file was written (+Inf when there is none)."),
@@ -40,6 +42,8 @@ public static class BackupMetrics
         (RestoreDuration, "Duration of the last restore, verification included."),
         (RestoreBackupAge, "Age of the restored backup's snapshot at restore time: the RPO of that restore."),
         (RestoreTimestamp, "When the last restore attempt ended (Unix seconds)."),
+
+        (RestoreForecast, "Expected time to restore the newest backup, verification included: its size over the throughput of the last committed restore (NaN: no restore measured yet)."),
     ];
 
     /// <summary>The catalog's gauges: newest backup's age, size and time, and how many there are.</summary>

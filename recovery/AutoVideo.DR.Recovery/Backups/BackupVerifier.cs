@@ -18,25 +18,28 @@ public sealed record VerificationReport(string Name, IReadOnlyList<PartCheck> Pa
 /// </summary>
 public static class BackupVerifier
 {
-    public static async Task<VerificationReport> VerifyAsync(IBackupStore store, BackupManifest manifest, IProgress<TransferProgress>? progress, CancellationToken ct)
+    public static Task<VerificationReport> VerifyAsync(IBackupStore store, BackupManifest manifest, IProgress<TransferProgress>? progress, CancellationToken ct) =>
+        CheckPartsAsync(store, manifest, new ProgressTracker("verify", progress, (TransferPhase.Check, ProgressUnit.Bytes, manifest.TotalSize)), ct);
+
+    /// <summary>The check as one phase of a larger operation (a restore's first).</summary>
+    internal static async Task<VerificationReport> CheckPartsAsync(IBackupStore store, BackupManifest manifest, ProgressTracker tracker, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var tracker = new ProgressTracker("verify", manifest.TotalSize, manifest.Parts.Count, progress);
+        tracker.Start(TransferPhase.Check);
         var checks = new PartCheck[manifest.Parts.Count];
+        // One listing for every part's presence (on S3 a LIST per part would cost more than reading a small part).
+        var stored = (await store.ListAsync($"{manifest.Name}/{BackupPart.Folder}", ct)).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
         await Parallel.ForEachAsync(Enumerable.Range(0, manifest.Parts.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (i, token) =>
-        {
-            checks[i] = await CheckAsync(store, manifest, manifest.Parts[i], tracker, token);
-            tracker.TableDone();
-        });
+            checks[i] = await CheckAsync(store, manifest, manifest.Parts[i], stored, tracker, token));
+        tracker.Finish(TransferPhase.Check);
         return new VerificationReport(manifest.Name, checks, DateTimeOffset.UtcNow - started);
     }
 
-    static async Task<PartCheck> CheckAsync(IBackupStore store, BackupManifest manifest, BackupPart part, ProgressTracker tracker, CancellationToken ct)
+    static async Task<PartCheck> CheckAsync(IBackupStore store, BackupManifest manifest, BackupPart part, IReadOnlySet<string> stored, ProgressTracker tracker, CancellationToken ct)
     {
         BackupManifestFile.CheckPartPath(manifest.Name, part.Path);
-        var listed = (await store.ListAsync($"{manifest.Name}/{part.Path}", ct)).FirstOrDefault(o => o.Key == $"{manifest.Name}/{part.Path}");
-        if (listed is null) return new PartCheck(part.Path, part.Size, 0, false, "is missing");
-        await using var digest = new DigestStream(await store.OpenReadAsync($"{manifest.Name}/{part.Path}", ct), onBytes: n => tracker.Bytes(n));
+        if (!stored.Contains($"{manifest.Name}/{part.Path}")) return new PartCheck(part.Path, part.Size, 0, false, "is missing");
+        await using var digest = new DigestStream(await store.OpenReadAsync($"{manifest.Name}/{part.Path}", ct), onBytes: n => tracker.Add(TransferPhase.Check, n));
         try
         {
             await digest.CopyToAsync(Stream.Null, ct);

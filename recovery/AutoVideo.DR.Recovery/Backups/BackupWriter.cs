@@ -1,6 +1,5 @@
 using AutoVideo.DR.Recovery.Environments;
 using System.Collections.Concurrent;
-using System.IO.Compression;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Stores;
 using Microsoft.Extensions.Logging;
@@ -8,63 +7,83 @@ using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
-/// <summary>How a backup runs: parallel table copies (0: one per processor, at least 2) and where progress goes.</summary>
-public sealed record BackupOptions(int Parallelism = 0, IProgress<TransferProgress>? Progress = null, IReadOnlyList<ISystemPartCapture>? SystemParts = null);
+/// <summary>
+/// How a backup runs: parallel copies (0: one per processor, at least 2), the parts' compression,
+/// the size on disk above which a table is split into page ranges (0: chosen from the database's
+/// size so that every worker has work), where progress goes, and the system's other parts to capture.
+/// </summary>
+public sealed record BackupOptions(int Parallelism = 0, IProgress<TransferProgress>? Progress = null, PartCompression? Compression = null, long RangeBytes = 0, IReadOnlyList<ISystemPartCapture>? SystemParts = null);
 
 /// <summary>
 /// Takes a backup of one database into a store from one consistent snapshot: a control transaction
 /// (REPEATABLE READ, READ ONLY) exports its snapshot; pg_dump and parallel workers import it, so
-/// every part shows the same instant, on a primary or a hot standby alike. Each part is compressed,
-/// hashed and streamed straight into the store. The manifest is written last: until it exists the
-/// backup is not in the catalog, so an interrupted backup never looks complete.
+/// every part shows the same instant, on a primary or a hot standby alike. Big tables are split into
+/// page ranges (ctid, a TID range scan) copied by several workers at once, so one big table does not
+/// leave the other cores idle. Each part is compressed, hashed and streamed straight into the store.
+/// The manifest is written last: until it exists the backup is not in the catalog, so an interrupted
+/// backup never looks complete.
 /// </summary>
 public sealed class BackupWriter(ILogger<BackupWriter> logger)
 {
+    /// <summary>Ranges no smaller than this (on disk), so a part's fixed cost stays small beside its data.</summary>
+    const long MinimumRangeBytes = 16L << 20;
+
     public async Task<BackupManifest> BackupAsync(string sourceConnectionString, IBackupStore store, BackupOptions options, CancellationToken ct)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        await using var control = await BackupSession.OpenAsync(sourceConnectionString, "source", ct);
+        // Start-up counts at every size: the control and worker connections open at once.
+        var opening = Enumerable.Range(0, Parallelism(options) + 1).Select(_ => BackupSession.OpenAsync(sourceConnectionString, "source", ct)).ToList();
         try
         {
-            return await BackupAsync(control, sourceConnectionString, store, options, startedAt, ct);
+            await Task.WhenAll(opening);
+            var connections = opening.Select(o => o.Result).ToList();
+            // Claimed once the source answers, so an unreachable database leaves no claimed folder behind.
+            var name = await new BackupCatalog(store).ClaimAsync(startedAt, ct);
+            return await BackupAsync(connections[0], connections[1..], sourceConnectionString, store, name, options, startedAt, ct);
         }
         catch (NpgsqlException e)
         {
             throw new RecoveryException($"backup of {DatabaseConnection.Describe(sourceConnectionString)} failed: {DatabaseConnection.Message(e)}", e);
         }
+        finally
+        {
+            foreach (var open in opening.Where(o => o.IsCompletedSuccessfully)) await open.Result.DisposeAsync();
+        }
     }
 
-    async Task<BackupManifest> BackupAsync(NpgsqlConnection control, string source, IBackupStore store, BackupOptions options, DateTimeOffset startedAt, CancellationToken ct)
+    /// <summary>One unit of a worker's work: a table, or one page range of it ([From, To) pages; To null: to the end).</summary>
+    sealed record CopyJob(SourceTable Table, int Index, int Range, int Ranges, long From, long? To, long Bytes);
+
+    async Task<BackupManifest> BackupAsync(NpgsqlConnection control, IReadOnlyList<NpgsqlConnection> workerConnections, string source, IBackupStore store, string name, BackupOptions options, DateTimeOffset startedAt, CancellationToken ct)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var compression = options.Compression ?? PartCompression.Default;
         await Execute(control, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
         string snapshotId, lsn, version;
         bool inRecovery;
         DateTimeOffset snapshotTime;
+        DateTimeOffset? replayedCommit;
         int versionNumber;
+        // On a standby the data is as old as the last commit it replayed, whatever the clock says.
         await using (var point = new NpgsqlCommand("""
             SELECT pg_export_snapshot(), pg_is_in_recovery(),
                    (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text,
-                   clock_timestamp(), current_setting('server_version'), current_setting('server_version_num')::int
+                   clock_timestamp(), current_setting('server_version'), current_setting('server_version_num')::int,
+                   CASE WHEN pg_is_in_recovery() THEN pg_last_xact_replay_timestamp() END
             """, control))
         await using (var reader = await point.ExecuteReaderAsync(ct))
         {
             await reader.ReadAsync(ct);
             (snapshotId, inRecovery, lsn, snapshotTime, version, versionNumber) =
                 (reader.GetString(0), reader.GetBoolean(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4), reader.GetInt32(5));
+            replayedCommit = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
         }
-        var inventory = await SourceInventory.ReadAsync(control, ct);
-        // As pg_dump does: hold every table for the backup's length, so a concurrent DROP or ALTER
-        // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
-        // allowed on a hot standby and blocks no reads or writes.
-        foreach (var batch in inventory.Tables.Chunk(500))
-            await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", ct);
-        var catalog = new BackupCatalog(store);
-        var name = await catalog.ClaimAsync(startedAt, ct);
-        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count);
-
+        var snapshot = replayedCommit is { } commit
+            ? new SnapshotPoint(lsn, commit, SnapshotTimeBasis.LastReplayedCommit)
+            : new SnapshotPoint(lsn, snapshotTime, SnapshotTimeBasis.Clock);
+        logger.LogDebug("Snapshot exported at {Seconds:0.000} s", clock.Elapsed.TotalSeconds);
         var parts = new ConcurrentBag<BackupPart>();
-        var tables = new ConcurrentBag<TableEntry>();
-        var tracker = new ProgressTracker("backup", inventory.Tables.Sum(t => t.Bytes), inventory.Tables.Count, options.Progress);
+        var ranges = new ConcurrentDictionary<(string Schema, string Name), ConcurrentBag<(int Range, TableRange Entry)>>();
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var token = failure.Token;
 
@@ -74,28 +93,58 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             catch { failure.Cancel(); throw; }
         }
 
-        var queue = new ConcurrentQueue<(SourceTable Table, int Index)>(inventory.Tables.Select((t, i) => (t, i + 1)));
-        var workers = Enumerable.Range(0, Math.Max(1, Math.Min(Parallelism(options), inventory.Tables.Count)))
-            .Select(_ => Guard(async () =>
-            {
-                await using var connection = await BackupSession.OpenAsync(source, "source", token);
-                await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
-                await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
-                while (queue.TryDequeue(out var item))
-                {
-                    var (part, table) = await CopyTableAsync(connection, store, name, item.Table, item.Index, tracker, token);
-                    parts.Add(part);
-                    tables.Add(table);
-                    tracker.TableDone();
-                }
-                await Execute(connection, "COMMIT", token);
-            }))
-            .ToList();
+        // pg_dump starts at once, in the snapshot, while the inventory is read and the tables locked.
+        ProgressTracker? tracker = null;
         var schema = new[] { BackupPart.PreData, BackupPart.PostData }
             .Select(section => Guard(async () =>
             {
                 var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
-                parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql.gz", section, (s, t) => s.WriteAsync(script, t).AsTask(), token));
+                parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql{compression.Extension}", section, compression, (s, t) => s.WriteAsync(script, t).AsTask(), token));
+                tracker?.Add(TransferPhase.Schema, 1);
+            }))
+            .ToList();
+        SourceInventory inventory;
+        List<CopyJob> jobs;
+        var parallelism = workerConnections.Count;
+        try
+        {
+            inventory = await SourceInventory.ReadAsync(control, token);
+            logger.LogDebug("Inventory read at {Seconds:0.000} s", clock.Elapsed.TotalSeconds);
+            // As pg_dump does: hold every table for the backup's length, so a concurrent DROP or ALTER
+            // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
+            // allowed on a hot standby and blocks no reads or writes.
+            foreach (var batch in inventory.Tables.Chunk(500))
+                await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", token);
+            jobs = Plan(inventory.Tables, parallelism, options.RangeBytes);
+        }
+        catch
+        {
+            failure.Cancel();
+            try { await Task.WhenAll(schema); } catch (Exception e) when (e is OperationCanceledException or RecoveryException or IOException) { }
+            throw;
+        }
+        logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
+        tracker = new ProgressTracker("backup", options.Progress,
+            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, 2));
+        await ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token);
+        tracker.Start(TransferPhase.Copy);
+        tracker.Start(TransferPhase.Schema);
+        tracker.Add(TransferPhase.Schema, parts.Count(p => p.Kind is BackupPart.PreData or BackupPart.PostData));
+
+        var queue = new ConcurrentQueue<CopyJob>(jobs);
+        var workers = workerConnections.Take(Math.Max(1, Math.Min(parallelism, jobs.Count)))
+            .Select(connection => Guard(async () =>
+            {
+                await Execute(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", token);
+                await Execute(connection, $"SET TRANSACTION SNAPSHOT '{snapshotId}'", token);
+                while (queue.TryDequeue(out var job))
+                {
+                    var (part, range) = await CopyAsync(connection, store, name, job, compression, token);
+                    parts.Add(part);
+                    ranges.GetOrAdd((job.Table.Schema, job.Table.Name), _ => []).Add((job.Range, range));
+                    tracker.Add(TransferPhase.Copy, job.Bytes);
+                }
+                await Execute(connection, "COMMIT", token);
             }))
             .ToList();
         // The control connection holds the snapshot open for the others; it copies the large objects meanwhile.
@@ -106,10 +155,11 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             string? path = null;
             if (count > 0)
             {
-                path = $"{BackupPart.Folder}large-objects.bin.gz";
-                parts.Add(await WritePartAsync(store, name, path, BackupPart.LargeObjects, (s, t) => LargeObjectArchive.WriteAsync(control, s, t), token));
+                path = $"{BackupPart.Folder}large-objects.bin{compression.Extension}";
+                parts.Add(await WritePartAsync(store, name, path, BackupPart.LargeObjects, compression, (s, t) => LargeObjectArchive.WriteAsync(control, s, t), token));
             }
-            largeObjects = new LargeObjectsEntry(path, count, fingerprint);
+            var comments = await LargeObjectArchive.CommentsAsync(control, token);
+            largeObjects = new LargeObjectsEntry(path, count, fingerprint, comments.Count > 0 ? comments : null);
         });
         // The system's other parts (Redis, media inventories), from this moment, beside the copies.
         var captures = new ConcurrentBag<SystemPartCapture>();
@@ -117,50 +167,117 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         await WhenAllOrFirstFailure([.. workers, .. schema, lobs, .. others]);
         foreach (var part in captures.SelectMany(c => c.Parts)) parts.Add(part);
         await Execute(control, "COMMIT", ct);
+        tracker.Finish(TransferPhase.Copy);
+        tracker.Finish(TransferPhase.Schema);
 
+        var tables = inventory.Tables.Select(t =>
+        {
+            var pieces = ranges[(t.Schema, t.Name)].OrderBy(r => r.Range).Select(r => r.Entry).ToList();
+            if (pieces.Count == 1) return new TableEntry(t.Schema, t.Name, t.Columns, pieces[0].Part, pieces[0].Rows, pieces[0].Fingerprint);
+            var (rows, fingerprint) = RowFingerprint.Combine(pieces.Select(p => (p.Rows, p.Fingerprint)));
+            return new TableEntry(t.Schema, t.Name, t.Columns, null, rows, fingerprint, pieces);
+        });
         var manifest = new BackupManifest(
             BackupManifest.CurrentFormat, name, startedAt, DateTimeOffset.UtcNow,
             SourceOf(source, inRecovery, version, versionNumber),
-            new SnapshotPoint(lsn, snapshotTime),
+            snapshot,
             inventory.Schemas,
             parts.OrderBy(p => p.Path, StringComparer.Ordinal).ToList(),
             tables.OrderBy(t => t.Schema, StringComparer.Ordinal).ThenBy(t => t.Name, StringComparer.Ordinal).ToList(),
             inventory.Sequences,
             inventory.MaterializedViews,
             largeObjects,
+            compression,
+            inventory.Skipped,
             captures.Select(c => c.Cache).OfType<CacheEntry>().SingleOrDefault(),
             captures.Select(c => c.Media).OfType<MediaEntry>().OrderBy(m => m.Bucket, StringComparer.Ordinal).ToList() is { Count: > 0 } media ? media : null);
         // Last, and only now: the manifest is what makes the backup visible and complete.
-        await catalog.CompleteAsync(manifest, ct);
-        logger.LogInformation("Backup {Name} complete: {Parts} parts, {Bytes} bytes", name, manifest.Parts.Count, manifest.TotalSize);
+        await new BackupCatalog(store).CompleteAsync(manifest, ct);
+        logger.LogInformation("Backup {Name} complete: {Parts} parts, {Bytes} bytes in {Seconds:0.00} s", name, manifest.Parts.Count, manifest.TotalSize, clock.Elapsed.TotalSeconds);
+        try
+        {
+            await ThroughputRecord.WriteBackupAsync(store, name,
+                new BackupTiming(DateTimeOffset.UtcNow, clock.Elapsed.TotalSeconds, manifest.TotalSize, jobs.Sum(j => j.Bytes), tracker.Timings()), ct);
+        }
+        catch (Exception e) when (e is RecoveryException or IOException or HttpRequestException)
+        {
+            logger.LogWarning("Backup {Name} is complete, but its throughput could not be recorded: {Message}", name, e.Message);
+        }
         return manifest;
     }
 
-    /// <summary>Copies one table into its part, fingerprinting the rows from the same bytes on the way.</summary>
-    async Task<(BackupPart, TableEntry)> CopyTableAsync(NpgsqlConnection connection, IBackupStore store, string name, SourceTable table, int index, ProgressTracker tracker, CancellationToken ct)
+    /// <summary>Estimates for the phases from the newest backup measured in the store: its phase times scaled by size on disk.</summary>
+    static async Task ExpectFromHistoryAsync(IBackupStore store, ProgressTracker tracker, long diskBytes, CancellationToken ct)
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var path = $"{BackupPart.Folder}data/{index:D4}-{SafeFileName(table.DisplayName)}.copy.gz";
-        var fingerprint = new RowFingerprint();
-        var part = await WritePartAsync(store, name, path, BackupPart.TableData, async (output, token) =>
+        foreach (var name in (await ThroughputRecord.RecordedAsync(store, ct)).Take(3))
         {
-            using var copy = await connection.BeginTextExportAsync(TableFingerprint.CopyOut(table.QualifiedName, table.Columns), token);
-            await CopyText.ToBytesAsync(copy, output, bytes => { fingerprint.Append(bytes.Span); tracker.Bytes(bytes.Length); }, token);
-        }, ct);
-        logger.LogDebug("{Table}: {Rows} rows, {Bytes} bytes stored in {Seconds:0.00} s", table.DisplayName, fingerprint.Rows, part.Size, clock.Elapsed.TotalSeconds);
-        return (part, new TableEntry(table.Schema, table.Name, table.Columns, path, fingerprint.Rows, fingerprint.Value));
+            if ((await ThroughputRecord.ReadAsync(store, name, ct))?.Backup is not { } last) continue;
+            var scale = diskBytes / (double)Math.Max(1, last.DiskBytes);
+            foreach (var phase in last.Phases) tracker.Expect(phase.Phase, TimeSpan.FromSeconds(phase.Seconds * (phase.Phase == TransferPhase.Copy ? scale : 1)));
+            return;
+        }
     }
 
-    /// <summary>Writes one gzip-compressed part, hashing the stored bytes on their way to the store.</summary>
-    internal static async Task<BackupPart> WritePartAsync(IBackupStore store, string name, string path, string kind, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
+    /// <summary>
+    /// The copy jobs, biggest first. A table bigger than the range size is split into page ranges of
+    /// about that size (the last one open-ended, so rows on pages added since the size was read are
+    /// still covered); the default size gives each worker about eight jobs of the database's data.
+    /// </summary>
+    static List<CopyJob> Plan(IReadOnlyList<SourceTable> tables, int parallelism, long rangeBytes)
+    {
+        var total = tables.Sum(t => t.Bytes);
+        var size = rangeBytes > 0 ? rangeBytes : Math.Clamp(total / (parallelism * 8L), MinimumRangeBytes, 1L << 30);
+        var jobs = new List<CopyJob>();
+        foreach (var (table, i) in tables.Select((t, i) => (t, i + 1)))
+        {
+            var bytesPerPage = table.Pages > 0 ? table.Bytes / table.Pages : 0;
+            var count = table.Columns.Count == 0 || bytesPerPage == 0 ? 1 : (int)Math.Min(10_000, Math.Max(1, table.Bytes / size));
+            if (count == 1)
+            {
+                jobs.Add(new CopyJob(table, i, 0, 1, 0, null, table.Bytes));
+                continue;
+            }
+            var pages = table.Pages / count;
+            for (var r = 0; r < count; r++)
+            {
+                var from = r * pages;
+                long? to = r == count - 1 ? null : (r + 1) * pages;
+                jobs.Add(new CopyJob(table, i, r, count, from, to, ((to ?? table.Pages) - from) * bytesPerPage));
+            }
+        }
+        return jobs.OrderByDescending(j => j.Bytes).ToList();
+    }
+
+    /// <summary>Copies one table or page range into its part, fingerprinting the rows from the same bytes on the way.</summary>
+    async Task<(BackupPart, TableRange)> CopyAsync(NpgsqlConnection connection, IBackupStore store, string name, CopyJob job, PartCompression compression, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var table = job.Table;
+        var range = job.Ranges == 1 ? "" : $".r{job.Range:D4}";
+        var path = $"{BackupPart.Folder}data/{job.Index:D4}-{SafeFileName(table.DisplayName)}{range}.copy{compression.Extension}";
+        var sql = job.Ranges == 1
+            ? TableFingerprint.CopyOut(table.QualifiedName, table.Columns)
+            : TableFingerprint.CopyOutRange(table.QualifiedName, table.Columns, job.From, job.To);
+        var fingerprint = new RowFingerprint();
+        var part = await WritePartAsync(store, name, path, BackupPart.TableData, compression, async (output, token) =>
+        {
+            using var copy = await connection.BeginTextExportAsync(sql, token);
+            await CopyText.ToBytesAsync(copy, output, bytes => fingerprint.Append(bytes.Span), token);
+        }, ct);
+        logger.LogDebug("{Table}{Range}: {Rows} rows, {Bytes} bytes stored in {Seconds:0.00} s", table.DisplayName, range, fingerprint.Rows, part.Size, clock.Elapsed.TotalSeconds);
+        return (part, new TableRange(path, fingerprint.Rows, fingerprint.Value));
+    }
+
+    /// <summary>Writes one compressed part, hashing the stored bytes on their way to the store.</summary>
+    internal static async Task<BackupPart> WritePartAsync(IBackupStore store, string name, string path, string kind, PartCompression compression, Func<Stream, CancellationToken, Task> write, CancellationToken ct)
     {
         var sha = "";
         long hashed = 0;
         var size = await store.WriteAsync($"{name}/{path}", async (sink, token) =>
         {
             await using var digest = new DigestStream(sink, leaveOpen: true);
-            await using (var gzip = new GZipStream(digest, CompressionLevel.Fastest, leaveOpen: true))
-                await write(gzip, token);
+            await using (var compressed = compression.Compress(digest))
+                await write(compressed, token);
             hashed = digest.Count;
             sha = digest.Sha256();
         }, ct);

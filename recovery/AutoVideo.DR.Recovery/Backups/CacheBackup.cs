@@ -28,7 +28,7 @@ public sealed class CacheBackup(CacheNode source) : ISystemPartCapture
             var time = DateTimeOffset.UtcNow;
             await RdbFile.TakeAsync(source.Endpoint, rdb, ct);
             var content = await RdbFile.ReadAsync(rdb, $"the RDB taken from {source.Endpoint}", ct);
-            var part = await BackupWriter.WritePartAsync(store, backupName, PartPath, BackupPart.CacheRdb, async (output, token) =>
+            var part = await BackupWriter.WritePartAsync(store, backupName, PartPath, BackupPart.CacheRdb, StoredPart.Compression, async (output, token) =>
             {
                 await using var file = File.OpenRead(rdb);
                 await file.CopyToAsync(output, token);

@@ -57,6 +57,31 @@ public static class LargeObjectArchive
         return count;
     }
 
+    /// <summary>The comments on large objects (COMMENT ON LARGE OBJECT), in OID order.</summary>
+    public static async Task<IReadOnlyList<LargeObjectComment>> CommentsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var comments = new List<LargeObjectComment>();
+        await using var query = new NpgsqlCommand("""
+            SELECT m.oid, d.description FROM pg_largeobject_metadata m
+            JOIN pg_description d ON d.objoid = m.oid AND d.classoid = 'pg_largeobject'::regclass AND d.objsubid = 0
+            ORDER BY m.oid
+            """, connection);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) comments.Add(new LargeObjectComment(reader.GetFieldValue<uint>(0), reader.GetString(1)));
+        return comments;
+    }
+
+    /// <summary>Puts the comments back on their objects (COMMENT takes no parameters: the text goes in as a quoted literal).</summary>
+    public static async Task RestoreCommentsAsync(NpgsqlConnection connection, IReadOnlyList<LargeObjectComment> comments, CancellationToken ct)
+    {
+        foreach (var batch in comments.Chunk(200))
+        {
+            await using var command = new NpgsqlCommand(string.Concat(batch.Select(c =>
+                $"COMMENT ON LARGE OBJECT {c.Oid} IS E'{c.Comment.Replace("\\", "\\\\").Replace("'", "\\'")}';")), connection);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     static async Task<int> ReadFullyAsync(Stream input, byte[] buffer, CancellationToken ct)
     {
         var total = 0;

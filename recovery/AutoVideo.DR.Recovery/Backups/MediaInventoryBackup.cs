@@ -21,7 +21,7 @@ public sealed class MediaInventoryBackup(MediaStore media, MediaBucket bucket, I
         var previous = await PreviousAsync(store, bucket.Name, ct);
         var inventory = await BucketInventory.TakeAsync(client, bucket.Name, bucket.Purpose, snapshotTime, previous, progress, ct);
         var bytes = inventory.Serialize();
-        var part = await BackupWriter.WritePartAsync(store, backupName, PartPath(bucket.Name), BackupPart.ObjectInventory,
+        var part = await BackupWriter.WritePartAsync(store, backupName, PartPath(bucket.Name), BackupPart.ObjectInventory, StoredPart.Compression,
             (output, token) => output.WriteAsync(bytes, token).AsTask(), ct);
         return new SystemPartCapture([part], Media: new MediaEntry(bucket.Name, bucket.Purpose, part.Path, inventory.At, inventory.Objects.Count, inventory.Bytes));
     }

@@ -48,6 +48,24 @@ public sealed class RowFingerprint
         }
     }
 
+    /// <summary>
+    /// The fingerprint of a table from those of its parts (page ranges): row counts add up, and so do
+    /// the sums, since the sum does not depend on which rows went where.
+    /// </summary>
+    public static (long Rows, string Value) Combine(IEnumerable<(long Rows, string Value)> parts)
+    {
+        long rows = 0;
+        ulong total = 0;
+        foreach (var (r, value) in parts)
+        {
+            if (!value.StartsWith(Prefix, StringComparison.Ordinal) || !ulong.TryParse(value.AsSpan(Prefix.Length), System.Globalization.NumberStyles.HexNumber, null, out var sum))
+                throw new RecoveryException($"'{value}' is not a row fingerprint ({Prefix}<16 hex digits>)");
+            rows += r;
+            total += sum;
+        }
+        return (rows, $"{Prefix}{total:x16}");
+    }
+
     public string Value => inRow
         ? throw new RecoveryException("COPY data ended inside a row (no final newline)")
         : $"{Prefix}{sum:x16}";

@@ -1,15 +1,18 @@
-using System.IO.Compression;
 using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
-/// Reads one gzip part of a backup back, decompressed, checking its size and SHA-256 against the
-/// manifest as it streams: a part changed or damaged since it was written fails in one line naming it.
-/// (The database restore reads its parts the same way, with progress of its own.)
+/// Reads one part of the system's other parts (Redis, media inventories) back, decompressed, checking
+/// its size and SHA-256 against the manifest as it streams: a part changed or damaged since it was
+/// written fails in one line naming it. (The database restore reads its parts the same way, with
+/// progress of its own, in the compression the manifest records.)
 /// </summary>
 public static class StoredPart
 {
+    /// <summary>The system parts are gzip whatever the database's parts use: their paths end in .gz in every format.</summary>
+    public static readonly PartCompression Compression = PartCompression.Legacy;
+
     public static async Task<T> ReadAsync<T>(IBackupStore store, BackupManifest manifest, BackupPart part, Func<Stream, CancellationToken, Task<T>> consume, CancellationToken ct)
     {
         BackupManifestFile.CheckPartPath(manifest.Name, part.Path);
@@ -17,8 +20,8 @@ public static class StoredPart
         T result;
         try
         {
-            await using (var gzip = new GZipStream(digest, CompressionMode.Decompress, leaveOpen: true))
-                result = await consume(gzip, ct);
+            await using (var decompressed = Compression.Decompress(digest))
+                result = await consume(decompressed, ct);
             await digest.CopyToAsync(Stream.Null, ct);
         }
         catch (InvalidDataException e)

@@ -23,7 +23,8 @@ public sealed record SystemRestoreOptions(
     bool MediaIntoReplicas = false,
     IReadOnlyList<ObjectReference>? References = null,
     IProgress<TransferProgress>? Progress = null,
-    IProgress<MediaProgress>? MediaProgress = null);
+    IProgress<MediaProgress>? MediaProgress = null,
+    int Parallelism = 0);
 
 /// <summary>
 /// One part as restored: the point it went back to, how long its restore took (its recovery
@@ -95,7 +96,7 @@ public sealed class SystemRestore(ILoggerFactory loggers)
         if (parts.Contains(SystemPart.Database))
             await Step(SystemPart.Database, async () =>
             {
-                database = await new BackupRestore(loggers.CreateLogger<BackupRestore>()).RestoreAsync(store, manifest.Name, options.DatabaseTarget!, new RestoreOptions(options.Force, options.Progress), ct);
+                database = await new BackupRestore(loggers.CreateLogger<BackupRestore>()).RestoreAsync(store, manifest.Name, options.DatabaseTarget!, new RestoreOptions(options.Force, options.Progress, options.Parallelism), ct);
                 if (!database.Passed) throw new RecoveryException(database.FailureMessage);
                 recovered.Add(new PartRecovery(SystemPart.Database, manifest.Snapshot.Time, database.Duration, database.BackupAge,
                     $"{database.Tables.Count} tables verified against the manifest into {database.Target}"));

@@ -30,15 +30,32 @@ public static class TableFingerprint
     /// </summary>
     public static string CopyOut(string qualifiedName, IReadOnlyList<string> columns) => $"COPY {qualifiedName}{ColumnList(columns)} TO STDOUT";
 
+    /// <summary>
+    /// The COPY of one page range [from, to) of a table (to null: to its end), a TID range scan. Its
+    /// text is the same as the whole table's COPY gives for those rows, so a table's fingerprint is
+    /// the sum of its ranges'.
+    /// </summary>
+    public static string CopyOutRange(string qualifiedName, IReadOnlyList<string> columns, long from, long? to) =>
+        $"COPY (SELECT {string.Join(", ", columns.Select(SqlIdentifier.Quote))} FROM ONLY {qualifiedName} WHERE ctid >= '({from},0)'::tid{(to is { } end ? $" AND ctid < '({end},0)'::tid" : "")}) TO STDOUT";
+
     public static string ColumnList(IReadOnlyList<string> columns) =>
         columns.Count == 0 ? "" : $" ({string.Join(", ", columns.Select(SqlIdentifier.Quote))})";
 
-    /// <summary>Reads a (restored) table back and fingerprints it exactly as the backup did.</summary>
-    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, TableEntry table, CancellationToken ct)
+    /// <summary>
+    /// Reads a (restored) table, or one page range of it, back and fingerprints it exactly as the
+    /// backup did; <paramref name="rows"/> hears of every buffer's rows as they pass.
+    /// </summary>
+    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, string qualifiedName, IReadOnlyList<string> columns, (long From, long? To)? range, Action<long>? rows, CancellationToken ct)
     {
         var fingerprint = new RowFingerprint();
-        using var copy = await connection.BeginTextExportAsync(CopyOut(table.QualifiedName, table.Columns), ct);
-        await CopyText.ToBytesAsync(copy, Stream.Null, bytes => fingerprint.Append(bytes.Span), ct);
+        var sql = range is { } r ? CopyOutRange(qualifiedName, columns, r.From, r.To) : CopyOut(qualifiedName, columns);
+        using var copy = await connection.BeginTextExportAsync(sql, ct);
+        await CopyText.ToBytesAsync(copy, Stream.Null, bytes =>
+        {
+            var before = fingerprint.Rows;
+            fingerprint.Append(bytes.Span);
+            rows?.Invoke(fingerprint.Rows - before);
+        }, ct);
         return (fingerprint.Rows, fingerprint.Value);
     }
 

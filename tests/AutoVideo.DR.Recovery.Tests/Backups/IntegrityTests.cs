@@ -103,7 +103,7 @@ public sealed class IntegrityTests(BackupsFixture fixture)
         var hostile = fixture.Manifest with
         {
             Tables = [table with { Part = path }, .. fixture.Manifest.Tables.Skip(1)],
-            Parts = [.. fixture.Manifest.Parts.Where(p => p.Path != table.Part), fixture.Manifest.Part(table.Part) with { Path = path }],
+            Parts = [.. fixture.Manifest.Parts.Where(p => p.Path != table.Part), fixture.Manifest.Part(table.Part!) with { Path = path }],
         };
         await store.WriteAllBytesAsync($"{hostile.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(hostile), default);
 

@@ -5,9 +5,10 @@ namespace AutoVideo.DR.Recovery.Tests.Backups;
 
 /// <summary>
 /// A store that runs a hook before each write (and create), to make one part fail or come late the
-/// way a crash, a full disk or a slow table would. Everything else passes through.
+/// way a crash, a full disk or a slow table would, and optionally wraps what it reads (to break a
+/// read half-way). Everything else passes through.
 /// </summary>
-public sealed class InterceptingStore(IBackupStore inner, Func<string, CancellationToken, Task> beforeWrite) : IBackupStore
+public sealed class InterceptingStore(IBackupStore inner, Func<string, CancellationToken, Task> beforeWrite, Func<string, Stream, Stream>? onRead = null) : IBackupStore
 {
     public string Location => inner.Location;
     public bool MarksTiers => inner.MarksTiers;
@@ -24,7 +25,12 @@ public sealed class InterceptingStore(IBackupStore inner, Func<string, Cancellat
         return await inner.CreateAsync(key, write, ct);
     }
 
-    public Task<Stream> OpenReadAsync(string key, CancellationToken ct) => inner.OpenReadAsync(key, ct);
+
+    public async Task<Stream> OpenReadAsync(string key, CancellationToken ct)
+    {
+        var stream = await inner.OpenReadAsync(key, ct);
+        return onRead is null ? stream : onRead(key, stream);
+    }
     public Task<IReadOnlyList<StoredObject>> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
     public Task DeleteAsync(IReadOnlyCollection<string> keys, CancellationToken ct) => inner.DeleteAsync(keys, ct);
     public Task<ObjectHold> HoldAsync(string key, CancellationToken ct) => inner.HoldAsync(key, ct);

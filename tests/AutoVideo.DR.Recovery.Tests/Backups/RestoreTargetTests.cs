@@ -41,7 +41,8 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
     {
         var target = fixture.NewTarget();
         using var interrupt = new CancellationTokenSource();
-        var progress = new Progress(p => { if (p.Phase == "restore" && p.TablesDone >= 2) interrupt.Cancel(); });
+        // Interrupted once every table's data is staged and committed, before anything is swapped in.
+        var progress = new Progress(p => { if (p.Of(TransferPhase.Verify).State == PhaseState.Running) interrupt.Cancel(); });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(Progress: progress), interrupt.Token));

@@ -11,7 +11,7 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
     static BackupRestore Restore => new(NullLogger<BackupRestore>.Instance);
 
     /// <summary>Every row of every table as text, in a stable order: an independent check beside the fingerprint.</summary>
-    const string Content = """
+    public const string Content = """
         SELECT string_agg(format('%s=%s', tbl, md5(rows)), ';' ORDER BY tbl) FROM (
           SELECT 'videos' tbl, string_agg(v::text, '|' ORDER BY v.id) rows FROM media.videos v UNION ALL
           SELECT 'comments', string_agg(c::text, '|' ORDER BY c.id) FROM media.comments c UNION ALL
@@ -27,6 +27,12 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
         Assert.Equal(NodeRole.Standby, m.Source.Role);
         Assert.InRange(m.Source.ServerVersionNumber, 150000, 159999);
         Assert.Matches(@"^[0-9A-F]+/[0-9A-F]+$", m.Snapshot.Lsn);
+        // Taken on the standby: the data is as of the last commit it replayed, not of the clock.
+        Assert.Equal(SnapshotTimeBasis.LastReplayedCommit, m.Snapshot.Basis);
+        Assert.True(m.Snapshot.Time <= m.StartedAt, $"{m.Snapshot.Time:O} after {m.StartedAt:O}");
+        Assert.Equal(BackupManifest.CurrentFormat, m.FormatVersion);
+        Assert.Equal(PartCompression.Default, m.PartCompression);
+        Assert.Empty(m.SkippedObjects);
         Assert.StartsWith(BackupName.Prefix, m.Name);
         Assert.All(m.Parts, p => Assert.Matches("^[0-9a-f]{64}$", p.Sha256));
         Assert.Equal(2000, m.Tables.Single(t => t.DisplayName == "media.videos").Rows);

@@ -41,4 +41,16 @@ public sealed class RowFingerprintTests
         var e = Assert.Throws<RecoveryException>(() => Of("1\talpha\n2\tbe").Value);
         Assert.Contains("ended inside a row", e.Message);
     }
+
+    [Fact]
+    public void A_table_split_into_ranges_has_the_fingerprint_of_the_whole()
+    {
+        var whole = Of("1\ta\n2\tb\n3\tc\n4\td\n");
+        var first = Of("3\tc\n1\ta\n");
+        var second = Of("4\td\n2\tb\n");
+
+        Assert.Equal((whole.Rows, whole.Value), RowFingerprint.Combine([(first.Rows, first.Value), (second.Rows, second.Value)]));
+        Assert.NotEqual(whole.Value, RowFingerprint.Combine([(first.Rows, first.Value)]).Value);
+        Assert.Throws<RecoveryException>(() => RowFingerprint.Combine([(1, "h64sum:42")]));
+    }
 }
