@@ -9,8 +9,8 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr backup: take a consistent backup of the database into a store.</summary>
 public static class BackupCommand
 {
-    static readonly Option<string> From = new("--from") { Description = "the database to back up: standby (default, keeps load off the primary), primary, or a connection string", DefaultValueFactory = _ => "standby" };
-    static readonly Option<int> Parallel = new("--parallel") { Description = "tables copied at once (default: one per processor, at least 2)" };
+    static readonly Option<string> From = DatabaseArgument.Option("--from", "the database to back up: standby (default, keeps load off the primary), primary, or a connection string");
+    static readonly Option<int> Parallel = NumberOptions.Whole("--parallel", "tables copied at once (default: one per processor, at least 2)", 1, 64, absent: 0);
 
     public static Command Create(CliContext context)
     {
