@@ -14,6 +14,9 @@ public static class CliApp
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    /// <summary>Where bugs go: the repository's issue tracker (the `issues` of the AutoVideo DR repository).</summary>
+    public const string IssueTracker = "the AutoVideo DR repository's issue tracker";
+
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("AutoVideo DR: disaster recovery of the Auto Video System (drills, promotion, backups, runbooks)");
@@ -64,9 +67,12 @@ public static class CliApp
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A bug or an unforeseen failure: still one line, the stack only when asked for.
-            await stderr.WriteLineAsync($"autovideo-dr: error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
-            if (args.Contains("--verbose") || args.Contains("-v")) await stderr.WriteLineAsync(e.ToString());
+            // Every failure the tool can foresee is a RecoveryException by now, so this is a bug: still
+            // one line, saying where to report it; the stack only when asked for.
+            var verbose = args.Contains("--verbose") || args.Contains("-v");
+            await stderr.WriteLineAsync($"autovideo-dr: error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ").TrimEnd('.')}. " +
+                $"This is a bug in autovideo-dr: please report it at {IssueTracker} with this line{(verbose ? " and the stack below" : " and the output of the same command with --verbose")}");
+            if (verbose) await stderr.WriteLineAsync(e.ToString());
             return Failure;
         }
         catch (OperationCanceledException)

@@ -10,7 +10,7 @@ namespace AutoVideo.DR.Cli;
 public static class RestoreCommand
 {
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
-    static readonly Option<string> Target = new("--target") { Description = "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created", DefaultValueFactory = _ => "standby" };
+    static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string; a missing database is created");
     static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are dropped and recreated, and the target's large objects replaced" };
 
     public static Command Create(CliContext context)
@@ -70,11 +70,12 @@ public static class RestoreCommand
                 parts, target, parse.GetValue(Force), workDirectory, SystemPartArguments.Media(parse), intoReplicas, references, progress,
                 new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); })), ct);
         if (result.Database is { } database)
-            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+            await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
                 [BackupMetrics.RestoreSuccess] = 1,
                 [BackupMetrics.RestoreDuration] = database.Duration.TotalSeconds,
                 [BackupMetrics.RestoreBackupAge] = database.BackupAge.TotalSeconds,
+                [BackupMetrics.RestoreTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             }, ct);
         if (parse.GetValue(GlobalOptions.Json))
         {

@@ -5,8 +5,20 @@ namespace AutoVideo.DR.Recovery.Postgres;
 /// <summary>The outcome of a finished program: its exit code and what it printed.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
-    public string LastErrorLine =>
-        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
+    /// <summary>
+    /// The line that says why: the last one a PostgreSQL program marks as an error (initdb prints its
+    /// FATAL and then "child process exited …" and the clean-up it did), else the last line.
+    /// </summary>
+    public string LastErrorLine
+    {
+        get
+        {
+            var lines = (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.LastOrDefault(l => Markers.Any(m => l.Contains(m, StringComparison.Ordinal))) ?? lines.LastOrDefault() ?? "";
+        }
+    }
+
+    static readonly string[] Markers = ["FATAL:", "PANIC:", "ERROR:", "error:", "No space left on device"];
 }
 
 public static class ProcessRunner
