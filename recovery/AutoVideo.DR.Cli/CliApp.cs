@@ -48,6 +48,8 @@ public static class CliApp
             var verbose = args.Contains("--verbose") || args.Contains("-v");
             using var loggerFactory = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                // Logs are not results: all of them to stderr, so stdout stays what a script reads.
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
             var context = new CliContext(stdout, stderr, loggerFactory);
             var root = Build(context);

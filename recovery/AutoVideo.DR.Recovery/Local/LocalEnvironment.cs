@@ -317,7 +317,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         }
         catch (RecoveryException e) when (e.InnerException is System.Text.Json.JsonException)
         {
-            logger.LogWarning("{Problem}: stopping what runs from {WorkDirectory} without it", e.Message, workDirectory);
+            logger.LogWarning("The state file {Path} cannot be read ({Problem}); stopping what runs from {WorkDirectory} without it",
+                LocalEnvironmentState.PathIn(workDirectory), e.InnerException.Message, workDirectory);
             state = null;
         }
         if (state?.Up is { Running: true } up && up.Pid != Environment.ProcessId)
