@@ -51,7 +51,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
                 return await WithMonitoringAsync(existing, options.AlertWebhook, ct);
             if (running.Count > 0 && !interrupted)
                 throw new RecoveryException($"a local environment is already running in {workDirectory} ({string.Join(", ", running.Select(n => $"{n.Name} {n.Role.Name()} on port {n.Port}"))}); see 'autovideo-dr local status' or stop it with 'autovideo-dr local down'");
-            logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
+            if (interrupted) logger.LogWarning("{Up} did not finish {WorkDirectory}: starting what does not run", existing.Up!.Describe(), workDirectory);
+            else logger.LogInformation("Starting the stopped environment in {WorkDirectory}", workDirectory);
             var starting = existing with { Up = LocalUp.Mine() };
             starting.Save();
             foreach (var node in existing.Nodes.Except(running).OrderBy(n => n.Role)) await Server(installation, account, node).StartAsync(ct);
