@@ -67,6 +67,19 @@ public static class CliApp
             await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message}");
             return Failure;
         }
+        catch (Exception e) when (FileFault.Describe(e) is { } fault)
+        {
+            // A file operation the command did not name itself: .NET's message names the path.
+            await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message.ReplaceLineEndings(" ").TrimEnd('.')} ({fault}); " +
+                (FileFault.IsFull(e) ? "free space there and run the command again" : "fix the path or its permissions and run the command again"));
+            return Failure;
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            // The server refused a statement the command did not expect to fail (full disk, permissions, a dropped object).
+            await stderr.WriteLineAsync($"autovideo-dr: error: PostgreSQL refused: {e.MessageText} (SQLSTATE {e.SqlState}); see the server's log, fix the cause and run the command again");
+            return Failure;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Every failure the tool can foresee is a RecoveryException by now, so this is a bug: still

@@ -10,7 +10,7 @@ public static class LocalCommands
 {
     static readonly Option<int?> Port = NumberOptions.OptionalWhole("--port", "the primary's loopback port (default: a free one)", 1024, 65535);
     static readonly Option<int?> StandbyPort = NumberOptions.OptionalWhole("--standby-port", "the standby's loopback port (default: a free one)", 1024, 65535);
-    static readonly Option<string?> MediaEndpoint = new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    static readonly Option<string?> MediaEndpoint = StoreArguments.HttpUrl(new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" });
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
     static readonly Option<bool> Monitoring = new("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
     static readonly Option<string?> AlertWebhook = new("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };

@@ -15,10 +15,22 @@ namespace AutoVideo.DR.Cli;
 public static class StoreArguments
 {
     public static readonly Option<string?> Store = new("--store") { Description = "where backups are kept: a directory, s3://bucket/prefix or gs://bucket/prefix (default: the local environment's backup directory)" };
-    public static readonly Option<string?> S3Endpoint = new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    public static readonly Option<string?> S3Endpoint = HttpUrl(new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" });
     public static readonly Option<bool> S3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
     public static readonly Option<string?> S3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
-    public static readonly Option<string?> GcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
+    public static readonly Option<string?> GcsEndpoint = HttpUrl(new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" });
+
+    /// <summary>An endpoint option checked by the parser: anything but an absolute http(s) URL is a usage error (exit 2), not an SDK's exception later.</summary>
+    public static Option<string?> HttpUrl(Option<string?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value
+                && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0))
+                result.AddError($"{option.Name} '{value}' is not an endpoint URL; accepted: http://host:port or https://host");
+        });
+        return option;
+    }
     public static readonly Option<S3LockMode> S3LockModeOption = new("--s3-lock-mode")
     {
         Description = "Object Lock mode of uploaded objects in a bucket with Object Lock: bucket (its default retention's mode; the default), governance or compliance",

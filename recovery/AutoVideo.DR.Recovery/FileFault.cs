@@ -26,6 +26,17 @@ public static class FileFault
         _ => null,
     };
 
+    /// <summary>
+    /// Whether this process may create and remove entries in <paramref name="directory"/> (access(2)
+    /// with W_OK and X_OK): asked before work that would otherwise stop half-way for want of it.
+    /// </summary>
+    public static bool MayChange(string directory) => Access(directory, WriteOk | ExecuteOk) == 0;
+
+    const int WriteOk = 2, ExecuteOk = 1;
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", SetLastError = true)]
+    static extern int Access(string path, int mode);
+
     /// <summary>Whether <paramref name="e"/> is the disk being full: the advice is then to free space, not to fix permissions.</summary>
     public static bool IsFull(Exception e) => e is IOException { HResult: NoSpace or QuotaExceeded };
 

@@ -324,6 +324,10 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         }
         if (state?.Up is { Running: true } up && up.Pid != Environment.ProcessId)
             throw new RecoveryException($"{up.Describe()} is still setting up {workDirectory}; wait for it to finish, or stop it (kill {up.Pid}) and run 'autovideo-dr local down' again");
+        // Stopping everything and then failing to remove it would be half a down: check first.
+        var parent = Path.GetDirectoryName(workDirectory) ?? "/";
+        if (!keepData && !(FileFault.MayChange(workDirectory) && FileFault.MayChange(parent)))
+            throw new RecoveryException($"{Environment.UserName} may not remove {workDirectory} (permission denied on it or on {parent}); nothing was stopped: run 'autovideo-dr local down' as the user who created it, or with --keep-data to stop the servers and keep the directory");
         var installation = PostgresInstallation.TryLocate();
         var stopped = state is null ? [] : await StopAllAsync(state, installation, save: keepData, ct);
         stopped.AddRange(await StrayServers.StopAsync(workDirectory, installation, ct));

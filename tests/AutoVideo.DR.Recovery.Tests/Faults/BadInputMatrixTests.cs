@@ -165,6 +165,9 @@ public sealed class UsageErrorMatrixTests
     [InlineData("--standby-port 'abc' is not a whole number from 1024 to 65535", "local", "up", "--standby-port", "abc")]
     [InlineData("--keep-hourly '-1' is not a whole number from 0 to 100000", "backups", "prune", "--keep-hourly", "-1")]
     [InlineData("--keep-weekly 'x' is not a whole number from 0 to 100000", "backups", "prune", "--keep-weekly", "x")]
+    [InlineData("--s3-endpoint 'minio:9000' is not an endpoint URL; accepted: http://host:port or https://host", "backups", "list", "--store", "s3://b/x", "--s3-endpoint", "minio:9000")]
+    [InlineData("--gcs-endpoint 'localhost' is not an endpoint URL", "backups", "list", "--store", "gs://b/x", "--gcs-endpoint", "localhost")]
+    [InlineData("--media-endpoint 'ftp://moto' is not an endpoint URL", "local", "up", "--media-endpoint", "ftp://moto")]
     public async Task A_bad_value_is_a_usage_error_before_anything_runs(string message, params string[] args)
     {
         using var scene = new FaultScene(Scene.Nothing);
@@ -247,6 +250,39 @@ public sealed class ReportingAndStateFaultTests
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Contains($"cannot create the local environment in {scene.Work}: permission denied; choose another --workdir, or fix its permissions", BadInputMatrixTests.OneErrorLine(result));
         Assert.Empty(Directory.EnumerateFileSystemEntries(scene.Root));
+    }
+
+    [Fact]
+    public async Task Down_by_a_user_who_may_not_remove_the_directory_stops_nothing()
+    {
+        if (!Postgres.ServerAccount.Current().IsRoot) return; // the directory must belong to someone else
+        using var scene = new FaultScene(Scene.StateIncomplete);
+
+        var result = await CliRunner.RunAsync(["local", "down", "--workdir", scene.Work], asUser: "postgres");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"postgres may not remove {scene.Work} (permission denied on it or on {scene.Root}); nothing was stopped: run 'autovideo-dr local down' as the user who created it, or with --keep-data",
+            BadInputMatrixTests.OneErrorLine(result));
+        Assert.Equal(scene.Before!.ToHashSet(), scene.Snapshot()!.ToHashSet());
+    }
+
+    [Fact]
+    public async Task Media_buckets_without_aws_credentials_are_named_in_one_line()
+    {
+        using var scene = new FaultScene(Scene.Nothing);
+        Directory.CreateDirectory(scene.Root);
+        var result = await CliRunner.RunAsync(
+            ["restore", "objects", "--bucket", "uploads", "--as-of", "2026-01-01T00:00:00Z", "--s3-endpoint", $"http://127.0.0.1:{Postgres.FreePort.Pick()}", "--workdir", scene.Work],
+            new Dictionary<string, string>
+            {
+                ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "", ["AWS_SESSION_TOKEN"] = "", ["AWS_PROFILE"] = "",
+                ["AWS_SHARED_CREDENTIALS_FILE"] = Path.Combine(scene.Root, "none"), ["AWS_CONFIG_FILE"] = Path.Combine(scene.Root, "none"),
+                ["AWS_EC2_METADATA_DISABLED"] = "true", ["HOME"] = scene.Root,
+            });
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("no AWS credentials found for bucket 'uploads': set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY", BadInputMatrixTests.OneErrorLine(result));
+        Assert.False(Directory.Exists(scene.Work));
     }
 
     [Fact]
