@@ -30,6 +30,29 @@ public sealed class ServerFaultTests
     }
 
     [Fact]
+    public async Task A_monitoring_start_that_fails_leaves_no_process_running()
+    {
+        using var directory = new TemporaryDirectory();
+        var bin = Directory.CreateDirectory(directory.Combine("bin")).FullName;
+        var real = Recovery.Monitoring.MonitoringPrograms.Locate();
+        // The real exporters, Pushgateway and Alertmanager start; a Prometheus that cannot start fails the up after them.
+        foreach (var (name, program) in new[] { ("prometheus-postgres-exporter", real.PostgresExporter), ("prometheus-pushgateway", real.Pushgateway), ("prometheus-alertmanager", real.Alertmanager) })
+            File.CreateSymbolicLink(Path.Combine(bin, name), program);
+        var broken = Path.Combine(bin, "prometheus");
+        File.WriteAllText(broken, "#!/bin/sh\necho 'err: opening storage failed: lock DB directory: resource temporarily unavailable' >&2\nexit 1\n");
+        File.SetUnixFileMode(broken, (UnixFileMode)0x1ED); // 0755
+        var work = directory.Combine("env");
+
+        var result = await CliRunner.RunAsync(["local", "up", "--monitoring", "--workdir", work],
+            new Dictionary<string, string> { [Recovery.Monitoring.MonitoringPrograms.BinDirectoryVariable] = bin });
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains($"prometheus ({broken}) exited on start: err: opening storage failed", BadInputMatrixTests.OneErrorLine(result));
+        Assert.Empty(RunningFrom.Directory(work));
+        Assert.False(Directory.Exists(work));
+    }
+
+    [Fact]
     public async Task Runbooks_that_cannot_act_are_refused_at_once_naming_the_run_and_the_way_on()
     {
         await using var environment = await OwnEnvironment.StartAsync();
