@@ -164,6 +164,7 @@ public sealed class UsageErrorMatrixTests
     [InlineData("--port '80' is not a whole number from 1024 to 65535", "local", "up", "--port", "80")]
     [InlineData("--standby-port 'abc' is not a whole number from 1024 to 65535", "local", "up", "--standby-port", "abc")]
     [InlineData("--keep-hourly '-1' is not a whole number from 0 to 100000", "backups", "prune", "--keep-hourly", "-1")]
+    [InlineData("--keep-daily '-1' is not a whole number from 0 to 100000", "backups", "prune", "--keep-daily", "-1")]
     [InlineData("--keep-weekly 'x' is not a whole number from 0 to 100000", "backups", "prune", "--keep-weekly", "x")]
     [InlineData("--s3-endpoint 'minio:9000' is not an endpoint URL; accepted: http://host:port or https://host", "backups", "list", "--store", "s3://b/x", "--s3-endpoint", "minio:9000")]
     [InlineData("--gcs-endpoint 'localhost' is not an endpoint URL", "backups", "list", "--store", "gs://b/x", "--gcs-endpoint", "localhost")]
