@@ -10,9 +10,10 @@ public static class BackupsCommands
     static readonly RetentionPolicy Defaults = RetentionPolicy.Default;
     static readonly Argument<string> VerifyName = new("name") { Description = "the backup to verify (default: latest)", DefaultValueFactory = _ => "latest" };
     static readonly Option<bool> DryRun = new("--dry-run") { Description = "show what would be deleted, delete nothing" };
-    static readonly Option<int> KeepHourly = new("--keep-hourly") { Description = $"keep the newest backup of each of the last N hours (default {Defaults.KeepHourly})", DefaultValueFactory = _ => Defaults.KeepHourly };
-    static readonly Option<int> KeepDaily = new("--keep-daily") { Description = $"keep the newest backup of each of the last N days (default {Defaults.KeepDaily})", DefaultValueFactory = _ => Defaults.KeepDaily };
-    static readonly Option<int> KeepWeekly = new("--keep-weekly") { Description = $"keep the newest backup of each of the last N weeks (default {Defaults.KeepWeekly})", DefaultValueFactory = _ => Defaults.KeepWeekly };
+    const int MaxKeep = 100_000;
+    static readonly Option<int> KeepHourly = NumberOptions.Whole("--keep-hourly", $"keep the newest backup of each of the last N hours (default {Defaults.KeepHourly})", 0, MaxKeep, Defaults.KeepHourly);
+    static readonly Option<int> KeepDaily = NumberOptions.Whole("--keep-daily", $"keep the newest backup of each of the last N days (default {Defaults.KeepDaily})", 0, MaxKeep, Defaults.KeepDaily);
+    static readonly Option<int> KeepWeekly = NumberOptions.Whole("--keep-weekly", $"keep the newest backup of each of the last N weeks (default {Defaults.KeepWeekly})", 0, MaxKeep, Defaults.KeepWeekly);
 
     public static Command Create(CliContext context)
     {

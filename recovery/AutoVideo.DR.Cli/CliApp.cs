@@ -14,6 +14,9 @@ public static class CliApp
     public const int Failure = 1;
     public const int UsageError = 2;
 
+    /// <summary>Where bugs go: the repository's issue tracker (the `issues` of the AutoVideo DR repository).</summary>
+    public const string IssueTracker = "the AutoVideo DR repository's issue tracker";
+
     public static RootCommand Build(CliContext context)
     {
         var root = new RootCommand("AutoVideo DR: disaster recovery of the Auto Video System (drills, promotion, backups, runbooks)");
@@ -45,6 +48,8 @@ public static class CliApp
             var verbose = args.Contains("--verbose") || args.Contains("-v");
             using var loggerFactory = LoggerFactory.Create(b => b
                 .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+                // Logs are not results: all of them to stderr, so stdout stays what a script reads.
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
                 .AddFilter(level => level >= (verbose ? LogLevel.Debug : LogLevel.Warning)));
             var context = new CliContext(stdout, stderr, loggerFactory);
             var root = Build(context);
@@ -62,11 +67,27 @@ public static class CliApp
             await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message}");
             return Failure;
         }
+        catch (Exception e) when (FileFault.Describe(e) is { } fault)
+        {
+            // A file operation the command did not name itself: .NET's message names the path.
+            await stderr.WriteLineAsync($"autovideo-dr: error: {e.Message.ReplaceLineEndings(" ").TrimEnd('.')} ({fault}); " +
+                (FileFault.IsFull(e) ? "free space there and run the command again" : "fix the path or its permissions and run the command again"));
+            return Failure;
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            // The server refused a statement the command did not expect to fail (full disk, permissions, a dropped object).
+            await stderr.WriteLineAsync($"autovideo-dr: error: PostgreSQL refused: {e.MessageText} (SQLSTATE {e.SqlState}); see the server's log, fix the cause and run the command again");
+            return Failure;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // A bug or an unforeseen failure: still one line, the stack only when asked for.
-            await stderr.WriteLineAsync($"autovideo-dr: error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
-            if (args.Contains("--verbose") || args.Contains("-v")) await stderr.WriteLineAsync(e.ToString());
+            // Every failure the tool can foresee is a RecoveryException by now, so this is a bug: still
+            // one line, saying where to report it; the stack only when asked for.
+            var verbose = args.Contains("--verbose") || args.Contains("-v");
+            await stderr.WriteLineAsync($"autovideo-dr: error: unexpected {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ").TrimEnd('.')}. " +
+                $"This is a bug in autovideo-dr: please report it at {IssueTracker} with this line{(verbose ? " and the stack below" : " and the output of the same command with --verbose")}");
+            if (verbose) await stderr.WriteLineAsync(e.ToString());
             return Failure;
         }
         catch (OperationCanceledException)

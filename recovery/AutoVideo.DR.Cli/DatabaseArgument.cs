@@ -2,6 +2,7 @@ using System.CommandLine;
 using AutoVideo.DR.Recovery;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Local;
+using AutoVideo.DR.Recovery.Postgres;
 using Npgsql;
 
 namespace AutoVideo.DR.Cli;
@@ -15,39 +16,34 @@ namespace AutoVideo.DR.Cli;
 /// </summary>
 public static class DatabaseArgument
 {
-    /// <summary>An option naming a database, checked by the parser: a malformed connection string or one with a password is a usage error.</summary>
+    const string Accepted = "accepted: primary, standby or a connection string (Host=...;Port=...;Username=...;Database=...)";
+
+    /// <summary>The option, checked by the parser: a role it does not know, a connection string Npgsql cannot read or one with a password is a usage error (exit 2).</summary>
     public static Option<string> Option(string name, string description)
     {
-        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => "standby" };
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => NodeRole.Standby.Name() };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string>() is not { } value || !value.Contains('=')) return;
-            if (Problem(value) is { } problem) result.AddError($"{name} {problem}");
+            if (result.GetValueOrDefault<string>() is { } value && Problem(value, name) is { } problem) result.AddError(problem);
         });
         return option;
     }
 
-    /// <summary>What is wrong with a connection string given on the command line, or null.</summary>
-    public static string? Problem(string connectionString)
+    /// <summary>What is wrong with <paramref name="value"/> as a database, or null. The value itself is not repeated: a connection string may carry a password.</summary>
+    static string? Problem(string value, string option)
     {
-        NpgsqlConnectionStringBuilder builder;
-        try { builder = new NpgsqlConnectionStringBuilder(connectionString); }
-        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException)
-        {
-            return $"is not a connection string Npgsql understands ({e.Message.Split('\n')[0].TrimEnd('.')}); accepted: Host=...;Port=...;Username=...;Database=...";
-        }
-        if (!string.IsNullOrEmpty(builder.Password))
-            return "carries a password, which every user of this machine can read on the command line; leave Password out and set PGPASSWORD or a passfile (~/.pgpass, or PGPASSFILE)";
-        if (string.IsNullOrEmpty(builder.Host)) return "names no host; accepted: Host=...;Port=...;Username=...;Database=...";
-        return null;
+        if (!value.Contains('='))
+            return NodeRoles.TryParse(value) is { } r and not NodeRole.Fenced ? null : $"{option} '{value}' is not understood; {Accepted}";
+        if (DatabaseConnection.Problem(value) is { } problem) return $"{option} is not a usable connection string ({problem}); {Accepted}";
+        return string.IsNullOrEmpty(new NpgsqlConnectionStringBuilder(value).Password) ? null
+            : $"{option} carries a password, which every user of this machine can read on the command line; leave Password out and set PGPASSWORD or a passfile (~/.pgpass, or PGPASSFILE)";
     }
 
     public static string Resolve(string workDirectory, string value, string option)
     {
+        if (Problem(value, option) is { } problem) throw new RecoveryException(problem);
         if (value.Contains('=')) return value;
-        var role = NodeRoles.TryParse(value) is { } r and not NodeRole.Fenced
-            ? r
-            : throw new RecoveryException($"{option} '{value}' is not understood; accepted: primary, standby or a connection string (Host=...;Port=...;Username=...;Database=...)");
+        var role = NodeRoles.TryParse(value)!.Value;
         var state = LocalEnvironmentState.Load(workDirectory);
         return state.Describe().Databases.FirstOrDefault(d => d.Role == role)?.ConnectionString
             ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no {value} now; pass a connection string to {option}");

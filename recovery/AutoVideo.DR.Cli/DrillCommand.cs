@@ -10,9 +10,20 @@ public static class DrillCommand
 {
     static readonly Option<string> Owner = new("--owner") { Description = "who runs the drill (測試負責人)", DefaultValueFactory = _ => Environment.UserName };
     static readonly Option<string> Output = new("--out") { Description = "directory for the report and its timeline", DefaultValueFactory = _ => RecoveryReportWriter.DefaultDirectory };
-    static readonly Option<string> Disaster = new("--disaster") { Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)", DefaultValueFactory = _ => "kill-primary" };
-    static readonly Option<int> Writers = new("--writers") { Description = "concurrent workload writers", DefaultValueFactory = _ => 4 };
-    static readonly Option<double> WarmUp = new("--warm-up") { Description = "seconds of workload before the disaster", DefaultValueFactory = _ => 3 };
+    static readonly Option<DisasterKind> Disaster = new("--disaster")
+    {
+        Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)",
+        DefaultValueFactory = _ => DisasterKind.KillPrimary,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (Enum.GetValues<DisasterKind>().FirstOrDefault(k => k.Name() == text) is var kind && kind.Name() == text) return kind;
+            result.AddError($"--disaster '{text}' is not understood; accepted: {string.Join(", ", Enum.GetValues<DisasterKind>().Select(k => k.Name()))}");
+            return default;
+        },
+    };
+    static readonly Option<int> Writers = NumberOptions.Whole("--writers", "concurrent workload writers (default 4)", 1, 32, 4);
+    static readonly Option<double> WarmUp = NumberOptions.Seconds("--warm-up", "seconds of workload before the disaster", 0, 3600, 3);
     static readonly Option<bool> Detach = new("--detach-standby") { Description = "cut replication before the disaster, to see the RPO of a broken link" };
     static readonly Option<DetectionMethod> Detect = new("--detect")
     {
@@ -42,7 +53,7 @@ public static class DrillCommand
                 WorkDirectory: parse.GetValue(GlobalOptions.WorkDirectory)!,
                 Owner: parse.GetValue(Owner)!,
                 ReportDirectory: parse.GetValue(Output)!,
-                Disaster: Recovery.Drills.Disaster.Parse(parse.GetValue(Disaster)!),
+                Disaster: parse.GetValue(Disaster),
                 Writers: parse.GetValue(Writers),
                 WarmUp: TimeSpan.FromSeconds(parse.GetValue(WarmUp)),
                 DetachStandbyBeforeDisaster: parse.GetValue(Detach),

@@ -53,7 +53,12 @@ public static class IncidentCommands
         return incident;
     }
 
-    static string Directory(ParseResult parse) => Journal.DirectoryIn(parse.GetValue(GlobalOptions.WorkDirectory)!);
+    static string Directory(ParseResult parse)
+    {
+        var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
+        Recovery.Local.LocalEnvironmentState.CheckWorkDirectory(workDirectory);
+        return Journal.DirectoryIn(workDirectory);
+    }
 
     internal static void Print(CliContext context, Incident incident, bool json)
     {

@@ -9,9 +9,9 @@ namespace AutoVideo.DR.Cli;
 /// <summary>autovideo-dr local up|down|status: the local primary/standby environment.</summary>
 public static class LocalCommands
 {
-    static readonly Option<int?> Port = new("--port") { Description = "the primary's loopback port (default: a free one)" };
-    static readonly Option<int?> StandbyPort = new("--standby-port") { Description = "the standby's loopback port (default: a free one)" };
-    static readonly Option<string?> MediaEndpoint = new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    static readonly Option<int?> Port = NumberOptions.OptionalWhole("--port", "the primary's loopback port (default: a free one)", 1024, 65535);
+    static readonly Option<int?> StandbyPort = NumberOptions.OptionalWhole("--standby-port", "the standby's loopback port (default: a free one)", 1024, 65535);
+    static readonly Option<string?> MediaEndpoint = StoreArguments.HttpUrl(new("--media-endpoint") { Description = "create versioned media buckets (uploads, models, generated) on this S3-compatible endpoint, e.g. a moto_server or MinIO on loopback; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" });
     static readonly Option<bool> KeepData = new("--keep-data") { Description = "stop the servers but keep the working directory" };
     static readonly Option<bool> Monitoring = new("--monitoring") { Description = "also run Prometheus (the repository's alert rules), a PostgreSQL exporter per node, Alertmanager and a Pushgateway on free loopback ports" };
     static readonly Option<string?> AlertWebhook = new("--alert-webhook") { Description = "with --monitoring: the URL Alertmanager posts notifications to (critical via receiver 'oncall', warnings via 'team')" };
@@ -62,10 +62,12 @@ public static class LocalCommands
             return 0;
         });
 
-        var status = new Command("status", "show the nodes of the local environment, their roles and whether they run");
+        var status = new Command("status", "show the nodes of the local environment, their roles and whether they run (also of one a 'local up' left unfinished)");
         status.SetAction(parse =>
         {
-            var state = LocalEnvironmentState.Load(parse.GetValue(GlobalOptions.WorkDirectory)!);
+            var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
+            var state = LocalEnvironmentState.TryLoad(Path.GetFullPath(workDirectory))
+                ?? throw new Recovery.RecoveryException($"no local environment in {Path.GetFullPath(workDirectory)}; create one with 'autovideo-dr local up'");
             Print(context, state, parse.GetValue(GlobalOptions.Json));
             return 0;
         });
@@ -76,6 +78,14 @@ public static class LocalCommands
         return local;
     }
 
+    /// <summary>yes / no, and for a server an unfinished up did not make ready, how far it got.</summary>
+    static string Running(bool running, ServerSetup setup) => (running ? "yes" : "no") + setup switch
+    {
+        ServerSetup.Planned => " (not created yet)",
+        ServerSetup.Created => " (created, not yet ready)",
+        _ => "",
+    };
+
     static void Print(CliContext context, LocalEnvironmentState state, bool json)
     {
         var nodes = state.Nodes.Select(n => new
@@ -85,38 +95,45 @@ public static class LocalCommands
             n.Port,
             Running = LocalEnvironment.Server(null, Recovery.Postgres.ServerAccount.Current(), n).IsRunning(),
             n.DataDirectory,
+            n.Setup,
         }).ToList();
         var monitoring = state.Monitoring is { } m
             ? new
             {
-                Prometheus = m.PrometheusUrl.ToString(), Alertmanager = m.AlertmanagerUrl.ToString(), Pushgateway = m.PushgatewayUrl.ToString(), m.AlertWebhook,
+                Prometheus = m.Has(MonitoringComponent.Prometheus) ? m.PrometheusUrl.ToString() : null,
+                Alertmanager = m.Has(MonitoringComponent.Alertmanager) ? m.AlertmanagerUrl.ToString() : null,
+                Pushgateway = m.Has(MonitoringComponent.Pushgateway) ? m.PushgatewayUrl.ToString() : null,
+                m.AlertWebhook,
                 Processes = m.Processes.Select(p => new { p.Name, p.Address, Running = p.IsRunning(), p.Pid, p.LogFile }).ToList(),
             }
             : null;
         var caches = (state.Caches ?? []).Select(c => new
         {
             c.Name, Role = c.Role.Name(), c.Port, Running = Recovery.Cache.LocalCache.Server(c).IsRunning(), c.Directory,
+            c.Setup,
         }).ToList();
         if (json)
         {
             JsonOutput.Write(context, new
             {
-                state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory,
+                state.WorkDirectory, state.Database, state.ArchiveDirectory, state.BackupDirectory, state.Complete, state.Unfinished,
                 ClientConnectionString = state.Describe().ClientConnectionString(), Nodes = nodes, Caches = caches, state.Media, Monitoring = monitoring,
             });
             return;
         }
         var table = new TextTable("node", "role", "port", "running", "data directory");
-        foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), n.Running ? "yes" : "no", n.DataDirectory);
-        foreach (var c in caches) table.Add(c.Name, c.Role == "standby" ? "replica" : c.Role, c.Port.ToString(), c.Running ? "yes" : "no", c.Directory);
+        foreach (var n in nodes) table.Add(n.Name, n.Role, n.Port.ToString(), Running(n.Running, n.Setup), n.DataDirectory);
+        foreach (var c in caches) table.Add(c.Name, c.Role == "standby" ? "replica" : c.Role, c.Port.ToString(), Running(c.Running, c.Setup), c.Directory);
         context.Out.Write(table.Render());
+        if (state.Unfinished is { } unfinished) context.Out.WriteLine($"unfinished: {unfinished}");
         if (state.Media is { } media)
             context.Out.WriteLine($"media ({media.Endpoint}): {string.Join(", ", media.Buckets.Select(b => $"{b.Purpose.Name()}={b.Name}"))}");
-        context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
+        if (state.Complete) context.Out.WriteLine($"clients: {state.Describe().ClientConnectionString()}");
         if (monitoring is null) return;
         var processes = new TextTable("monitoring", "address", "running", "log");
         foreach (var p in monitoring.Processes) processes.Add(p.Name, p.Address, p.Running ? "yes" : "no", p.LogFile);
         context.Out.Write(processes.Render());
+        if (monitoring.Prometheus is null || monitoring.Pushgateway is null) return; // an unfinished up: the line above says so
         context.Out.WriteLine($"alerts: {monitoring.Prometheus}alerts (rules: {Path.Combine(state.Monitoring!.Directory, MonitoringConfiguration.RulesFile)}); " +
             $"notifications: {monitoring.AlertWebhook ?? "no webhook (see 'autovideo-dr health')"}; push backup metrics with --metrics-push {monitoring.Pushgateway.TrimEnd('/')}");
     }

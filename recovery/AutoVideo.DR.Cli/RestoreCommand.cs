@@ -15,7 +15,7 @@ public static class RestoreCommand
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
     static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created. Point in time: standby, primary or a new data directory");
     static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are replaced (in one transaction, once every table verified), and the target's large objects too" };
-    static readonly Option<int> Parallel = new("--parallel") { Description = "connections loading, verifying and indexing at once (default: one per processor, at least 2)" };
+    static readonly Option<int> Parallel = NumberOptions.Whole("--parallel", "connections loading, verifying and indexing at once (default: one per processor, at least 2)", 1, 64, absent: 0);
 
     public static Command Create(CliContext context)
     {
@@ -82,11 +82,12 @@ public static class RestoreCommand
                 parts, target, parse.GetValue(Force), workDirectory, SystemPartArguments.Media(parse), intoReplicas, references, progress,
                 new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); }), parse.GetValue(Parallel)), ct));
         if (result.Database is { } database)
-            await BackupMetrics.UpdateAsync(StoreArguments.MetricsPath(parse), new Dictionary<string, double>
+            await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
                 [BackupMetrics.RestoreSuccess] = 1,
                 [BackupMetrics.RestoreDuration] = database.Duration.TotalSeconds,
                 [BackupMetrics.RestoreBackupAge] = database.BackupAge.TotalSeconds,
+                [BackupMetrics.RestoreTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
             }, ct);
         if (parse.GetValue(GlobalOptions.Json))
         {

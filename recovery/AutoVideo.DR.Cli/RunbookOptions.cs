@@ -74,6 +74,9 @@ public static class RunbookOptions
         if (parse.GetValue(DryRun))
         {
             var unfinished = Incident.Unfinished(directory)?.Incident;
+            // Said before anything else is asked: the run itself would be refused at once.
+            var refused = unfinished is null ? null : RunbookExecutor.Blocked(unfinished, runbook, request);
+            if (refused is not null) context.Progress($"warning: this run would be refused: {refused}");
             string? sources = null;
             if (preview is not null)
             {
@@ -83,13 +86,14 @@ public static class RunbookOptions
             if (json)
                 JsonOutput.Write(context, new
                 {
-                    runbook = runbook.Name, level = runbook.Level, target = runbook.Target, declared = request.Declared, sources,
+                    runbook = runbook.Name, level = runbook.Level, target = runbook.Target, declared = request.Declared, refused, sources,
                     steps = runbook.Steps.Select((s, i) => new { number = i + 1, s.Id, s.Title, s.Description, timeoutSeconds = s.Timeout.TotalSeconds }),
                 });
             else
             {
                 context.Out.Write(RunbookPlan.Render(runbook, unfinished));
                 if (sources is not null) context.Out.WriteLine($"assessment now: {sources}");
+                if (refused is not null) context.Out.WriteLine($"refused now: {refused}");
             }
             return 0;
         }

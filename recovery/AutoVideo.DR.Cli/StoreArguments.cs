@@ -15,10 +15,22 @@ namespace AutoVideo.DR.Cli;
 public static class StoreArguments
 {
     public static readonly Option<string?> Store = new("--store") { Description = "where backups are kept: a directory, s3://bucket/prefix or gs://bucket/prefix (default: the local environment's backup directory)" };
-    public static readonly Option<string?> S3Endpoint = new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" };
+    public static readonly Option<string?> S3Endpoint = HttpUrl(new("--s3-endpoint") { Description = "an S3-compatible endpoint URL (default: AWS); credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY" });
     public static readonly Option<bool> S3PathStyle = new("--s3-path-style") { Description = "address buckets by path (http://endpoint/bucket), as most S3-compatible servers need" };
     public static readonly Option<string?> S3Region = new("--s3-region") { Description = "the S3 region (default: AWS_REGION, else us-east-1)" };
-    public static readonly Option<string?> GcsEndpoint = new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" };
+    public static readonly Option<string?> GcsEndpoint = HttpUrl(new("--gcs-endpoint") { Description = "a Google Cloud Storage endpoint (an emulator; requests are then unauthenticated)" });
+
+    /// <summary>An endpoint option checked by the parser: anything but an absolute http(s) URL is a usage error (exit 2), not an SDK's exception later.</summary>
+    public static Option<string?> HttpUrl(Option<string?> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } value
+                && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.Host.Length > 0))
+                result.AddError($"{option.Name} '{value}' is not an endpoint URL; accepted: http://host:port or https://host");
+        });
+        return option;
+    }
     public static readonly Option<S3LockMode> S3LockModeOption = new("--s3-lock-mode")
     {
         Description = "Object Lock mode of uploaded objects in a bucket with Object Lock: bucket (its default retention's mode; the default), governance or compliance",
@@ -33,19 +45,9 @@ public static class StoreArguments
     };
 
     /// <summary>Seconds, validated by the parser: a bad value is a usage error (exit 2) before anything runs.</summary>
-    public static readonly Option<int> StoreTimeout = new("--store-timeout")
-    {
-        Description = $"seconds an S3 or GCS endpoint may take to connect and to answer a request, before the command fails naming it (default {BackupStore.DefaultTimeout.TotalSeconds:0}, accepted 1 to {MaxTimeoutSeconds})",
-        DefaultValueFactory = _ => (int)BackupStore.DefaultTimeout.TotalSeconds,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 1 and <= MaxTimeoutSeconds)
-                return seconds;
-            result.AddError($"--store-timeout '{text}' is not a number of seconds from 1 to {MaxTimeoutSeconds}");
-            return 0;
-        },
-    };
+    public static readonly Option<int> StoreTimeout = NumberOptions.Whole("--store-timeout",
+        $"seconds an S3 or GCS endpoint may take to connect and to answer a request, before the command fails naming it (default {BackupStore.DefaultTimeout.TotalSeconds:0})",
+        1, MaxTimeoutSeconds, (int)BackupStore.DefaultTimeout.TotalSeconds, "number of seconds");
 
     const int MaxTimeoutSeconds = 3600;
 
@@ -88,8 +90,9 @@ public static class StoreArguments
 
     /// <summary>
     /// Runs a command against the store it names and closes the store after. When the command fails
-    /// or is interrupted, <paramref name="failure"/>'s gauges are written to the metrics file before
-    /// the error reaches the operator, so a failing cron job never leaves the last success standing.
+    /// for any reason (the store, the database, the disk, an interruption, a bug), <paramref name="failure"/>'s
+    /// gauges are written before the error reaches the operator, so a failing cron job never leaves
+    /// the last success standing.
     /// </summary>
     public static async Task<T> RunAsync<T>(ParseResult parse, Func<IBackupStore, Task<T>> run, Func<Dictionary<string, double>>? failure = null)
     {
@@ -99,9 +102,14 @@ public static class StoreArguments
             store = Open(parse);
             return await run(store);
         }
-        catch (Exception e) when (failure is not null && e is RecoveryException or OperationCanceledException)
+        catch (Exception) when (failure is not null)
         {
-            await RecordMetricsAsync(parse, failure(), CancellationToken.None);
+            try { await RecordMetricsAsync(parse, failure(), CancellationToken.None); }
+            catch (Exception e)
+            {
+                // The command's own error comes next and is what the operator must read.
+                await (parse.InvocationConfiguration?.Error ?? Console.Error).WriteLineAsync($"autovideo-dr: warning: the failure was not recorded in the metrics: {e.Message.ReplaceLineEndings(" ")}");
+            }
             throw;
         }
         finally
@@ -112,12 +120,23 @@ public static class StoreArguments
 
     /// <summary>
     /// Writes the gauges into the metrics file and, with --metrics-push, pushes them to the
-    /// Pushgateway (job autovideo-dr-&lt;command&gt;, label store). A push that fails is a warning on
-    /// stderr: the backup or restore itself is the command's result, not its reporting.
+    /// Pushgateway (job autovideo-dr-&lt;command&gt;, label store). A file that cannot be written and a
+    /// push that fails are warnings on stderr: the backup or restore itself is the command's result,
+    /// not its reporting.
     /// </summary>
     public static async Task RecordMetricsAsync(ParseResult parse, IReadOnlyDictionary<string, double> values, CancellationToken ct)
     {
-        await BackupMetrics.UpdateAsync(MetricsPath(parse), values, ct);
+        var error = parse.InvocationConfiguration?.Error ?? Console.Error;
+        var path = Path.GetFullPath(MetricsPath(parse));
+        try
+        {
+            await BackupMetrics.UpdateAsync(path, values, ct);
+        }
+        catch (Exception e) when (FileFault.Describe(e) is { } fault)
+        {
+            await error.WriteLineAsync($"autovideo-dr: warning: metrics not written to {path}: {fault}; this run is missing from that file " +
+                (FileFault.IsFull(e) ? "until space is freed there" : "(fix the path or choose another --metrics-file)"));
+        }
         if (parse.GetValue(MetricsPush) is not { Length: > 0 } url) return;
         var job = "autovideo-dr-" + parse.CommandResult.Command.Name;
         try
@@ -126,7 +145,6 @@ public static class StoreArguments
         }
         catch (RecoveryException e)
         {
-            var error = parse.InvocationConfiguration?.Error ?? Console.Error;
             await error.WriteLineAsync($"autovideo-dr: warning: metrics not pushed: {e.Message}");
         }
     }
@@ -136,7 +154,10 @@ public static class StoreArguments
     {
         var location = parse.GetValue(Store);
         if (string.IsNullOrWhiteSpace(location))
-            return LocalEnvironmentState.TryLoad(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!))?.BackupDirectory ?? "none";
+        {
+            try { return LocalEnvironmentState.TryLoad(Path.GetFullPath(parse.GetValue(GlobalOptions.WorkDirectory)!))?.BackupDirectory ?? "none"; }
+            catch (RecoveryException) { return "none"; }
+        }
         return location.Contains("://") ? location : Path.GetFullPath(location);
     }
 

@@ -66,8 +66,16 @@ public static class BackupMetrics
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = $"{full}.{Environment.ProcessId}.tmp";
-        await File.WriteAllTextAsync(temporary, Render(current), ct);
-        File.Move(temporary, full, overwrite: true);
+        try
+        {
+            await File.WriteAllTextAsync(temporary, Render(current), ct);
+            File.Move(temporary, full, overwrite: true);
+        }
+        finally
+        {
+            // A write that failed (a full disk, a directory in the file's place) leaves no stray temp file.
+            if (File.Exists(temporary)) File.Delete(temporary);
+        }
     }
 
     /// <summary>The gauges in Prometheus' text format, in the order of <see cref="Known"/>.</summary>
@@ -96,8 +104,10 @@ public static class BackupMetrics
         foreach (var line in await File.ReadAllLinesAsync(path, ct))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            // A value that does not read (a file damaged by hand or by a full disk) is dropped and written anew.
             if (fields.Length == 2 && !line.StartsWith('#') && Known.Any(k => k.Name == fields[0]))
-                values[fields[0]] = fields[1] == "+Inf" ? double.PositiveInfinity : double.Parse(fields[1], CultureInfo.InvariantCulture);
+                if (fields[1] == "+Inf") values[fields[0]] = double.PositiveInfinity;
+                else if (double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) values[fields[0]] = value;
         }
         return values;
     }

@@ -18,17 +18,29 @@ public static class LocalCache
     public static RedisServer Server(LocalCacheNodeState node) => new(node.Directory, node.Port, node.LogFile);
 
     /// <summary>Creates and starts a primary and a replica on free ports other than <paramref name="taken"/>; waits until the replica is in sync.</summary>
-    public static async Task<IReadOnlyList<LocalCacheNodeState>> CreateAsync(string workDirectory, IReadOnlyCollection<int> taken, CancellationToken ct)
+    public static Task<IReadOnlyList<LocalCacheNodeState>> CreateAsync(string workDirectory, IReadOnlyCollection<int> taken, CancellationToken ct) =>
+        CreateAsync(Plan(workDirectory, taken), ct);
+
+    /// <summary>
+    /// The primary and replica a <see cref="CreateAsync(IReadOnlyList{LocalCacheNodeState}, CancellationToken)"/> will make: names, free ports
+    /// other than <paramref name="taken"/>, directories. Nothing is written, so the caller can record them first.
+    /// </summary>
+    public static IReadOnlyList<LocalCacheNodeState> Plan(string workDirectory, IReadOnlyCollection<int> taken, ServerSetup setup = ServerSetup.Ready)
     {
-        RedisServer.Program("redis-server");
         var used = new HashSet<int>(taken);
         LocalCacheNodeState Node(string name, NodeRole role)
         {
             var port = FreePort.Pick();
             while (!used.Add(port)) port = FreePort.Pick();
-            return new(name, port, Path.Combine(workDirectory, name), Path.Combine(workDirectory, "logs", name + ".log"), role);
+            return new(name, port, Path.Combine(workDirectory, name), Path.Combine(workDirectory, "logs", name + ".log"), role, setup);
         }
-        var nodes = new[] { Node("cache-a", NodeRole.Primary), Node("cache-b", NodeRole.Standby) };
+        return [Node("cache-a", NodeRole.Primary), Node("cache-b", NodeRole.Standby)];
+    }
+
+    /// <summary>Configures and starts <paramref name="nodes"/> (as <see cref="Plan"/> made them); on failure stops them again.</summary>
+    public static async Task<IReadOnlyList<LocalCacheNodeState>> CreateAsync(IReadOnlyList<LocalCacheNodeState> nodes, CancellationToken ct)
+    {
+        RedisServer.Program("redis-server");
         try
         {
             await ConfigureAsync(nodes, ct);

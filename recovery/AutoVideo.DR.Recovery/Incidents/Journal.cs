@@ -32,7 +32,7 @@ public sealed class Journal
     /// <summary>Starts the journal of a new run with its header line.</summary>
     public static Journal Create(string directory, RunHeader header)
     {
-        Directory.CreateDirectory(directory);
+        Prepare(directory);
         var journal = new Journal(System.IO.Path.Combine(directory, header.RunId + Extension));
         if (File.Exists(journal.Path)) throw new RecoveryException($"a run journal named {journal.Path} already exists");
         journal.Append(new JournalEntry(JournalKinds.RunStarted, DateTimeOffset.UtcNow, Environment.ProcessId, Run: header));
@@ -43,18 +43,51 @@ public sealed class Journal
         File.Exists(path) ? new Journal(path) : throw new RecoveryException($"no run journal at {path}");
 
     /// <summary>Every run's journal in the directory, oldest first (run ids sort by start time).</summary>
-    public static IReadOnlyList<Journal> All(string directory) =>
-        Directory.Exists(directory)
-            ? Directory.EnumerateFiles(directory, "*" + Extension).Order(StringComparer.Ordinal).Select(p => new Journal(p)).ToList()
-            : [];
+    public static IReadOnlyList<Journal> All(string directory)
+    {
+        if (File.Exists(directory)) throw NotADirectory(directory);
+        try
+        {
+            return Directory.Exists(directory)
+                ? Directory.EnumerateFiles(directory, "*" + Extension).Order(StringComparer.Ordinal).Select(p => new Journal(p)).ToList()
+                : [];
+        }
+        catch (Exception e) when (FileFault.Explain(e, $"cannot read the run journals in {directory}", "run as the user who ran the failover (or as root)") is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    /// <summary>Makes the journals' directory, or says in one line why it cannot be (a file in its place, permissions, a full disk).</summary>
+    public static void Prepare(string directory)
+    {
+        if (File.Exists(directory)) throw NotADirectory(directory);
+        try { Directory.CreateDirectory(directory); }
+        catch (Exception e) when (FileFault.Explain(e, $"cannot create the directory of run journals {directory}", "fix its parent's permissions or choose another --workdir") is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    static RecoveryException NotADirectory(string directory) =>
+        new($"{directory} is a file, not the directory of run journals; move it aside (runs are journaled there) and run the command again");
 
     public void Append(JournalEntry entry)
     {
         var line = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(entry, Json) + "\n");
-        // One write per line in append mode: concurrent appenders never interleave inside a line.
-        using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        stream.Write(line);
-        stream.Flush(flushToDisk: true);
+        try
+        {
+            // One write per line in append mode: concurrent appenders never interleave inside a line.
+            using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            stream.Write(line);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (Exception e) when (FileFault.Explain(e, $"cannot write the run journal {Path}",
+            FileFault.IsFull(e) ? "free space there and run the same command again (the run resumes from its journal)" : "fix its permissions and run the same command again (the run resumes from its journal)") is { } fault)
+        {
+            // Nothing is done that the journal does not know of: the step that could not be journaled stops the run.
+            throw fault;
+        }
     }
 
     public IReadOnlyList<JournalEntry> Read()

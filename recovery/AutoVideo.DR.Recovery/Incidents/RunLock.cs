@@ -36,7 +36,7 @@ public sealed class RunLock : IDisposable
 
     public static RunLock Acquire(string directory, string command)
     {
-        Directory.CreateDirectory(directory);
+        Journal.Prepare(directory);
         var path = Path.Combine(directory, FileName);
         var holderPath = Path.Combine(directory, HolderFileName);
         FileStream held;
@@ -51,13 +51,29 @@ public sealed class RunLock : IDisposable
                 ? $"another run holds the lock {path} (it has not recorded who it is yet); wait for it to finish, or see 'autovideo-dr incident status'"
                 : $"another run holds the lock: '{other.Command}' (pid {other.Pid}, started {other.StartedAt:yyyy-MM-dd HH:mm:ss}Z); wait for it to finish, or see 'autovideo-dr incident status'");
         }
+        catch (Exception e) when (Unusable(e, path) is { } fault)
+        {
+            throw fault;
+        }
         var stale = Read(holderPath) is { } previous && previous.Pid != Environment.ProcessId && !ProcessTable.IsAlive(previous.Pid) ? previous : null;
         var mine = new RunLockHolder(Environment.ProcessId, DateTimeOffset.UtcNow, command);
         var temporary = $"{holderPath}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
-        File.Move(temporary, holderPath, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
+            File.Move(temporary, holderPath, overwrite: true);
+        }
+        catch (Exception e) when (Unusable(e, holderPath) is { } fault)
+        {
+            held.Dispose();
+            if (File.Exists(temporary)) File.Delete(temporary);
+            throw fault;
+        }
         return new RunLock(held, holderPath, mine) { TookOverFrom = stale };
     }
+
+    static RecoveryException? Unusable(Exception e, string path) =>
+        FileFault.Explain(e, $"cannot take the run lock {path}", FileFault.IsFull(e) ? "free space there and run the command again" : "run as the user who ran the failover (or as root), or fix the directory's permissions");
 
     public static RunLockHolder? Read(string holderPath)
     {

@@ -105,5 +105,16 @@ public static class MediaBuckets
         {
             throw new RecoveryException($"the S3 endpoint of bucket '{bucket}' is unreachable: {e.Message.Split('\n')[0]}");
         }
+        catch (AmazonClientException e) when (e.Message.StartsWith("Failed to resolve AWS credentials", StringComparison.Ordinal))
+        {
+            // The SDK lists every provider it tried over many lines; the operator needs what to set.
+            throw new RecoveryException($"no AWS credentials found for bucket '{bucket}': set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or run where an IAM role is available");
+        }
+        catch (Exception e) when (e is AmazonClientException or IOException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new RecoveryException($"the S3 endpoint of bucket '{bucket}' failed: {Innermost(e).Message.Split('\n')[0].Trim()}; check the endpoint and run the command again");
+        }
     }
+
+    static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

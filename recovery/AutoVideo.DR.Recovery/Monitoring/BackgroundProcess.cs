@@ -52,10 +52,14 @@ public static class BackgroundProcess
         }
     }
 
-    /// <summary>SIGTERM, then SIGKILL if it has not exited after <paramref name="grace"/>. Returns whether it was running.</summary>
-    public static async Task<bool> StopAsync(MonitoredProcess process, TimeSpan grace, CancellationToken ct)
+    /// <summary>
+    /// SIGTERM, then SIGKILL if it has not exited after <paramref name="grace"/>. Returns whether it was running.
+    /// A process this command <paramref name="justStarted"/> is ours by its pid alone (it may not have exec'd the program yet);
+    /// a recorded one only while that pid still runs the program (the pid may have been reused).
+    /// </summary>
+    public static async Task<bool> StopAsync(MonitoredProcess process, TimeSpan grace, CancellationToken ct, bool justStarted = false)
     {
-        if (!process.IsRunning()) return false;
+        if (!(justStarted ? ProcessTable.IsAlive(process.Pid) : process.IsRunning())) return false;
         Signal(process.Pid, SigTerm);
         var deadline = DateTime.UtcNow + grace;
         while (ProcessTable.IsAlive(process.Pid) && DateTime.UtcNow < deadline) await Task.Delay(50, ct);

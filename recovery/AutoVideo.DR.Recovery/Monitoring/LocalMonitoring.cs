@@ -17,7 +17,11 @@ public enum MonitoringComponent
 /// <summary>The local monitoring as recorded in environment.json: its directory, where alerts go, and its processes.</summary>
 public sealed record LocalMonitoringState(string Directory, string? AlertWebhook, IReadOnlyList<MonitoredProcess> Processes)
 {
-    public MonitoredProcess Process(MonitoringComponent component) => Processes.First(p => p.Component == component);
+    public MonitoredProcess Process(MonitoringComponent component) =>
+        Processes.FirstOrDefault(p => p.Component == component)
+        ?? throw new RecoveryException($"the local monitoring in {Directory} has no {component.ToString().ToLowerInvariant()} recorded: the 'local up --monitoring' that started it did not finish; run 'autovideo-dr local up --monitoring' again");
+
+    public bool Has(MonitoringComponent component) => Processes.Any(p => p.Component == component);
     [JsonIgnore] public Uri PrometheusUrl => Url(MonitoringComponent.Prometheus);
     [JsonIgnore] public Uri AlertmanagerUrl => Url(MonitoringComponent.Alertmanager);
     [JsonIgnore] public Uri PushgatewayUrl => Url(MonitoringComponent.Pushgateway);
@@ -38,8 +42,12 @@ public sealed class LocalMonitoring(ILogger logger)
     static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
     static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>Starts every process; on any failure stops those it started and throws.</summary>
-    public async Task<LocalMonitoringState> StartAsync(LocalEnvironmentState environment, string? alertWebhook, CancellationToken ct)
+    /// <summary>
+    /// Starts every process; on any failure stops those it started and throws. <paramref name="started"/>
+    /// hears of each process as soon as it runs, so the caller can record it before the next one starts
+    /// (an up killed half-way then leaves no monitoring process it does not know of).
+    /// </summary>
+    public async Task<LocalMonitoringState> StartAsync(LocalEnvironmentState environment, string? alertWebhook, CancellationToken ct, Action<LocalMonitoringState>? started = null)
     {
         if (alertWebhook is not null && MonitoringConfiguration.WebhookProblem(alertWebhook) is { } problem) throw new RecoveryException(problem);
         var programs = MonitoringPrograms.Locate();
@@ -55,39 +63,45 @@ public sealed class LocalMonitoring(ILogger logger)
         await File.WriteAllTextAsync(Path.Combine(directory, MonitoringConfiguration.AlertmanagerFile),
             MonitoringConfiguration.Alertmanager(alertWebhook), ct);
 
-        var started = new List<MonitoredProcess>();
+        var running = new List<MonitoredProcess>();
+        void Started(MonitoredProcess process)
+        {
+            running.Add(process);
+            started?.Invoke(new LocalMonitoringState(directory, alertWebhook, running.ToList()));
+        }
         try
         {
             foreach (var (node, port) in exporters)
             {
                 // The DSN goes through the environment: arguments are readable by every user in /proc.
                 var dsn = $"postgresql://{PostgresServer.Superuser}@{PostgresServer.Host}:{node.Port}/{environment.Database}?sslmode=disable&connect_timeout=2";
-                started.Add(BackgroundProcess.Start($"exporter-{node.Name}", MonitoringComponent.PostgresExporter, programs.PostgresExporter, port,
+                Started(BackgroundProcess.Start($"exporter-{node.Name}", MonitoringComponent.PostgresExporter, programs.PostgresExporter, port,
                     [$"--web.listen-address=127.0.0.1:{port}", $"--extend.query-path={Path.Combine(directory, MonitoringConfiguration.ExporterQueriesFile)}",
                      "--disable-settings-metrics", "--log.level=warn"],
                     Path.Combine(logs, $"exporter-{node.Name}.log"), new Dictionary<string, string> { ["DATA_SOURCE_NAME"] = dsn }));
             }
-            started.Add(BackgroundProcess.Start("pushgateway", MonitoringComponent.Pushgateway, programs.Pushgateway, pushgatewayPort,
+            Started(BackgroundProcess.Start("pushgateway", MonitoringComponent.Pushgateway, programs.Pushgateway, pushgatewayPort,
                 [$"--web.listen-address=127.0.0.1:{pushgatewayPort}", $"--persistence.file={Path.Combine(directory, "pushgateway.data")}",
                  "--persistence.interval=5s", "--log.level=warn"],
                 Path.Combine(logs, "pushgateway.log")));
-            started.Add(BackgroundProcess.Start("alertmanager", MonitoringComponent.Alertmanager, programs.Alertmanager, alertmanagerPort,
+            Started(BackgroundProcess.Start("alertmanager", MonitoringComponent.Alertmanager, programs.Alertmanager, alertmanagerPort,
                 [$"--config.file={Path.Combine(directory, MonitoringConfiguration.AlertmanagerFile)}", $"--storage.path={Path.Combine(directory, "alertmanager-data")}",
                  $"--web.listen-address=127.0.0.1:{alertmanagerPort}", "--cluster.listen-address=", "--log.level=warn"],
                 Path.Combine(logs, "alertmanager.log")));
-            started.Add(BackgroundProcess.Start("prometheus", MonitoringComponent.Prometheus, programs.Prometheus, prometheusPort,
+            Started(BackgroundProcess.Start("prometheus", MonitoringComponent.Prometheus, programs.Prometheus, prometheusPort,
                 [$"--config.file={Path.Combine(directory, MonitoringConfiguration.PrometheusFile)}", $"--storage.tsdb.path={Path.Combine(directory, "prometheus-data")}",
                  $"--web.listen-address=127.0.0.1:{prometheusPort}", "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d", "--log.level=warn"],
                 Path.Combine(logs, "prometheus.log")));
-            foreach (var process in started) await WaitReadyAsync(process, ct);
-            var state = new LocalMonitoringState(directory, alertWebhook, started);
+            foreach (var process in running) await WaitReadyAsync(process, ct);
+            var state = new LocalMonitoringState(directory, alertWebhook, running);
             logger.LogInformation("Monitoring: Prometheus {Prometheus}, Alertmanager {Alertmanager}, Pushgateway {Pushgateway}",
                 state.PrometheusUrl, state.AlertmanagerUrl, state.PushgatewayUrl);
             return state;
         }
         catch
         {
-            foreach (var process in started) await BackgroundProcess.StopAsync(process, TimeSpan.FromSeconds(5), CancellationToken.None);
+            // Just started: a pid may still be setsid or sh on its way to exec the program, so it is judged alive by its pid.
+            foreach (var process in running) await BackgroundProcess.StopAsync(process, TimeSpan.FromSeconds(5), CancellationToken.None, justStarted: true);
             throw;
         }
     }

@@ -13,6 +13,8 @@ public static class DatabaseConnection
     /// <summary>Opens <paramref name="connectionString"/>; <paramref name="role"/> names it in the error ("source", "standby", ...).</summary>
     public static async Task<NpgsqlConnection> OpenAsync(string connectionString, string role, CancellationToken ct)
     {
+        if (Problem(connectionString) is { } problem)
+            throw new RecoveryException($"the {(role.Length > 0 ? role + " " : "")}connection string is not usable: {problem}");
         var connection = new NpgsqlConnection(connectionString);
         try
         {
@@ -65,8 +67,30 @@ public static class DatabaseConnection
     /// <summary>host:port/database, without credentials, for messages.</summary>
     public static string Describe(string connectionString)
     {
+        if (Problem(connectionString) is not null) return "(an unusable connection string)";
         var b = new NpgsqlConnectionStringBuilder(connectionString);
         return $"{b.Host}:{b.Port}/{b.Database}";
+    }
+
+    /// <summary>
+    /// What makes <paramref name="connectionString"/> unusable before any connection is tried (a key
+    /// Npgsql does not know, a port that is not a number, no host), or null. Never the string itself:
+    /// it may carry a password.
+    /// </summary>
+    public static string? Problem(string connectionString)
+    {
+        NpgsqlConnectionStringBuilder builder;
+        try { builder = new NpgsqlConnectionStringBuilder(connectionString); }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            // "Couldn't set port (Parameter 'port')": the parameter part says nothing to an operator.
+            var message = e.Message;
+            var parameter = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+            return (parameter > 0 ? message[..parameter] : message).Split('\n')[0].Trim().TrimEnd('.');
+        }
+        if (string.IsNullOrWhiteSpace(builder.Host)) return "no Host";
+        if (builder.Port is < 1 or > 65535) return $"Port {builder.Port} is not a port (1 to 65535)";
+        return null;
     }
 
     /// <summary>The first line of what the server or the network said.</summary>

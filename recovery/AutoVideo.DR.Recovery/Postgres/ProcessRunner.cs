@@ -5,16 +5,20 @@ namespace AutoVideo.DR.Recovery.Postgres;
 /// <summary>The outcome of a finished program: its exit code and what it printed.</summary>
 public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
 {
-    public string LastErrorLine =>
-        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "";
-
     /// <summary>
-    /// The line that says why: PostgreSQL's programs print "error:" (or the server's FATAL) first and
-    /// clean-up notes after it ("removing contents of data directory"), so the first such line, else the last line.
+    /// The line that says why: the last one a PostgreSQL program marks as an error (initdb prints its
+    /// FATAL and then "child process exited …" and the clean-up it did), else the last line.
     /// </summary>
-    public string ErrorLine =>
-        (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .FirstOrDefault(l => l.Contains("error:") || l.Contains("FATAL:")) ?? LastErrorLine;
+    public string LastErrorLine
+    {
+        get
+        {
+            var lines = (StandardError + "\n" + StandardOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            return lines.LastOrDefault(l => Markers.Any(m => l.Contains(m, StringComparison.Ordinal))) ?? lines.LastOrDefault() ?? "";
+        }
+    }
+
+    static readonly string[] Markers = ["FATAL:", "PANIC:", "ERROR:", "error:", "No space left on device"];
 }
 
 public static class ProcessRunner
@@ -49,7 +53,7 @@ public static class ProcessRunner
         if (result.ExitCode != 0 && !allowFailure)
         {
             var name = info.FileName == "runuser" && info.ArgumentList.Count > 3 ? Path.GetFileName(info.ArgumentList[3]) : Path.GetFileName(info.FileName);
-            throw new RecoveryException($"{name} failed (exit {result.ExitCode}): {result.ErrorLine}");
+            throw new RecoveryException($"{name} failed (exit {result.ExitCode}): {result.LastErrorLine}");
         }
         return result;
     }

@@ -18,6 +18,17 @@ public static class ProcessTable
         catch (IOException) { return false; }
     }
 
+    /// <summary>Every process id the kernel lists now.</summary>
+    public static IReadOnlyList<int> All() =>
+        Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(n => n!.All(char.IsAsciiDigit)).Select(n => int.Parse(n!)).ToList();
+
+    /// <summary>The program and arguments a process was started with, or null where it is gone or hidden.</summary>
+    public static string[]? CommandLine(int pid)
+    {
+        try { return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>The parent's id, or null where the process is gone.</summary>
     public static int? ParentOf(int pid)
     {

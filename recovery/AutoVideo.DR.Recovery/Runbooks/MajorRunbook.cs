@@ -16,6 +16,7 @@ public static class MajorRunbook
             Assess(target, "probe every node and component and record which failed",
                 (a, _) =>
                 {
+                    RequireSomethingToRepair(a, "major");
                     if (a.Failed.Count == a.Health.Components.Count(c => c.Kind == Health.ComponentKind.Database && c.ExpectedRole != Environments.NodeRole.Fenced))
                         throw new RecoveryException($"every database is down ({string.Join(", ", a.Failed)}): that is a critical disaster; run 'autovideo-dr failover --level critical' after restoring one, or restore from backup");
                 }),

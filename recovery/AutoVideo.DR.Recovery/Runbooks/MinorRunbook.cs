@@ -16,6 +16,7 @@ public static class MinorRunbook
             Assess(target, "probe every node and component; the minor path needs the primary up and at most one component down",
                 (a, _) =>
                 {
+                    RequireSomethingToRepair(a, "minor");
                     if (a.Primary is null || a.Failed.Contains(a.Primary))
                         throw new RecoveryException($"the primary {a.Primary ?? "(none)"} is down: that is at least a major failure; run 'autovideo-dr failover --level major' (or critical)");
                     if (a.Failed.Count > 1)

@@ -1,4 +1,5 @@
 using AutoVideo.DR.Recovery.Incidents;
+using AutoVideo.DR.Recovery.Objectives;
 using Microsoft.Extensions.Logging;
 
 namespace AutoVideo.DR.Recovery.Runbooks;
@@ -54,10 +55,7 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
         {
             var (journal, incident) = found;
             var header = incident.Header;
-            if (header.Runbook != runbook.Name || header.Target != runbook.Target || !header.Steps.SequenceEqual(runbook.StepIds)
-                || header.Declared != request.Declared || header.RestoreFrom != request.RestoreFrom)
-                throw new RecoveryException(
-                    $"run {header.RunId} ({header.Runbook}{Options(header)} on {header.Target}, declared by {header.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z) is unfinished; run that command again to resume it, or end it with 'autovideo-dr incident abort \"reason\"'");
+            if (Blocked(incident, runbook, request) is { } blocked) throw new RecoveryException(blocked);
             if (header.WebhookSha256 is { } sent && request.WebhookSha256 != sent)
                 progress($"the run was declared with a webhook to {header.WebhookEndpoint}; {(request.Webhook is null ? "none is given now" : "a different one is given now")}: the report goes to {(request.Webhook is null ? "no webhook" : request.WebhookEndpoint)}");
             journal.Append(new JournalEntry(JournalKinds.RunResumed, DateTimeOffset.UtcNow, Environment.ProcessId));
@@ -148,6 +146,36 @@ public sealed class RunbookExecutor(string directory, ILogger<RunbookExecutor> l
             try { await Task.Delay(CheckInterval, ct); }
             catch (OperationCanceledException) { return check; }
         }
+    }
+
+    /// <summary>
+    /// Why <paramref name="runbook"/> cannot run while <paramref name="unfinished"/> is open (another
+    /// runbook, target or declaration): that run, and the commands that resume or abort it. Null when
+    /// running it resumes that run. The dry run says the same before anything is asked of the operator.
+    /// </summary>
+    public static string? Blocked(Incident unfinished, Runbook runbook, RunRequest request)
+    {
+        var header = unfinished.Header;
+        if (header.Runbook == runbook.Name && header.Target == runbook.Target && header.Steps.SequenceEqual(runbook.StepIds)
+            && header.Declared == request.Declared && header.RestoreFrom == request.RestoreFrom)
+            return null;
+        var done = unfinished.Steps.Count(s => unfinished.IsDone(s.Number));
+        return $"run {header.RunId} ({header.Runbook}{Options(header)} on {header.Target}, declared by {header.DeclaredBy} at {unfinished.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z, " +
+               $"{done} of {unfinished.Steps.Count} steps done) is unfinished; resume it with '{ResumeCommand(header)}', or end it with 'autovideo-dr incident abort \"reason\"'";
+    }
+
+    /// <summary>The command that resumes a run: the one that started it.</summary>
+    static string ResumeCommand(RunHeader header)
+    {
+        var command = header.Runbook switch
+        {
+            "failback" => "autovideo-dr failback",
+            "failback-switch-back" => "autovideo-dr failback --switch-back",
+            _ when header.Level is { } level => $"autovideo-dr failover --level {level.Name()}",
+            var other => $"autovideo-dr {other}",
+        };
+        var target = header.Target.StartsWith("local:", StringComparison.Ordinal) ? $" --workdir {header.Target["local:".Length..]}" : "";
+        return command + Options(header) + target;
     }
 
     /// <summary>The options a run was declared with, as the command line spells them.</summary>

@@ -179,6 +179,17 @@ public static class RunbookSteps
             throw new RecoveryException($"nothing is down (level {a.Assessment.LevelName}): {action} would abandon a healthy primary; pass --security-breach to abandon it anyway, or --planned for a clean switchover that loses nothing");
     }
 
+    /// <summary>
+    /// Refuses a repair runbook (major, minor) where the assessment finds nothing wrong: it would only
+    /// wait for checks that cannot pass (no failed node to rebuild, no standby to stream).
+    /// </summary>
+    public static void RequireSomethingToRepair(TargetAssessment a, string runbook)
+    {
+        if (a.Failed.Count > 0 || a.Assessment.Level is not null) return;
+        var fenced = string.IsNullOrEmpty(a.Fenced) ? "" : $"; {a.Fenced} is fenced since a failover: bring it back as the standby with 'autovideo-dr failback'";
+        throw new RecoveryException($"nothing is down (level none): the {runbook} runbook has nothing to repair{fenced}");
+    }
+
     public static RunbookStep HoldClients(IRunbookTarget target) => new(
         "hold-clients", "keep clients off the standby",
         "when data is restored from a backup, keep application clients off the node being restored (refused, not redirected) until the restore is verified and traffic is switched: nothing they write can be overwritten",

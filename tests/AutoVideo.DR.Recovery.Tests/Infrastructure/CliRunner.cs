@@ -65,4 +65,18 @@ public static class CliRunner
     }
 
     public static Task<CliResult> RunAsync(params string[] args) => RunAsync(args, null);
+
+    /// <summary>Starts the program without waiting, for a test that kills it (SIGKILL) at a moment of its choosing; its output is discarded.</summary>
+    public static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Program);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
 }

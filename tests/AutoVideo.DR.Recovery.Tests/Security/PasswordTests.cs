@@ -21,17 +21,6 @@ public sealed class PasswordTests
         Assert.False(Directory.Exists(work.Path), "a refused command line created something");
     }
 
-    [Theory]
-    [InlineData("Host=;Port=abc", "is not a connection string Npgsql understands")]
-    [InlineData("Port=5432;Database=autovideo", "names no host")]
-    public async Task A_connection_string_that_is_not_one_is_a_usage_error_in_one_line(string connection, string message)
-    {
-        var result = await CliRunner.RunAsync("backup", "--from", connection);
-        Assert.Equal(2, result.ExitCode);
-        Assert.Contains($"--from {message}", result.Error);
-        Assert.Single(result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-    }
-
     [Fact]
     public async Task PGPASSWORD_authenticates_a_backup_where_the_server_asks_for_a_password()
     {
