@@ -108,7 +108,7 @@ public sealed class SystemRestore(ILoggerFactory loggers)
                 {
                     var rdb = Path.Combine(directory, RedisServer.RdbFileName);
                     await CacheBackup.ExtractAsync(store, manifest, rdb, ct);
-                    cache = await LocalCache.RestoreAsync(options.CacheWorkDirectory!, rdb, manifest.Cache!.Content, ct);
+                    cache = await LocalCache.RestoreAsync(options.CacheWorkDirectory!, rdb, manifest.Cache!.Content, ct, backup: manifest.Name);
                 }
                 finally { Directory.Delete(directory, recursive: true); }
                 recovered.Add(new PartRecovery(SystemPart.Cache, manifest.Cache!.Time, cache.Duration, DateTimeOffset.UtcNow - manifest.Cache.Time,

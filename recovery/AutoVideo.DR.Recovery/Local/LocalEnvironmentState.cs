@@ -7,8 +7,12 @@ namespace AutoVideo.DR.Recovery.Local;
 /// <summary>One node of the local environment as recorded on disk.</summary>
 public sealed record LocalNodeState(string Name, int Port, string DataDirectory, string LogFile, NodeRole Role);
 
-/// <summary>One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>).</summary>
-public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role);
+/// <summary>
+/// One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>), or fenced.
+/// <paramref name="RestoredFrom"/> names the backup last restored into it, and when (what a resumed runbook asks).
+/// </summary>
+public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role,
+    string? RestoredFrom = null, DateTimeOffset? RestoredAt = null);
 
 /// <summary>
 /// The local environment's state file (environment.json in the working directory): which node is
