@@ -131,6 +131,8 @@ public sealed class StackStateTests(LocalEnvironmentFixture environment) : IDisp
     [InlineData(1, "--stacks names staging, which the current Pulumi backend does not hold (it holds: dr, global, prod)", "backup", "--stacks", "dr,staging")]
     [InlineData(2, "--stacks chooses among the stacks a restore brings back, but --parts does not name stacks", "restore", "--stacks", "dr")]
     [InlineData(2, "--prometheus-data is where a monitoring restore goes", "restore", "--prometheus-data", "/tmp/x")]
+    [InlineData(1, "--parts names monitoring but the environment runs no monitoring", "backup", "--parts", "database,monitoring")]
+    [InlineData(2, "--parts 'database,dashboards' is not understood; accepted: all, or a comma-separated list of database, cache, media, stacks, monitoring", "backup", "--parts", "database,dashboards")]
     public async Task Bad_stack_options_fail_in_one_line_before_anything_is_written(int exit, string message, params string[] args)
     {
         var result = await Cli(args);
@@ -150,6 +152,9 @@ public sealed class StackStateTests(LocalEnvironmentFixture environment) : IDisp
         var none = await Cli("restore", name, "--parts", "stacks");
         Assert.Equal(1, none.ExitCode);
         Assert.Contains($"backup {name} holds no stacks part; parts it holds: database", none.Error);
+        var noMonitoring = await Cli("restore", name, "--parts", "monitoring");
+        Assert.Equal(1, noMonitoring.ExitCode);
+        Assert.Contains($"backup {name} holds no monitoring part; parts it holds: database", noMonitoring.Error);
 
         var withStacks = await BackupAsync();
         var unknown = await Cli("restore", withStacks, "--parts", "stacks", "--stacks", "staging");
