@@ -55,6 +55,7 @@ public sealed class CacheRunbookTests : IAsyncLifetime
         var plan = await Cli("failover", "--level", "major", "--dry-run");
         Assert.Equal(0, plan.ExitCode);
         foreach (var id in new[] { "restore-cache", "measure-cache-loss", "repair-cache" }) Assert.Contains(id, plan.Out);
+        Assert.Contains("assessment now: cache primary cache-a down: replica cache-b: usable", plan.Out);
 
         var result = await Cli("failover", "--level", "major", "--declared-by", "dave");
 
