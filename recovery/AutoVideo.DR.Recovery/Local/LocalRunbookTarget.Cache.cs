@@ -69,7 +69,7 @@ public sealed partial class LocalRunbookTarget
         var offset = long.TryParse(info.GetValueOrDefault("slave_repl_offset"), CultureInfo.InvariantCulture, out var o) ? o : (long?)null;
         var id = info.GetValueOrDefault("master_replid");
         return (true, $"{replica.Name} replica of {primary.Name} at offset {offset?.ToString(CultureInfo.InvariantCulture) ?? "unknown"}, link {(linkUp ? "up" : $"down for {downFor} s")}",
-            new CachePoint($"{replica.Name} at the assessment", id, offset));
+            new CachePoint($"{replica.Name} at the assessment", replica.Name, id, offset));
     }
 
     public async Task<string> PromoteCacheAsync(string node, CancellationToken ct)
@@ -131,7 +131,7 @@ public sealed partial class LocalRunbookTarget
             return DataLoss.UpperBound(noLaterThan - taken,
                 $"{point.What} was taken at {taken:HH:mm:ss.fff}Z: the writes after it, up to when the failure was seen ({noLaterThan:HH:mm:ss.fff}Z), are not in it") with { Unit = "write" };
         var caches = State().Caches ?? [];
-        var replica = point.What.Split(' ')[0];
+        var replica = point.Node ?? point.What;
         var lost = caches.FirstOrDefault(c => c.Role == NodeRole.Fenced) ?? caches.FirstOrDefault(c => c.Name != replica && c.Role == NodeRole.Primary);
         if (lost is null) return Unknown("no lost cache primary is recorded");
         if (point.Offset is not { } held) return Unknown($"the replication offset of {point.What} could not be read");

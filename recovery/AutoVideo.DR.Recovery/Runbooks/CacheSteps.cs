@@ -102,7 +102,7 @@ public static class CacheSteps
         {
             var source = context.Fact(CacheSource);
             var point = source == ReplicaSource
-                ? new CachePoint($"{context.Fact(CacheReplica)} at the assessment", context.TryFact(ReplicaIdFact),
+                ? new CachePoint($"{context.Fact(CacheReplica)} at the assessment", context.Fact(CacheReplica), context.TryFact(ReplicaIdFact),
                     context.TryFact(ReplicaOffsetFact) is { } o ? long.Parse(o, CultureInfo.InvariantCulture) : null)
                 : new CachePoint($"backup {source}'s Redis part",
                     TakenAt: context.TryFact(BackupTakenFact) is { } t ? DateTimeOffset.Parse(t, CultureInfo.InvariantCulture) : null);

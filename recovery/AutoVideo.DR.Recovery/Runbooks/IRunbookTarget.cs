@@ -12,10 +12,10 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 public sealed record RecoveryPoint(string What, ulong? Lsn, DateTimeOffset? LastCommitAt, int? Timeline = null);
 
 /// <summary>
-/// A point a cache can be recovered to: a replica as it stands (the replication history it follows and
-/// its offset in it), or a backup's RDB (the time it was taken).
+/// A point a cache can be recovered to: a replica as it stands (the node, the replication history it
+/// follows and its offset in it), or a backup's RDB (the time it was taken).
 /// </summary>
-public sealed record CachePoint(string What, string? ReplicationId = null, long? Offset = null, DateTimeOffset? TakenAt = null);
+public sealed record CachePoint(string What, string? Node = null, string? ReplicationId = null, long? Offset = null, DateTimeOffset? TakenAt = null);
 
 /// <summary>
 /// What the assessment found of the cache (Redis): its primary and replica (node = a local Redis server or a
