@@ -16,11 +16,12 @@ public static class BackupCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them; --physical: a pgBackRest backup for point-in-time recovery")
+        var command = new Command("backup", "back up the whole database (schema, data, sequences, large objects) from one consistent snapshot into a store, with Redis and the media buckets' inventories when the environment has them, a Prometheus snapshot when it runs monitoring, and the Pulumi stacks' state named with --stacks; --physical: a pgBackRest backup for point-in-time recovery")
         {
-            From, Parallel, Compression, Level, SystemPartArguments.Parts, PointInTimeCli.Physical, PointInTimeCli.Type,
+            From, Parallel, Compression, Level, SystemPartArguments.Parts, SystemPartArguments.Stacks, PointInTimeCli.Physical, PointInTimeCli.Type,
         };
         StoreArguments.AddTo(command);
+        SystemPartArguments.ValidateCombinations(command, restore: false);
         command.Validators.Add(result =>
         {
             if (result.GetResult(PointInTimeCli.Type) is not null && result.GetResult(PointInTimeCli.Physical) is null)
@@ -35,8 +36,9 @@ public static class BackupCommand
             {
                 var source = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(From)!, "--from");
                 context.Progress($"backing up {DatabaseConnection.Describe(source)} into {store.Location}");
+                var captures = await SystemPartArguments.CapturesAsync(context, parse, ct);
                 var manifest = await ProgressDisplay.RunAsync(context, progress =>
-                    new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, compression, SystemParts: SystemPartArguments.Captures(context, parse)), ct));
+                    new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, compression, SystemParts: captures), ct));
                 var entries = await new BackupCatalog(store).ListAsync(ct);
                 var values = BackupMetrics.ForCatalog(entries, DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
@@ -51,7 +53,8 @@ public static class BackupCommand
                     JsonOutput.Write(context, new
                     {
                         manifest.Name, Store = store.Location, manifest.Source, manifest.Snapshot, Size = manifest.TotalSize, Tables = manifest.Tables.Count,
-                        LargeObjects = manifest.LargeObjects.Count, Parts = manifest.SystemParts, manifest.Cache, manifest.Media, Compression = manifest.PartCompression.ToString(), Skipped = skipped,
+                        LargeObjects = manifest.LargeObjects.Count, Parts = manifest.SystemParts, manifest.Cache, manifest.Media, manifest.Stacks,
+                        Monitoring = manifest.Parts.FirstOrDefault(p => p.Kind == BackupPart.PrometheusSnapshot), Compression = manifest.PartCompression.ToString(), Skipped = skipped,
                         RestoreForecastSeconds = forecast?.Expected?.TotalSeconds, DurationSeconds = clock.Elapsed.TotalSeconds,
                     });
                 }
@@ -61,6 +64,8 @@ public static class BackupCommand
                     context.Out.WriteLine($"{manifest.Name}: {manifest.Tables.Count} tables, {manifest.LargeObjects.Count} large objects, {ProgressDisplay.Size(manifest.TotalSize)} ({manifest.PartCompression}) in {store.Location}; snapshot at LSN {manifest.Snapshot.Lsn} ({time} {manifest.Snapshot.Time:yyyy-MM-dd HH:mm:ss}Z) from the {manifest.Source.Role.Name()}; {clock.Elapsed.TotalSeconds:0.0} s");
                     if (manifest.Cache is { } cache) context.Out.WriteLine($"  cache: {cache.Keys} keys ({cache.VolatileKeys} with a TTL) from {cache.Source} ({cache.Role.Name()}), RDB at {cache.Time:yyyy-MM-dd HH:mm:ss}Z");
                     foreach (var m in manifest.Media ?? []) context.Out.WriteLine($"  media: {m.Bucket}: {m.Objects} objects, {ProgressDisplay.Size(m.Bytes)} as of {m.At:yyyy-MM-dd HH:mm:ss}Z");
+                    foreach (var stack in manifest.Stacks) context.Out.WriteLine($"  stacks: {stack}: state (pulumi stack export) and config, {ProgressDisplay.Size(manifest.Part(Recovery.Stacks.StackStateBackup.ExportPath(stack)).Size + manifest.Part(Recovery.Stacks.StackStateBackup.ConfigPath(stack)).Size)}, secrets left encrypted");
+                    if (manifest.Parts.FirstOrDefault(p => p.Kind == BackupPart.PrometheusSnapshot) is { } snapshot) context.Out.WriteLine($"  monitoring: Prometheus TSDB snapshot, {ProgressDisplay.Size(snapshot.Size)}");
                     if (skipped.Count > 0) context.Out.WriteLine($"skipped (not in the backup): {RestoreResult.Describe(skipped)}");
                 }
                 return 0;

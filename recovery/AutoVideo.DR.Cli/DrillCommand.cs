@@ -12,7 +12,7 @@ public static class DrillCommand
     static readonly Option<string> Output = new("--out") { Description = "directory for the report and its timeline", DefaultValueFactory = _ => RecoveryReportWriter.DefaultDirectory };
     static readonly Option<DisasterKind> Disaster = new("--disaster")
     {
-        Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown) or freeze-primary (SIGSTOP: hung)",
+        Description = "what to inject: kill-primary (kill -9 of the postmaster), stop-primary (immediate shutdown), freeze-primary (SIGSTOP: hung), or kill-redis (kill -9 of the Redis primary; the major runbook recovers it)",
         DefaultValueFactory = _ => DisasterKind.KillPrimary,
         CustomParser = result =>
         {
@@ -83,6 +83,8 @@ public static class DrillCommand
                 runbookDataLoss = result.Measurements.RunbookLoss,
                 rpoTargetSeconds = report.Objective.Rpo.TotalSeconds,
                 acknowledgedCommits = result.Measurements.Rpo.AcknowledgedCommits,
+                // The unit of the figures above: "commit" (database disasters) or "write" (kill-redis: the cache's).
+                unit = report.DataLoss.Unit,
                 runbook = new
                 {
                     name = result.Run.Header.Runbook, runId = result.Run.Header.RunId, status = result.Run.Status,
@@ -95,7 +97,7 @@ public static class DrillCommand
         }
         context.Out.WriteLine($"drill {(report.Passed ? "PASSED" : "FAILED")}");
         context.Out.WriteLine($"  RTO {report.ActualRto.TotalSeconds:0.000} s (target {report.Objective.Rto.TotalMinutes:0} min, {report.Objective.Name}) {(report.RtoMet ? "met" : "MISSED")}");
-        context.Out.WriteLine($"  data loss {report.DataLoss.Describe()}, of {result.Measurements.Rpo.AcknowledgedCommits} acknowledged commits (target {report.Objective.Rpo.TotalMinutes:0} min) {(report.RpoMet is true ? "met" : report.RpoMet is false ? "MISSED" : "NOT SHOWN")}");
+        context.Out.WriteLine($"  data loss {report.DataLoss.Describe()}, of {result.Measurements.Rpo.AcknowledgedCommits} acknowledged {report.DataLoss.Unit}s (target {report.Objective.Rpo.TotalMinutes:0} min) {(report.RpoMet is true ? "met" : report.RpoMet is false ? "MISSED" : "NOT SHOWN")}");
         context.Out.WriteLine($"  the runbook recorded on its own: {result.Measurements.RunbookLoss.Describe()}");
         context.Out.WriteLine($"  report:   {result.Files.Markdown}");
         context.Out.WriteLine($"  timeline: {result.Files.Timeline}");

@@ -61,9 +61,13 @@ public static class FailoverCommand
             var (target, restore, directory) = RunbookOptions.Target(context, parse);
             var runbook = RunbookCatalog.Failover(level, target, restore, new IncidentReport(directory));
             var request = RunbookOptions.Request(parse, parse.GetValue(RestoreFrom));
-            Func<CancellationToken, Task<string>>? preview = level == DisasterLevel.Critical
-                ? async token => (await RunbookSteps.ChooseSourceAsync(target, restore, await target.AssessAsync(token), request, DateTimeOffset.UtcNow, token)).Candidates
-                : null;
+            Func<CancellationToken, Task<string>>? preview = level switch
+            {
+                DisasterLevel.Critical => async token => (await RunbookSteps.ChooseSourceAsync(target, restore, await target.AssessAsync(token), request, DateTimeOffset.UtcNow, token)).Candidates,
+                // The major runbook's own choice is the cache's source.
+                DisasterLevel.Major => async token => (await target.AssessAsync(token)).Cache is { } cache ? CacheSteps.Summary(cache) : "the environment has no cache",
+                _ => null,
+            };
             return await RunbookOptions.PlanOrRunAsync(context, parse, runbook, directory, request, preview, ct);
         });
         return failover;

@@ -69,6 +69,7 @@ public static class IncidentCommands
             {
                 h.RunId, h.Runbook, h.Level, h.Target, h.DeclaredBy, incident.DeclaredAt, incident.Status, incident.EndedAt, incident.Resumes,
                 rtoSeconds = incident.ActualRto?.TotalSeconds, dataLoss = incident.DataLoss,
+                cacheRtoSeconds = incident.CacheRto?.TotalSeconds, cacheDataLoss = incident.CacheDataLoss,
                 incident.Steps, incident.Updates,
             });
             return;
@@ -77,6 +78,8 @@ public static class IncidentCommands
         context.Out.WriteLine($"{h.Runbook} {incident.Status.Name()}: run {h.RunId} on {h.Target}, declared by {h.DeclaredBy} at {incident.DeclaredAt:yyyy-MM-dd HH:mm:ss}Z{(incident.Resumes > 0 ? $", resumed {incident.Resumes}x" : "")}");
         context.Out.WriteLine($"RTO {Seconds(incident.ActualRto)}{($" (objective {objective.Rto.TotalHours:0.#} h)")}, " +
                               $"data loss {incident.DataLoss.Describe()} (objective {objective.Rpo.TotalMinutes:0} min)");
+        if (incident.CacheDataLoss is { } cache)
+            context.Out.WriteLine($"cache: recovered {Seconds(incident.CacheRto)}, data loss {cache.Describe()}");
         var table = new TextTable("#", "step", "outcome", "took", "output");
         foreach (var s in incident.Steps)
             table.Add(s.Number.ToString(), s.Id, s.Outcome.Name(), s.StartedAt is { } a && s.EndedAt is { } b ? $"{(b - a).TotalSeconds:0.0} s" : "-", s.Output ?? "");

@@ -19,9 +19,13 @@ public static class RestoreCommand
 
     public static Command Create(CliContext context)
     {
-        var command = new Command("restore", "restore a backup (every part it holds: database, Redis, media objects; or --parts) and verify each against the manifest; or restore the database to a moment (--to-time, --to-lsn, --to latest)") { Name, Target, Force, Parallel, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto };
+        var command = new Command("restore", "restore a backup (every data part it holds: database, Redis, media objects; or --parts, which also names stacks and monitoring) and verify each against the manifest; or restore the database to a moment (--to-time, --to-lsn, --to latest)")
+        {
+            Name, Target, Force, Parallel, SystemPartArguments.Parts, SystemPartArguments.ObjectRefs, SystemPartArguments.MediaInto, SystemPartArguments.Stacks, SystemPartArguments.PrometheusData,
+        };
         StoreArguments.AddTo(command);
         PointInTimeCli.AddRestoreOptions(command);
+        SystemPartArguments.ValidateCombinations(command, restore: true);
         command.Subcommands.Add(RestoreObjectsCommand.Create(context));
         command.Validators.Add(result =>
         {
@@ -39,7 +43,7 @@ public static class RestoreCommand
             var started = DateTimeOffset.UtcNow;
             return await StoreArguments.RunAsync(parse, async store =>
             {
-                var held = (await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct)).SystemParts;
+                var held = (await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct)).SystemParts.Where(p => p.RestoredByDefault()).ToList();
                 if ((parts ?? held) is not [SystemPart.Database] || references.Count > 0)
                     return await RestoreSystemAsync(context, parse, store, parts, references, intoReplicas, ct);
                 var connection = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(Target)!, "--target");
@@ -74,13 +78,68 @@ public static class RestoreCommand
         IReadOnlyList<ObjectReference> references, bool intoReplicas, CancellationToken ct)
     {
         var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
-        var withDatabase = parts?.Contains(SystemPart.Database) ?? true;
+        var manifest = await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct);
+        // The data parts go through SystemRestore; the stacks' state and the monitoring data only when named, by their own.
+        var data = parts?.Where(p => p.RestoredByDefault()).ToList();
+        var others = parts?.Where(p => !p.RestoredByDefault()).ToList() ?? [];
+        if (others.Except(manifest.SystemParts).ToList() is { Count: > 0 } missing)
+            throw new RecoveryException($"backup {manifest.Name} holds no {string.Join(" or ", missing.Select(p => p.Name()))} part; parts it holds: {string.Join(", ", manifest.SystemParts.Select(p => p.Name()))}");
+        var withDatabase = data?.Contains(SystemPart.Database) ?? true;
         var target = withDatabase || references.Count > 0 ? DatabaseArgument.Resolve(workDirectory, parse.GetValue(Target)!, "--target") : null;
-        context.Progress($"verifying every part of {parse.GetValue(Name)} in {store.Location}, then restoring {(parts is null ? "every part it holds" : string.Join(", ", parts.Select(p => p.Name())))}");
-        var result = await ProgressDisplay.RunAsync(context, progress =>
-            new SystemRestore(context.Loggers).RestoreAsync(store, parse.GetValue(Name)!, new SystemRestoreOptions(
-                parts, target, parse.GetValue(Force), workDirectory, SystemPartArguments.Media(parse), intoReplicas, references, progress,
-                new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); }), parse.GetValue(Parallel)), ct));
+        context.Progress($"verifying every part of {manifest.Name} in {store.Location}, then restoring {(parts is null ? "every data part it holds" : string.Join(", ", parts.Select(p => p.Name())))}");
+        if (others.Count > 0)
+        {
+            var own = manifest.Parts.Where(p => (others.Contains(SystemPart.Stacks) && p.Kind is BackupPart.StackExport or BackupPart.StackConfig)
+                || (others.Contains(SystemPart.Monitoring) && p.Kind == BackupPart.PrometheusSnapshot)).ToList();
+            var verified = await BackupVerifier.VerifyAsync(store, manifest with { Parts = own }, null, ct);
+            if (!verified.Passed) throw new RecoveryException($"{verified.Problem}; refusing to restore it (nothing was restored)");
+        }
+        var restored = new List<PartRecovery>();
+        string Before(SystemPart part) => $"parts restored before it: {(restored.Count > 0 ? string.Join(", ", restored.Select(r => r.Part.Name())) : "none")}; not restored: {string.Join(", ", (parts ?? []).Where(p => p >= part).Select(p => p.Name()))}";
+
+        // The stacks' state first: it is what running anything else in the cloud needs.
+        if (others.Contains(SystemPart.Stacks))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var stacks = await new Recovery.Stacks.StackStateRestore(context.Stacks(), context.Progress)
+                .RestoreAsync(store, manifest, SystemPartArguments.StackNames(parse), parse.GetValue(Force), ct);
+            restored.Add(new PartRecovery(SystemPart.Stacks, manifest.StartedAt, clock.Elapsed, DateTimeOffset.UtcNow - manifest.StartedAt,
+                string.Join("; ", stacks.Select(s => $"{s.Stack}: {(s.Created ? "created, " : "")}{s.Resources} resources imported, {s.ConfigKeys} config values set"
+                    + (s.SecretKeysToSet.Count > 0 ? $"; secret config not in the backup, set it again: {string.Join(", ", s.SecretKeysToSet)}" : "")))));
+        }
+        SystemRestoreResult? result = null;
+        if (data is not { Count: 0 })
+        {
+            try
+            {
+                result = await ProgressDisplay.RunAsync(context, progress =>
+                    new SystemRestore(context.Loggers).RestoreAsync(store, manifest.Name, new SystemRestoreOptions(
+                        data, target, parse.GetValue(Force), workDirectory, SystemPartArguments.Media(parse), intoReplicas, references, progress,
+                        new Progress<MediaProgress>(p => { if (p.Phase == "restore") context.Progress($"{p.Bucket}: {p.Done}/{p.Total} objects restored"); }), parse.GetValue(Parallel)), ct));
+            }
+            catch (RecoveryException e) when (restored.Count > 0)
+            {
+                throw new RecoveryException($"{e.Message} (also restored before: {string.Join(", ", restored.Select(r => r.Part.Name()))})", e);
+            }
+            restored.AddRange(result.Parts);
+        }
+        if (others.Contains(SystemPart.Monitoring))
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            Recovery.Monitoring.MonitoringRestored monitoring;
+            try
+            {
+                monitoring = await Recovery.Monitoring.PrometheusSnapshotRestore.RestoreAsync(store, manifest, workDirectory, parse.GetValue(SystemPartArguments.PrometheusData), ct);
+            }
+            catch (RecoveryException e)
+            {
+                throw new RecoveryException($"{e.Message} ({Before(SystemPart.Monitoring)})", e);
+            }
+            restored.Add(new PartRecovery(SystemPart.Monitoring, monitoring.Until ?? manifest.StartedAt, clock.Elapsed, DateTimeOffset.UtcNow - (monitoring.Until ?? manifest.StartedAt),
+                $"{monitoring.Blocks} TSDB blocks ({monitoring.Series} series) into {monitoring.Into}; {monitoring.Check}"));
+        }
+        result ??= new SystemRestoreResult(manifest.Name, [], null, null, [], null, TimeSpan.Zero);
+        result = result with { Parts = restored };
         if (result.Database is { } database)
             await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
@@ -103,7 +162,7 @@ public static class RestoreCommand
         }
         else
         {
-            if (result.Database is { } restored) context.Out.Write(TableChecks(restored));
+            if (result.Database is { } tables) context.Out.Write(TableChecks(tables));
             var table = new TextTable("part", "recovery point (UTC)", "recovery time", "data loss", "detail");
             foreach (var p in result.Parts)
                 table.Add(p.Part.Name(), p.Point.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss"), $"{p.RecoveryTime.TotalSeconds:0.00} s", $"{p.DataLoss.TotalSeconds:0} s", p.Detail);

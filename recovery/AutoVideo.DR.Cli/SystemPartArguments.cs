@@ -14,7 +14,13 @@ namespace AutoVideo.DR.Cli;
 /// </summary>
 public static class SystemPartArguments
 {
-    public static readonly Option<string?> Parts = new("--parts") { Description = "which parts of the system: all (default: every part the environment or the backup has) or a comma-separated list of database, cache, media" };
+    public static readonly Option<string?> Parts = new("--parts") { Description = "which parts of the system: all (default: every part the environment has; for a restore every data part the backup holds: database, cache, media) or a comma-separated list of database, cache, media, stacks, monitoring" };
+    public static readonly Option<string[]> Stacks = new("--stacks")
+    {
+        Description = "backup: also store these Pulumi stacks' state (pulumi stack export) and config (pulumi config --json), secrets left encrypted, e.g. --stacks prod,dr,global (needs the pulumi CLI and the backend); restore --parts stacks: only these of the backup's stacks",
+        AllowMultipleArgumentsPerToken = true,
+    };
+    public static readonly Option<string?> PrometheusData = new("--prometheus-data") { Description = "restore --parts monitoring into this new or empty directory (a stopped Prometheus's --storage.tsdb.path) instead of the local environment's Prometheus" };
     public static readonly Option<string[]> ObjectRefs = new("--object-ref") { Description = "a column holding object keys, checked for dangling references after the restore: [schema.]table.column=uploads|models|generated (repeatable)", AllowMultipleArgumentsPerToken = false };
     public static readonly Option<string> MediaInto = new("--media-into") { Description = "where media objects are restored: primary (the buckets themselves, default) or replica (each bucket's replica in the peer region, when the primary region is lost)", DefaultValueFactory = _ => "primary" };
 
@@ -23,8 +29,36 @@ public static class SystemPartArguments
         // Bad values are usage errors (exit 2), caught before anything runs.
         Parts.Validators.Add(result => Check(result, () => SystemParts.Parse(result.GetValueOrDefault<string?>(), "--parts")));
         ObjectRefs.Validators.Add(result => Check(result, () => (result.GetValueOrDefault<string[]>() ?? []).Select(ObjectReference.Parse).ToList()));
+        Stacks.Validators.Add(result => Check(result, () => Recovery.Stacks.StackStateBackup.Parse(result.GetValueOrDefault<string[]>() ?? [])));
         MediaInto.Validators.Add(result => Check(result, () => result.GetValueOrDefault<string>() is "primary" or "replica"
             ? true : throw new RecoveryException($"--media-into '{result.GetValueOrDefault<string>()}' is not understood; accepted: primary or replica")));
+    }
+
+    /// <summary>
+    /// The combinations a command line must not hold, as usage errors (exit 2) before anything runs: --stacks
+    /// and --prometheus-data only where --parts lets their part in (a backup of all parts takes the stacks named).
+    /// </summary>
+    public static void ValidateCombinations(Command command, bool restore)
+    {
+        command.Validators.Add(result =>
+        {
+            IReadOnlyList<SystemPart>? parts;
+            try { parts = SystemParts.Parse(result.GetValue(Parts), "--parts"); }
+            catch (RecoveryException) { return; } // --parts' own validator says why
+            var stacks = (result.GetValue(Stacks) ?? []).Length > 0;
+            if (restore)
+            {
+                if (stacks && parts?.Contains(SystemPart.Stacks) != true)
+                    result.AddError("--stacks chooses among the stacks a restore brings back, but --parts does not name stacks; accepted: --parts stacks --stacks dr");
+                if (result.GetValue(PrometheusData) is not null && parts?.Contains(SystemPart.Monitoring) != true)
+                    result.AddError("--prometheus-data is where a monitoring restore goes, but --parts does not name monitoring; accepted: --parts monitoring --prometheus-data DIR");
+                return;
+            }
+            if (stacks && parts is not null && !parts.Contains(SystemPart.Stacks))
+                result.AddError($"--stacks names stacks to back up but --parts '{result.GetValue(Parts)}' leaves stacks out; add stacks to --parts or drop --stacks");
+            if (!stacks && parts?.Contains(SystemPart.Stacks) == true)
+                result.AddError("--parts names stacks but no --stacks names them; accepted: --stacks prod,dr,global");
+        });
     }
 
     public static void Check<T>(System.CommandLine.Parsing.OptionResult result, Func<T> parse)
@@ -33,8 +67,14 @@ public static class SystemPartArguments
         catch (RecoveryException e) { result.AddError(e.Message); }
     }
 
-    /// <summary>What a backup captures beside the database: Redis from the replica (else the primary), each media bucket's inventory.</summary>
-    public static IReadOnlyList<ISystemPartCapture> Captures(CliContext context, ParseResult parse)
+    /// <summary>The stacks named with --stacks, checked; empty when none.</summary>
+    public static IReadOnlyList<string> StackNames(ParseResult parse) => Recovery.Stacks.StackStateBackup.Parse(parse.GetValue(Stacks) ?? []);
+
+    /// <summary>
+    /// What a backup captures beside the database: Redis from the replica (else the primary), each media
+    /// bucket's inventory, the stacks' state named with --stacks, and a Prometheus snapshot when monitoring runs.
+    /// </summary>
+    public static async Task<IReadOnlyList<ISystemPartCapture>> CapturesAsync(CliContext context, ParseResult parse, CancellationToken ct)
     {
         var asked = SystemParts.Parse(parse.GetValue(Parts), "--parts");
         if (asked is not null && !asked.Contains(SystemPart.Database))
@@ -64,6 +104,24 @@ public static class SystemPartArguments
         }
         else if (asked?.Contains(SystemPart.Media) == true)
             throw new RecoveryException("--parts names media but the environment has no media buckets (create the local environment with --media-endpoint)");
+        var stacks = StackNames(parse);
+        if (stacks.Count > 0)
+        {
+            // Checked before the backup claims a name: a stack that is not there fails now, not half-way.
+            var driver = context.Stacks();
+            var known = await driver.StacksAsync(ct);
+            if (stacks.Except(known).ToList() is { Count: > 0 } missing)
+                throw new RecoveryException($"--stacks names {string.Join(", ", missing)}, which the current Pulumi backend does not hold (it holds: {(known.Count > 0 ? string.Join(", ", known.Order()) : "none")}); check --stacks and 'pulumi whoami'");
+            captures.Add(new Recovery.Stacks.StackStateBackup(driver, stacks));
+        }
+        var monitoring = state?.Monitoring;
+        var prometheus = monitoring is not null && monitoring.Process(Recovery.Monitoring.MonitoringComponent.Prometheus).IsRunning();
+        if ((asked?.Contains(SystemPart.Monitoring) ?? true) && prometheus) captures.Add(new Recovery.Monitoring.PrometheusSnapshotBackup(monitoring!));
+        else if (asked is null && monitoring is not null) context.Progress("warning: the environment's Prometheus does not run; this backup holds no monitoring part");
+        else if (asked?.Contains(SystemPart.Monitoring) == true)
+            throw new RecoveryException(monitoring is null
+                ? "--parts names monitoring but the environment runs no monitoring (create it with 'autovideo-dr local up --monitoring')"
+                : "--parts names monitoring but the environment's Prometheus does not run");
         return captures;
     }
 

@@ -49,9 +49,18 @@ public sealed record BackupManifest(
     public BackupPart Part(string path) =>
         Parts.FirstOrDefault(p => p.Path == path) ?? throw new RecoveryException($"backup {Name}: the manifest lists no part {path}");
 
-    /// <summary>The parts of the system this backup holds: always the database, then Redis and the media inventories when taken.</summary>
+    /// <summary>
+    /// The parts of the system this backup holds: always the database, then Redis and the media inventories
+    /// when taken, the stacks' state and the Prometheus snapshot when their parts are there.
+    /// </summary>
     public IReadOnlyList<SystemPart> SystemParts =>
-        [SystemPart.Database, .. Cache is null ? Array.Empty<SystemPart>() : [SystemPart.Cache], .. Media is { Count: > 0 } ? [SystemPart.Media] : Array.Empty<SystemPart>()];
+        [SystemPart.Database, .. Cache is null ? Array.Empty<SystemPart>() : [SystemPart.Cache], .. Media is { Count: > 0 } ? [SystemPart.Media] : Array.Empty<SystemPart>(),
+         .. Stacks.Count > 0 ? [SystemPart.Stacks] : Array.Empty<SystemPart>(), .. Parts.Any(p => p.Kind == BackupPart.PrometheusSnapshot) ? [SystemPart.Monitoring] : Array.Empty<SystemPart>()];
+
+    /// <summary>The Pulumi stacks whose state this backup holds (from their parts' paths: parts/stacks/&lt;stack&gt;/…).</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> Stacks =>
+        Parts.Where(p => p.Kind == BackupPart.StackExport).Select(p => p.Path.Split('/')[^2]).Distinct().Order(StringComparer.Ordinal).ToList();
 
     public BackupPart PartOfKind(string kind) =>
         Parts.SingleOrDefault(p => p.Kind == kind) ?? throw new RecoveryException($"backup {Name}: the manifest has no single {kind} part");
@@ -87,6 +96,11 @@ public sealed record BackupPart(string Path, string Kind, long Size, string Sha2
     public const string LargeObjects = "large-objects";
     public const string CacheRdb = "redis-rdb";
     public const string ObjectInventory = "object-inventory";
+    /// <summary>A stack's <c>pulumi stack export</c> (parts/stacks/&lt;stack&gt;/deployment.json.gz) and its <c>pulumi config --json</c> (…/config.json.gz).</summary>
+    public const string StackExport = "pulumi-stack-export";
+    public const string StackConfig = "pulumi-stack-config";
+    /// <summary>A Prometheus TSDB snapshot, as a tar archive (parts/monitoring/prometheus-snapshot.tar.gz).</summary>
+    public const string PrometheusSnapshot = "prometheus-tsdb-snapshot";
 }
 
 /// <summary>

@@ -3,26 +3,38 @@ using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
-/// <summary>The parts of a system recovery point: the database, Redis, and the media buckets' object versions.</summary>
+/// <summary>
+/// The parts of a system recovery point: the data (the database, Redis, the media buckets' object
+/// versions), and what runs it: the Pulumi stacks' state and config, and the monitoring's data (a
+/// Prometheus TSDB snapshot). A restore brings the data back by default; the others only when named.
+/// </summary>
 public enum SystemPart
 {
     Database,
     Cache,
     Media,
+    Stacks,
+    Monitoring,
 }
 
 public static class SystemParts
 {
     public static string Name(this SystemPart part) => part.ToString().ToLowerInvariant();
 
-    /// <summary>"all" or a comma-separated list of database, cache, media; anything else is a one-line usage error.</summary>
+    /// <summary>
+    /// Whether a restore of "all" brings the part back: the data does; the stacks' state and the monitoring
+    /// data replace what runs the system, so they are restored only when named (--parts stacks, monitoring).
+    /// </summary>
+    public static bool RestoredByDefault(this SystemPart part) => part is SystemPart.Database or SystemPart.Cache or SystemPart.Media;
+
+    /// <summary>"all" or a comma-separated list of database, cache, media, stacks, monitoring; anything else is a one-line usage error.</summary>
     public static IReadOnlyList<SystemPart>? Parse(string? text, string option)
     {
         if (string.IsNullOrWhiteSpace(text) || text.Trim() == "all") return null;
         var parts = new List<SystemPart>();
         foreach (var word in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             parts.Add(Enum.GetValues<SystemPart>().Cast<SystemPart?>().FirstOrDefault(p => p!.Value.Name() == word.ToLowerInvariant())
-                ?? throw new RecoveryException($"{option} '{text}' is not understood; accepted: all, or a comma-separated list of database, cache, media"));
+                ?? throw new RecoveryException($"{option} '{text}' is not understood; accepted: all, or a comma-separated list of database, cache, media, stacks, monitoring"));
         return parts.Distinct().Order().ToList();
     }
 }

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
-/// Where and how a system restore puts each part back. Parts null: every part the backup holds.
+/// Where and how a system restore puts each data part back. Parts null: every data part the backup holds.
 /// The database goes to <see cref="DatabaseTarget"/>; Redis into the primary cache node of the local
 /// environment in <see cref="CacheWorkDirectory"/>; media objects into the buckets of
 /// <see cref="Media"/> (or their replicas, when the primary region is lost). References name the
@@ -54,7 +54,8 @@ public sealed class SystemRestore(ILoggerFactory loggers)
     {
         var clock = Stopwatch.StartNew();
         var manifest = await new BackupCatalog(store).ResolveAsync(nameOrLatest, ct);
-        var parts = options.Parts ?? manifest.SystemParts;
+        // The data parts: the stacks' state and the monitoring data are restored by their own (Stacks/, Monitoring/).
+        var parts = (options.Parts ?? manifest.SystemParts.Where(p => p.RestoredByDefault()).ToList()).Where(p => p.RestoredByDefault()).ToList();
         var missing = parts.Except(manifest.SystemParts).ToList();
         if (missing.Count > 0)
             throw new RecoveryException($"backup {manifest.Name} holds no {string.Join(" or ", missing.Select(p => p.Name()))} part; parts it holds: {string.Join(", ", manifest.SystemParts.Select(p => p.Name()))}");
@@ -109,7 +110,7 @@ public sealed class SystemRestore(ILoggerFactory loggers)
                 {
                     var rdb = Path.Combine(directory, RedisServer.RdbFileName);
                     await CacheBackup.ExtractAsync(store, manifest, rdb, ct);
-                    cache = await LocalCache.RestoreAsync(options.CacheWorkDirectory!, rdb, manifest.Cache!.Content, ct);
+                    cache = await LocalCache.RestoreAsync(options.CacheWorkDirectory!, rdb, manifest.Cache!.Content, ct, backup: manifest.Name);
                 }
                 finally { Directory.Delete(directory, recursive: true); }
                 recovered.Add(new PartRecovery(SystemPart.Cache, manifest.Cache!.Time, cache.Duration, DateTimeOffset.UtcNow - manifest.Cache.Time,

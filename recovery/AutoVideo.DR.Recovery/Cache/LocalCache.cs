@@ -104,7 +104,7 @@ public static class LocalCache
     /// failure the previous file comes back and the node is started on it: never half a restore.
     /// The replica resynchronises from the restored primary by itself.
     /// </summary>
-    public static async Task<CacheRestoreResult> RestoreAsync(string workDirectory, string rdb, CacheContent expected, CancellationToken ct)
+    public static async Task<CacheRestoreResult> RestoreAsync(string workDirectory, string rdb, CacheContent expected, CancellationToken ct, string? backup = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var state = LocalEnvironmentState.Load(workDirectory);
@@ -127,6 +127,12 @@ public static class LocalCache
             if (expected.Mismatch(restored) is { } after)
                 throw new RecoveryException($"Redis {node.Name} after the restore does not match the manifest ({after})");
             File.Delete(previous);
+            // Recorded once verified: a resumed runbook asks this and never restores the same backup twice.
+            if (backup is not null)
+            {
+                var current = LocalEnvironmentState.Load(workDirectory);
+                (current with { Caches = current.Caches!.Select(c => c.Name == node.Name ? c with { RestoredFrom = backup, RestoredAt = DateTimeOffset.UtcNow } : c).ToList() }).Save();
+            }
             foreach (var replica in state.Caches!.Where(c => c.Role == NodeRole.Standby && Server(c).IsRunning()))
                 await WaitForSyncAsync(Server(replica).Endpoint, ct);
             return new CacheRestoreResult(node.Name, server.Endpoint, expected, restored, clock.Elapsed);
@@ -140,6 +146,35 @@ public static class LocalCache
             try { await server.StartAsync(CancellationToken.None); } catch (RecoveryException) { }
             throw;
         }
+    }
+
+    /// <summary>
+    /// Starts <paramref name="name"/> (a fenced old primary, or a replica that was down) as a replica of the
+    /// recorded cache primary, waits for its first sync, and records it as the replica. A node that runs
+    /// but follows another server is pointed at the primary (REPLICAOF) instead of restarted.
+    /// </summary>
+    public static async Task<CacheEndpoint> RejoinAsync(string workDirectory, string name, CancellationToken ct)
+    {
+        var state = LocalEnvironmentState.Load(workDirectory);
+        var caches = state.Caches ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no Redis");
+        var node = caches.FirstOrDefault(c => c.Name == name)
+            ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no Redis node '{name}' (nodes: {string.Join(", ", caches.Select(c => c.Name))})");
+        var primary = caches.FirstOrDefault(c => c.Role == NodeRole.Primary)
+            ?? throw new RecoveryException($"no Redis primary is recorded in {state.WorkDirectory} for {name} to replicate from");
+        if (node == primary) throw new RecoveryException($"{name} is the Redis primary; it cannot rejoin as a replica of itself");
+        var server = Server(node);
+        var source = Server(primary).Endpoint;
+        await server.WriteConfigAsync(source, snapshots: true, ct);
+        if (server.IsRunning())
+        {
+            await using var connection = await RespConnection.OpenAsync(server.Endpoint, ct);
+            await connection.CallAsync(ct, "REPLICAOF", source.Host, source.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else await server.StartAsync(ct);
+        await WaitForSyncAsync(server.Endpoint, ct);
+        var current = LocalEnvironmentState.Load(workDirectory);
+        (current with { Caches = current.Caches!.Select(c => c.Name == name ? c with { Role = NodeRole.Standby } : c).ToList() }).Save();
+        return server.Endpoint;
     }
 
     /// <summary>

@@ -5,6 +5,9 @@ using AutoVideo.DR.Recovery.Environments;
 
 namespace AutoVideo.DR.Recovery.Cache;
 
+/// <summary>Where in its replication history a server was when it saved an RDB: the history's id, the offset, and when (whole seconds).</summary>
+public sealed record RdbPosition(string ReplicationId, long Offset, DateTimeOffset SavedAt);
+
 /// <summary>
 /// Redis's own backup format, the RDB file: taken from a running server with <c>redis-cli --rdb</c>
 /// (the replication protocol, so a replica serves it and the primary does no work), and read back
@@ -22,6 +25,27 @@ public static class RdbFile
         var result = await ProcessRunner.RunAsync(info, ct, allowFailure: true);
         if (result.ExitCode != 0 || !File.Exists(file) || new FileInfo(file).Length == 0)
             throw new RecoveryException($"taking an RDB from Redis at {source} failed: {result.LastErrorLine}");
+    }
+
+    /// <summary>
+    /// The replication position an RDB was saved at (its auxiliary fields repl-id, repl-offset and ctime,
+    /// as <c>redis-check-rdb</c> prints them), or null when the file has none: a primary records them once
+    /// it has replicas. Read without loading the data into a server.
+    /// </summary>
+    public static async Task<RdbPosition?> PositionAsync(string file, CancellationToken ct)
+    {
+        if (!File.Exists(file)) return null;
+        var result = await ProcessRunner.RunAsync(new ProcessStartInfo(RedisServer.Program("redis-check-rdb")) { ArgumentList = { file } }, ct, allowFailure: true);
+        if (result.ExitCode != 0) return null;
+        var fields = result.StandardOutput.Split('\n')
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"AUX FIELD (\S+) = '([^']*)'"))
+            .Where(m => m.Success)
+            .GroupBy(m => m.Groups[1].Value)
+            .ToDictionary(g => g.Key, g => g.Last().Groups[2].Value);
+        return fields.TryGetValue("repl-id", out var id) && fields.TryGetValue("repl-offset", out var o) && long.TryParse(o, out var offset)
+            && fields.TryGetValue("ctime", out var c) && long.TryParse(c, out var ctime)
+            ? new RdbPosition(id, offset, DateTimeOffset.FromUnixTimeSeconds(ctime))
+            : null;
     }
 
     /// <summary>

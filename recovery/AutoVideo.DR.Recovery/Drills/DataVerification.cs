@@ -12,12 +12,12 @@ namespace AutoVideo.DR.Recovery.Drills;
 /// </summary>
 public static class DataVerification
 {
-    public static IReadOnlyList<TableVerification> Verify(CommitLedger ledger, RecoveredContent recovered, IReadOnlySet<long> lostCommits)
+    public static IReadOnlyList<TableVerification> Verify(CommitLedger ledger, RecoveredContent recovered, IReadOnlySet<long> lostCommits, IReadOnlyList<string>? tables = null)
     {
         var expected = ledger.Acknowledged.Where(c => !lostCommits.Contains(c.Sequence)).SelectMany(c => c.Rows)
             .GroupBy(r => r.Table).ToDictionary(g => g.Key, g => g.ToList());
         var results = new List<TableVerification>();
-        foreach (var table in WorkloadSchema.Tables)
+        foreach (var table in tables ?? WorkloadSchema.Tables)
         {
             var rows = expected.GetValueOrDefault(table) ?? [];
             var actual = recovered.Table(table);

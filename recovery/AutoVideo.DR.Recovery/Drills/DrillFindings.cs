@@ -34,11 +34,15 @@ public sealed record DrillMeasurements(
 /// </summary>
 public static class DrillFindings
 {
+    /// <summary>The unit of a cache's data loss (acknowledged SETs): the figures are the cache's, not the database's.</summary>
+    const string Cache = "write";
+
     public static IReadOnlyList<ChecklistItem> Checklist(DrillMeasurements m)
     {
         var stepsOk = m.RunbookFailure is null && m.Timeline.All(s => s.Succeeded);
         var dataOk = m.Verification.Count > 0 && m.Verification.All(v => v.Passed) && m.Rpo.PartialCommits == 0;
         var rows = m.Verification.Sum(v => v.FoundRows);
+        var unit = m.Loss.Unit;
         return
         [
             m.BackupEvidence is { } backup
@@ -50,9 +54,11 @@ public static class DrillFindings
             new("確認恢復時間符合 RTO (RTO met)", m.RtoMet, $"RTO {m.Rto.TotalSeconds:0.000} s"),
             new("確認數據遺失符合 RPO (RPO met)", m.RpoMet, m.Loss.Describe()),
             new("驗證恢復數據完整性 (restored data intact)", dataOk, dataOk
-                ? $"{rows} rows of {m.Rpo.AcknowledgedCommits - m.Rpo.LostCommits} surviving acknowledged commits match in count and fingerprint"
+                ? $"{rows} rows in {m.Verification.Count} tables, of {m.Rpo.AcknowledgedCommits - m.Rpo.LostCommits} surviving acknowledged {unit}s{(unit == Cache ? " and the database's commits" : "")}, match in count and fingerprint"
                 : $"{m.Verification.Sum(v => v.MissingRows)} rows missing, {m.Verification.Sum(v => v.MismatchedRows)} differ, {m.Rpo.PartialCommits} partial commits"),
-            new("測試備用環境功能 (standby serves the workload)", stepsOk && m.Rpo.AcknowledgedCommits > 0, "the running workload committed on the promoted standby through the multi-host connection string"),
+            new("測試備用環境功能 (standby serves the workload)", stepsOk && m.Rpo.AcknowledgedCommits > 0, unit == Cache
+                ? "the running cache workload wrote to the promoted cache replica through clients' cache endpoint"
+                : "the running workload committed on the promoted standby through the multi-host connection string"),
         ];
     }
 
@@ -71,8 +77,10 @@ public static class DrillFindings
         }
         else if (m.Rpo.LostCommits > 0)
         {
-            problems.Add($"{m.Rpo.LostCommits} acknowledged commits were lost, spanning {DataLoss.Span(m.Rpo.Window)} before the disaster: replication is asynchronous");
-            suggestions.Add("for data that must never be lost after acknowledgement, commit with synchronous_commit = remote_write and a synchronous standby (costs write latency)");
+            problems.Add($"{m.Rpo.LostCommits} acknowledged {m.Loss.Unit}s were lost, spanning {DataLoss.Span(m.Rpo.Window)} before the disaster: replication is asynchronous");
+            suggestions.Add(m.Loss.Unit == Cache
+                ? "for cache data that must survive the loss of the primary, have clients WAIT for a replica's acknowledgement (WAIT 1 <ms>), or keep it in the database; the rest refills from the services"
+                : "for data that must never be lost after acknowledgement, commit with synchronous_commit = remote_write and a synchronous standby (costs write latency)");
         }
         if (RunbookDisagrees(m) is { } disagreement) problems.Add(disagreement);
         if (m.Rpo.PartialCommits > 0)
@@ -110,7 +118,7 @@ public static class DrillFindings
     static string? RunbookDisagrees(DrillMeasurements m) => m.RunbookLoss.Kind switch
     {
         DataLossKind.Measured when m.RunbookLoss.LostCommits < m.Rpo.LostCommits =>
-            $"the runbook measured {m.RunbookLoss.LostCommits} lost commits where the ledger counts {m.Rpo.LostCommits}: a real failover would under-report its data loss",
+            $"the runbook measured {m.RunbookLoss.LostCommits} lost {m.Loss.Unit}s where the ledger counts {m.Rpo.LostCommits}: a real failover would under-report its data loss",
         DataLossKind.UpperBound when m.Rpo.LostCommits > 0 && m.RunbookLoss.Window < m.Rpo.Window - TimeSpan.FromMilliseconds(5) =>
             $"the runbook's upper bound ({DataLoss.Span(m.RunbookLoss.Window!.Value)}) is below the ledger's measured window ({DataLoss.Span(m.Rpo.Window)})",
         _ => null,
@@ -119,10 +127,10 @@ public static class DrillFindings
     /// <summary>The drill's own section: the ledger behind the data-loss figure, and the runbook run it rehearsed.</summary>
     public static ReportSection LedgerSection(DrillMeasurements m, Incident run) => new("演練帳本 (the drill's ledger and the runbook it ran)",
     [
-        $"acknowledged commits: {m.Rpo.AcknowledgedCommits}; missing after recovery: {m.Rpo.LostCommits}; in doubt: {m.Rpo.InDoubtApplied} applied, {m.Rpo.InDoubtLost} not; failed client attempts: {m.FailedClientAttempts}",
+        $"acknowledged {m.Loss.Unit}s: {m.Rpo.AcknowledgedCommits}; missing after recovery: {m.Rpo.LostCommits}; in doubt: {m.Rpo.InDoubtApplied} applied, {m.Rpo.InDoubtLost} not; failed client attempts: {m.FailedClientAttempts}",
         $"data loss measured by the ledger: {m.Loss.Describe()}",
         $"data loss the runbook recorded on its own (what a real failover reports): {m.RunbookLoss.Describe()}",
         $"runbook {run.Header.Runbook}, run {run.Header.RunId} ({run.Status.Name()}), steps: {string.Join(", ", run.Steps.Select(s => $"{s.Id} ({s.Outcome.Name()})"))}",
-        $"source chosen by the assessment: {run.Facts.GetValueOrDefault(FactKeys.Candidates) ?? "not recorded"}",
+        $"source chosen by the assessment: {run.Facts.GetValueOrDefault(m.Loss.Unit == Cache ? FactKeys.CacheChoice : FactKeys.Candidates) ?? "not recorded"}",
     ]);
 }

@@ -38,6 +38,8 @@ public sealed record DrillOptions(
             throw new RecoveryException($"--restore '{RestoreBackup}' names no backup; accepted: latest or a name like autovideo_backup_20261125T030000Z");
         if (RestoreBackup is not null && DetachStandbyBeforeDisaster)
             throw new RecoveryException("--restore and --detach-standby exclude each other; accepted: one of them");
+        if (Disaster.HitsCache() && (RestoreBackup is not null || DetachStandbyBeforeDisaster))
+            throw new RecoveryException($"--{(RestoreBackup is not null ? "restore" : "detach-standby")} belongs to the database disasters; {Disaster.Name()} fails the cache, whose runbook restores a backup by itself when no replica is usable; accepted: kill-primary, stop-primary or freeze-primary with it");
         if (string.IsNullOrWhiteSpace(Owner)) throw new RecoveryException("--owner is empty; accepted: the name of who runs the drill");
     }
 }

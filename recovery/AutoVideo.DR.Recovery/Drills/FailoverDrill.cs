@@ -16,9 +16,10 @@ namespace AutoVideo.DR.Recovery.Drills;
 
 /// <summary>
 /// The failover drill: a write workload on the primary, a disaster injected into it, detection by
-/// the health probes, then the very runbook a real critical failover runs (<see cref="CriticalRunbook"/>
-/// through <see cref="RunbookExecutor"/>, same steps, same journal), and around it what only a drill
-/// can know: every commit the clients saw acknowledged. Its report is the runbook's incident report
+/// the health probes, then the very runbook a real failover of the disaster's level runs (critical for
+/// the database, <see cref="CriticalRunbook"/>; major for the cache, <see cref="MajorRunbook"/>; through
+/// <see cref="RunbookExecutor"/>, same steps, same journal), and around it what only a drill can know:
+/// every commit (and, for kill-redis, every cache write) the clients saw acknowledged. Its report is the runbook's incident report
 /// with the drill's own sections: the ledger (the measured data loss), per-table verification and the
 /// timeline from the disaster. With a backup to restore, the runbook is told to restore it
 /// (--restore-from), as an operator who judged the replica unusable would.
@@ -76,16 +77,22 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var installation = PostgresInstallation.Locate();
         var account = ServerAccount.Current();
         var description = state.Describe();
-        var objective = RecoveryObjective.For(DisasterLevel.Critical);
+        var level = options.Disaster.Level();
+        var objective = RecoveryObjective.For(level);
 
         await WorkloadSchema.CreateAsync(description.Primary!.ConnectionString, ct);
         await using var workload = new AutoVideoWorkload(description.ClientConnectionString(), options.Writers, logger);
         workload.Start();
+        // A cache disaster: the cache's own workload and ledger, beside the database's.
+        await using var cacheWorkload = options.Disaster.HitsCache() ? new CacheWorkload(() => CacheEndpointNow(state.WorkDirectory), options.Writers, logger) : null;
+        cacheWorkload?.Start();
         await timeline.StepAsync("workload warm-up", async () =>
         {
             await Task.Delay(options.WarmUpTime, ct);
             if (workload.Ledger.Count == 0) throw new RecoveryException("the workload acknowledged no commit during warm-up; see 'autovideo-dr health'");
-            return $"{options.Writers} writers, {workload.Ledger.Count} commits acknowledged on {primaryNode.Name}";
+            if (cacheWorkload is { Ledger.Count: 0 }) throw new RecoveryException("the cache workload acknowledged no write during warm-up; see 'autovideo-dr health'");
+            return $"{options.Writers} writers, {workload.Ledger.Count} commits acknowledged on {primaryNode.Name}"
+                + (cacheWorkload is null ? "" : $"; {options.Writers} cache writers, {cacheWorkload.Ledger.Count} writes acknowledged");
         });
         if (options.RestoreBackup is { } requested)
         {
@@ -108,23 +115,27 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         }
 
         timeline.MarkDisaster();
-        await timeline.StepAsync("inject disaster", () => Disaster.InjectAsync(options.Disaster, LocalEnvironment.Server(installation, account, primaryNode), primaryNode.Name, ct));
-        await timeline.StepAsync("detect failure", async () =>
+        if (cacheWorkload is not null) await InjectIntoCacheAsync(state, options.Disaster, timeline, ct);
+        else
         {
-            if (pager is not null)
+            await timeline.StepAsync("inject disaster", () => Disaster.InjectAsync(options.Disaster, LocalEnvironment.Server(installation, account, primaryNode), primaryNode.Name, ct));
+            await timeline.StepAsync("detect failure", async () =>
             {
-                // The plan's path: the exporter's scrape fails, the rule fires after its for:, Alertmanager pages.
-                var alert = await pager.WaitForAsync("AutoVideoDatabaseDown", DrillOptions.DetectionTarget, ct, a => a.Instance == $"{PostgresServer.Host}:{primaryNode.Port}");
-                return $"{alert.Name} ({alert.Severity}) reached the on-call webhook through receiver '{alert.Receiver}': {alert.Annotations.GetValueOrDefault("summary")}";
-            }
-            var result = await FailureDetector.Default.WaitForFailureAsync(description.Primary!, TimeSpan.FromSeconds(30), ct);
-            return $"{primaryNode.Name} down after {result.Probes} probes: {result.Probe.Detail}";
-        });
+                if (pager is not null)
+                {
+                    // The plan's path: the exporter's scrape fails, the rule fires after its for:, Alertmanager pages.
+                    var alert = await pager.WaitForAsync("AutoVideoDatabaseDown", DrillOptions.DetectionTarget, ct, a => a.Instance == $"{PostgresServer.Host}:{primaryNode.Port}");
+                    return $"{alert.Name} ({alert.Severity}) reached the on-call webhook through receiver '{alert.Receiver}': {alert.Annotations.GetValueOrDefault("summary")}";
+                }
+                var result = await FailureDetector.Default.WaitForFailureAsync(description.Primary!, TimeSpan.FromSeconds(30), ct);
+                return $"{primaryNode.Name} down after {result.Probes} probes: {result.Probe.Detail}";
+            });
+        }
         var detectionTime = timeline.SinceDisaster;
 
-        // The real runbook, exactly as 'autovideo-dr failover --level critical' runs it.
+        // The real runbook of the disaster's level, exactly as 'autovideo-dr failover --level <level>' runs it.
         var journals = Journal.DirectoryIn(state.WorkDirectory);
-        var runbook = CriticalRunbook.Build(new LocalRunbookTarget(state.WorkDirectory, loggers), LocalRunbookTarget.RestoreSources(state.WorkDirectory, loggers), new IncidentReport(journals));
+        var runbook = RunbookCatalog.Failover(level, new LocalRunbookTarget(state.WorkDirectory, loggers), LocalRunbookTarget.RestoreSources(state.WorkDirectory, loggers), new IncidentReport(journals));
         var runStartedAt = DateTimeOffset.UtcNow;
         var runbookFailure = (string?)null;
         try
@@ -141,21 +152,26 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         // A drill's failed run is evidence, not an incident to resume: close it so the next run starts afresh.
         if (!incident.IsFinished) incident = IncidentUpdates.Abort(journals, "autovideo-dr drill", $"the drill ended: {runbookFailure}");
 
-        // Service is back when the running workload commits on the new primary (after any hold is released).
+        // Service is back when the running workload commits on the new primary (after any hold is released);
+        // for a cache disaster, when the cache workload writes to the new cache primary.
         AcknowledgedCommit? firstCommit = null;
         if (runbookFailure is null)
         {
-            var newPrimary = LocalEnvironmentState.Load(state.WorkDirectory).NodeWithRole(NodeRole.Primary);
+            var now = LocalEnvironmentState.Load(state.WorkDirectory);
+            var (servingNode, port, ledgerNow, what) = cacheWorkload is null
+                ? (now.NodeWithRole(NodeRole.Primary).Name, now.NodeWithRole(NodeRole.Primary).Port, workload.Ledger, "committed")
+                : (now.Caches!.First(c => c.Role == NodeRole.Primary).Name, now.Caches!.First(c => c.Role == NodeRole.Primary).Port, cacheWorkload.Ledger, "wrote");
             var deadline = DateTime.UtcNow.AddSeconds(30);
-            while ((firstCommit = workload.Ledger.FirstOn(newPrimary.Port, runStartedAt)) is null && DateTime.UtcNow < deadline)
+            while ((firstCommit = ledgerNow.FirstOn(port, runStartedAt)) is null && DateTime.UtcNow < deadline)
                 await Task.Delay(5, ct);
-            if (firstCommit is null) runbookFailure = $"the workload committed nothing on {newPrimary.Name} within 30 s of the runbook's end";
+            if (firstCommit is null) runbookFailure = $"the {(cacheWorkload is null ? "" : "cache ")}workload {what} nothing on {servingNode} within 30 s of the runbook's end";
         }
         var rto = firstCommit is { } first ? first.AcknowledgedAt - timeline.DisasterAt : timeline.SinceDisaster;
         progress(firstCommit is null ? "service not restored" : $"service restored: RTO {rto.TotalSeconds:0.000} s");
 
         await Task.Delay(options.AfterRecoveryTime, ct);
         await workload.StopAsync();
+        if (cacheWorkload is not null) await cacheWorkload.StopAsync();
         var ledger = workload.Ledger;
         var serving = LocalEnvironmentState.Load(state.WorkDirectory).Describe().Primary ?? description.Standby!;
         var recovered = await timeline.StepAsync("RPO accounting", async () =>
@@ -173,34 +189,93 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
 
         var loss = DataLoss.Measured(recovered.rpo.LostCommits, recovered.rpo.Window,
             $"the drill's ledger: {recovered.rpo.LostCommits} of {recovered.rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}");
+        // A cache disaster: the cache's figures lead the report; the database's stand beside them.
+        var (rpo, headline, tables, runbookLoss, failedAttempts, standbyLeft) = (recovered.rpo, loss, verification, incident.DataLoss, ledger.FailedAttempts, true);
+        ReportSection? databaseBeside = null;
+        if (cacheWorkload is not null)
+        {
+            var cache = await AccountCacheAsync(state.WorkDirectory, cacheWorkload.Ledger, timeline, ct);
+            (rpo, headline, tables, runbookLoss, failedAttempts) = (cache.Rpo, cache.Loss, [.. cache.Tables, .. verification],
+                incident.CacheDataLoss ?? DataLoss.Unknown("the runbook recorded no cache data loss") with { Unit = "write" }, cacheWorkload.Ledger.FailedAttempts);
+            standbyLeft = LocalEnvironmentState.Load(state.WorkDirectory).Caches?.Any(c => c.Role == NodeRole.Standby) != true;
+            databaseBeside = DatabaseBeside(ledger, recovered.rpo, verification, timeline.DisasterAt);
+        }
         var steps = Timeline(timeline, incident);
         var restoreStep = incident.Steps.FirstOrDefault(s => s.Id == "restore-data" && s.Outcome == StepOutcome.Completed);
-        var measurements = new DrillMeasurements(steps, rto, detectionTime, options.Detect, recovered.rpo, loss, verification,
-            await WalArchive.CheckAsync(state.ArchiveDirectory, ct), ledger.FailedAttempts, rto,
-            objective.RtoMet(rto) && firstCommit is not null, loss.Met(objective) == true, StandbyLeft: true,
-            BackupEvidence: restoreStep?.Output, RunbookLoss: incident.DataLoss, RunbookFailure: runbookFailure);
+        var measurements = new DrillMeasurements(steps, rto, detectionTime, options.Detect, rpo, headline, tables,
+            await WalArchive.CheckAsync(state.ArchiveDirectory, ct), failedAttempts, rto,
+            objective.RtoMet(rto) && firstCommit is not null, headline.Met(objective) == true, StandbyLeft: standbyLeft,
+            BackupEvidence: restoreStep?.Output, RunbookLoss: runbookLoss, RunbookFailure: runbookFailure);
         var (problems, suggestions) = DrillFindings.Derive(measurements);
         var restored = options.RestoreBackup is not null;
         var report = IncidentReport.ToRecoveryReport(incident, DateTimeOffset.UtcNow) with
         {
-            Title = restored ? "Backup restore drill" : "Failover drill",
+            Title = restored ? "Backup restore drill" : cacheWorkload is not null ? "Cache failover drill" : "Failover drill",
             Date = timeline.DisasterAt,
             Type = restored ? TestType.BackupRestore : TestType.Failover,
             Scenario = restored
                 ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores backup {options.RestoreBackup} into the promoted standby"
+                : cacheWorkload is not null
+                ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload on the database and {options.Writers} writers on the cache: the major runbook promotes the cache replica while the database serves"
                 : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, {(options.DetachStandbyBeforeDisaster ? "the standby cut off before it, " : "")}the critical runbook promotes the streaming standby",
             Owner = options.Owner,
             ActualRto = rto,
-            DataLoss = loss,
+            DataLoss = headline,
             Timeline = steps,
             Checklist = DrillFindings.Checklist(measurements),
-            Verification = verification,
+            Verification = tables,
             Problems = problems,
             Suggestions = suggestions,
-            Sections = [DrillFindings.LedgerSection(measurements, incident)],
+            Sections = [DrillFindings.LedgerSection(measurements, incident), .. databaseBeside is null ? Array.Empty<ReportSection>() : [databaseBeside]],
         };
         var files = await RecoveryReportWriter.WriteAsync(report, options.ReportDirectory, $"dr-drill-{timeline.DisasterAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}", ct);
         return new DrillResult(report, files, measurements, incident);
+    }
+
+    /// <summary>Where clients' cache endpoint leads now (it follows the recorded cache primary).</summary>
+    static Environments.CacheEndpoint? CacheEndpointNow(string workDirectory) =>
+        LocalEnvironmentState.TryLoad(workDirectory)?.Describe().CacheEndpoint is { } endpoint ? Environments.CacheEndpoint.Parse(endpoint) : null;
+
+    /// <summary>kill-redis: SIGKILL to the Redis primary, then detection by the cache probe (3 consecutive failures, 50 ms apart).</summary>
+    static async Task InjectIntoCacheAsync(LocalEnvironmentState state, DisasterKind disaster, TimelineRecorder timeline, CancellationToken ct)
+    {
+        var primary = state.Caches?.FirstOrDefault(c => c.Role == NodeRole.Primary)
+            ?? throw new RecoveryException($"the local environment in {state.WorkDirectory} has no Redis primary to fail");
+        await timeline.StepAsync("inject disaster", () => Task.FromResult(Disaster.Inject(disaster, Cache.LocalCache.Server(primary), primary.Name)));
+        await timeline.StepAsync("detect failure", async () =>
+        {
+            var node = state.Describe().CacheNodes!.Single(c => c.Name == primary.Name);
+            var result = await FailureDetector.Default.WaitForFailureAsync(node, TimeSpan.FromSeconds(30), ct);
+            return $"{primary.Name} down after {result.Probes} probes: {result.Probe.Detail}";
+        });
+    }
+
+    /// <summary>The cache's RPO from its ledger: acknowledged writes missing on the serving cache primary, and every surviving one compared.</summary>
+    static Task<(RpoResult Rpo, DataLoss Loss, IReadOnlyList<TableVerification> Tables)> AccountCacheAsync(string workDirectory, CommitLedger ledger, TimelineRecorder timeline, CancellationToken ct) =>
+        timeline.StepAsync("cache RPO accounting", async () =>
+        {
+            var state = LocalEnvironmentState.Load(workDirectory);
+            var primary = state.Caches!.First(c => c.Role == NodeRole.Primary);
+            var content = await RecoveredContent.LoadCacheAsync(Cache.LocalCache.Server(primary).Endpoint, ledger, ct);
+            var rpo = RpoAccounting.Account(ledger, content, timeline.DisasterAt);
+            var tables = DataVerification.Verify(ledger, content, rpo.Lost, [CacheWorkload.Table]);
+            var loss = DataLoss.Measured(rpo.LostCommits, rpo.Window,
+                $"the drill's cache ledger: {rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged writes missing on {primary.Name}") with { Unit = "write" };
+            return ((rpo, loss, tables), $"{rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged cache writes missing on {primary.Name}; {rpo.InDoubtApplied + rpo.InDoubtLost} in doubt");
+        });
+
+    /// <summary>The database beside a cache disaster: it was not failed; its ledger shows whether its clients noticed.</summary>
+    static ReportSection DatabaseBeside(CommitLedger ledger, RpoResult rpo, IReadOnlyList<TableVerification> tables, DateTimeOffset disasterAt)
+    {
+        var after = ledger.Acknowledged.Where(c => c.AcknowledgedAt >= disasterAt).Select(c => c.AcknowledgedAt).Order().Prepend(disasterAt).ToList();
+        var gap = after.Zip(after.Skip(1), (a, b) => (From: a, Wait: b - a)).MaxBy(g => g.Wait);
+        return new("資料庫 (the database beside the cache)",
+        [
+            $"RTO: none needed: the database was not failed; {after.Count - 1} commits acknowledged after the disaster; "
+                + (after.Count > 1 ? $"the longest wait for the next one: {gap.Wait.TotalMilliseconds:0} ms, from {(gap.From - disasterAt).TotalSeconds:0.000} s after the disaster" : "none, so its service is not shown"),
+            $"data loss measured by its ledger: {rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged commits missing",
+            $"tables verified: {string.Join(", ", tables.Select(t => $"{t.Table} {t.FoundRows}/{t.ExpectedRows}{(t.Passed ? "" : " FAILED")}"))}",
+        ]);
     }
 
     /// <summary>For "latest" with an empty store, takes the scheduled backup from the standby, as the backup CronJob would have.</summary>

@@ -13,6 +13,9 @@ namespace AutoVideo.DR.Recovery.Health;
 public sealed class DatabaseProbe(TimeSpan? timeout = null)
 {
     readonly TimeSpan timeout = timeout ?? TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one probe waits for an answer.</summary>
+    public TimeSpan Timeout => timeout;
     int TimeoutSeconds => Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds));
 
     /// <summary>Probes <paramref name="node"/>; the primary's connection string, when given, yields the lag in bytes.</summary>

@@ -26,4 +26,18 @@ public static class FactKeys
     public const string DataLossSeconds = "data-loss-seconds";
     public const string DataLossCommits = "data-loss-commits";
     public const string DataLossBasis = "data-loss-basis";
+
+    /// <summary>
+    /// The cache (Redis) as the assessment found it: its primary and replica, whether the primary is down,
+    /// where its data comes back from ("replica", or the name of a backup holding a Redis part), and the
+    /// nodes to rebuild as replicas once it serves again. Its data loss is recorded with the keys above behind <see cref="CachePrefix"/>.
+    /// </summary>
+    public const string CachePrefix = "cache-";
+    public const string CachePrimary = "cache-primary";
+    public const string CacheReplica = "cache-replica";
+    public const string CacheDown = "cache-down";
+    public const string CacheSource = "cache-source";
+    public const string CacheChoice = "cache-choice";
+    public const string CacheServing = "cache-serving";
+    public const string CacheRepair = "cache-repair";
 }

@@ -115,6 +115,22 @@ public sealed record Incident(
     public DataLoss DataLoss =>
         DataLossFacts.Read(Facts) ?? DataLoss.Unknown("not measured: the run has not reached its data-loss step");
 
+    /// <summary>The id of the step that brings the cache back (major runbook); its end is the cache's recovery.</summary>
+    public const string CacheRestoredBy = "restore-cache";
+
+    /// <summary>Whether this run recovered a failed cache (Redis) primary.</summary>
+    public bool RecoveredCache => Header.Steps.Contains(CacheRestoredBy) && Facts.GetValueOrDefault(FactKeys.CacheDown) == "true";
+
+    /// <summary>Declaration to the end of the cache's recovery; null when the run recovered no cache or has not yet.</summary>
+    public TimeSpan? CacheRto =>
+        Steps.FirstOrDefault(s => s.Id == CacheRestoredBy && s.Outcome == StepOutcome.Completed)?.EndedAt is { } restored
+            ? restored - DeclaredAt
+            : null;
+
+    /// <summary>The cache's data loss as the run measured or bounded it; null when the run recovered no cache.</summary>
+    public DataLoss? CacheDataLoss => !RecoveredCache ? null
+        : DataLossFacts.Read(Facts, FactKeys.CachePrefix) ?? DataLoss.Unknown("not measured: the run has not reached its cache data-loss step") with { Unit = "write" };
+
     /// <summary>Reads the run with this id, or the latest run when no id is given.</summary>
     public static (Journal Journal, Incident Incident) Load(string directory, string? runId = null)
     {

@@ -45,13 +45,15 @@ public sealed class IncidentReport(string directory)
             new("驗證備份檔案完整性", restore?.Outcome == StepOutcome.Completed, restore is null ? "no restore in this runbook" : $"{restore.Outcome.Name()}: {restore.Output}"),
             new("測試恢復程序", allDone, $"{incident.Steps.Count(s => s.Outcome is StepOutcome.Completed or StepOutcome.Skipped)} of {incident.Steps.Count} steps done"),
             new("確認恢復時間符合 RTO", objective.RtoMet(rto), $"{rto.TotalSeconds:0.0} s against {objective.Rto.TotalHours:0.#} h"),
-            new("確認數據遺失符合 RPO", incident.DataLoss.Met(objective) == true, $"{incident.DataLoss.Describe()} against {objective.Rpo.TotalMinutes:0.#} min"),
+            new("確認數據遺失符合 RPO", incident.DataLoss.Met(objective) == true && (incident.CacheDataLoss is not { } cacheLoss || cacheLoss.Met(objective) == true),
+                $"{incident.DataLoss.Describe()}{(incident.CacheDataLoss is { } cache ? $"; cache: {cache.Describe()}" : "")} against {objective.Rpo.TotalMinutes:0.#} min"),
             new("驗證恢復數據完整性", verified.Count > 0, verified.Count > 0 ? string.Join("; ", verified.Select(v => v.Output)) : "not verified"),
             new("測試備用環境功能", verified.Count > 0, verified.Count > 0 ? "the promoted environment accepted a write and a read" : "not verified"),
         };
         var problems = incident.Steps.Where(s => s.Attempts > 1).Select(s => $"step {s.Id} was started {s.Attempts} times (interrupted or failed, then resumed)")
             .Concat(incident.Resumes > 0 ? [$"the run was resumed {incident.Resumes} time(s) after an interruption"] : [])
             .Concat(incident.DataLoss.Kind == DataLossKind.Measured ? [] : [$"the data loss is not measured: {incident.DataLoss.Describe()}"])
+            .Concat(incident.CacheDataLoss is { Kind: not DataLossKind.Measured } unmeasured ? [$"the cache's data loss is not measured: {unmeasured.Describe()}"] : [])
             .ToList();
         return new RecoveryReport(
             Title: $"{h.Runbook} {h.RunId}",
@@ -67,8 +69,17 @@ public sealed class IncidentReport(string directory)
             Checklist: checklist,
             Verification: [],
             Problems: problems,
-            Suggestions: ["review this timeline at the post-incident review (事後檢討) and record improvements here"]);
+            Suggestions: ["review this timeline at the post-incident review (事後檢討) and record improvements here"],
+            Sections: incident.RecoveredCache ? [CacheSection(incident)] : null);
     }
+
+    /// <summary>The cache's own recovery beside the database's: how it came back, when, and what it lost.</summary>
+    static ReportSection CacheSection(Incident incident) => new("快取 (Redis)",
+    [
+        $"cache primary {incident.Facts.GetValueOrDefault(FactKeys.CachePrimary)} down; {incident.Facts.GetValueOrDefault(FactKeys.CacheChoice) ?? "no recovery source recorded"}",
+        $"cache recovered (end of {Incident.CacheRestoredBy}): {(incident.CacheRto is { } rto ? $"{rto.TotalSeconds:0.0} s after the declaration" : "not yet")}; serving: {incident.Facts.GetValueOrDefault(FactKeys.CacheServing) ?? "not recorded"}",
+        $"cache data loss: {incident.CacheDataLoss!.Describe()}",
+    ]);
 
     static string UpdatesSection(Incident incident)
     {

@@ -22,8 +22,12 @@ public enum ServerSetup
 /// <summary>One node of the local environment as recorded on disk.</summary>
 public sealed record LocalNodeState(string Name, int Port, string DataDirectory, string LogFile, NodeRole Role, ServerSetup Setup = ServerSetup.Ready);
 
-/// <summary>One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>).</summary>
-public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role, ServerSetup Setup = ServerSetup.Ready);
+/// <summary>
+/// One Redis node of the local environment: primary or replica (<see cref="NodeRole.Standby"/>), or fenced.
+/// <paramref name="RestoredFrom"/> names the backup last restored into it, and when (what a resumed runbook asks).
+/// </summary>
+public sealed record LocalCacheNodeState(string Name, int Port, string Directory, string LogFile, NodeRole Role, ServerSetup Setup = ServerSetup.Ready,
+    string? RestoredFrom = null, DateTimeOffset? RestoredAt = null);
 
 /// <summary>The <c>local up</c> creating or starting the environment now (or killed while it did): removed from the state when it ends.</summary>
 public sealed record LocalUp(int Pid, DateTimeOffset StartedAt)

@@ -10,11 +10,12 @@ using Npgsql;
 namespace AutoVideo.DR.Recovery.Local;
 
 /// <summary>
-/// The local environment as a runbook target: nodes are its PostgreSQL servers. Promotion,
-/// fencing and rejoin are the Promotion namespace's; health is the Health namespace's probes.
-/// Every check looks at the servers themselves and the recorded roles, never at the journal.
+/// The local environment as a runbook target: nodes are its PostgreSQL servers (and, for the cache
+/// steps, its Redis servers: LocalRunbookTarget.Cache.cs). Promotion, fencing and rejoin are the
+/// Promotion namespace's; health is the Health namespace's probes. Every check looks at the servers
+/// themselves and the recorded roles, never at the journal.
 /// </summary>
-public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory loggers) : IRunbookTarget
+public sealed partial class LocalRunbookTarget(string workDirectory, ILoggerFactory loggers) : IRunbookTarget
 {
     readonly string directory = Path.GetFullPath(workDirectory);
 
@@ -54,7 +55,7 @@ public sealed class LocalRunbookTarget(string workDirectory, ILoggerFactory logg
         };
         var point = usable ? await ReplicaPointAsync(Node(standby!), ct) : null;
         var fenced = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Fenced)?.Name;
-        return new TargetAssessment(health, assessment, primary, standby, fenced, failed, usable, detail, point, state.Home);
+        return new TargetAssessment(health, assessment, primary, standby, fenced, failed, usable, detail, point, state.Home, await CacheAssessmentAsync(state, health, ct));
     }
 
     /// <summary>What a standby holds now: everything up to the WAL it received, the newest commit it replayed.</summary>

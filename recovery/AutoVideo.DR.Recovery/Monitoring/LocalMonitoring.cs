@@ -22,6 +22,8 @@ public sealed record LocalMonitoringState(string Directory, string? AlertWebhook
         ?? throw new RecoveryException($"the local monitoring in {Directory} has no {component.ToString().ToLowerInvariant()} recorded: the 'local up --monitoring' that started it did not finish; run 'autovideo-dr local up --monitoring' again");
 
     public bool Has(MonitoringComponent component) => Processes.Any(p => p.Component == component);
+    /// <summary>Prometheus's TSDB (--storage.tsdb.path); its snapshots land in snapshots/ under it.</summary>
+    [JsonIgnore] public string PrometheusData => Path.Combine(Directory, "prometheus-data");
     [JsonIgnore] public Uri PrometheusUrl => Url(MonitoringComponent.Prometheus);
     [JsonIgnore] public Uri AlertmanagerUrl => Url(MonitoringComponent.Alertmanager);
     [JsonIgnore] public Uri PushgatewayUrl => Url(MonitoringComponent.Pushgateway);
@@ -88,10 +90,7 @@ public sealed class LocalMonitoring(ILogger logger)
                 [$"--config.file={Path.Combine(directory, MonitoringConfiguration.AlertmanagerFile)}", $"--storage.path={Path.Combine(directory, "alertmanager-data")}",
                  $"--web.listen-address=127.0.0.1:{alertmanagerPort}", "--cluster.listen-address=", "--log.level=warn"],
                 Path.Combine(logs, "alertmanager.log")));
-            Started(BackgroundProcess.Start("prometheus", MonitoringComponent.Prometheus, programs.Prometheus, prometheusPort,
-                [$"--config.file={Path.Combine(directory, MonitoringConfiguration.PrometheusFile)}", $"--storage.tsdb.path={Path.Combine(directory, "prometheus-data")}",
-                 $"--web.listen-address=127.0.0.1:{prometheusPort}", "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d", "--log.level=warn"],
-                Path.Combine(logs, "prometheus.log")));
+            Started(StartPrometheus(programs.Prometheus, directory, prometheusPort, Path.Combine(logs, "prometheus.log")));
             foreach (var process in running) await WaitReadyAsync(process, ct);
             var state = new LocalMonitoringState(directory, alertWebhook, running);
             logger.LogInformation("Monitoring: Prometheus {Prometheus}, Alertmanager {Alertmanager}, Pushgateway {Pushgateway}",
@@ -104,6 +103,34 @@ public sealed class LocalMonitoring(ILogger logger)
             foreach (var process in running) await BackgroundProcess.StopAsync(process, TimeSpan.FromSeconds(5), CancellationToken.None, justStarted: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Prometheus on its port with this environment's configuration and TSDB. The admin API is on
+    /// (loopback only) for the TSDB snapshot every system backup takes: POST /api/v1/admin/tsdb/snapshot
+    /// answers only with --web.enable-admin-api (Prometheus HTTP API, "TSDB Admin APIs").
+    /// </summary>
+    static MonitoredProcess StartPrometheus(string program, string directory, int port, string logFile) =>
+        BackgroundProcess.Start("prometheus", MonitoringComponent.Prometheus, program, port,
+            [$"--config.file={Path.Combine(directory, MonitoringConfiguration.PrometheusFile)}", $"--storage.tsdb.path={Path.Combine(directory, "prometheus-data")}",
+             $"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle", "--web.enable-admin-api", "--storage.tsdb.retention.time=7d", "--log.level=warn"],
+            logFile);
+
+    /// <summary>
+    /// Starts the environment's Prometheus again on its recorded port (after its TSDB was replaced), waits until
+    /// it is ready, and records its new pid.
+    /// </summary>
+    public static async Task<LocalMonitoringState> RestartPrometheusAsync(string workDirectory, CancellationToken ct)
+    {
+        var environment = LocalEnvironmentState.Load(workDirectory);
+        var monitoring = environment.Monitoring ?? throw new RecoveryException($"the local environment in {environment.WorkDirectory} runs no monitoring");
+        var old = monitoring.Process(MonitoringComponent.Prometheus);
+        await BackgroundProcess.StopAsync(old, TimeSpan.FromSeconds(10), ct);
+        var started = StartPrometheus(old.Program, monitoring.Directory, old.Port, old.LogFile);
+        await WaitReadyAsync(started, ct);
+        var updated = monitoring with { Processes = monitoring.Processes.Select(p => p.Component == MonitoringComponent.Prometheus ? started : p).ToList() };
+        (LocalEnvironmentState.Load(workDirectory) with { Monitoring = updated }).Save();
+        return updated;
     }
 
     /// <summary>Stops every monitoring process that still runs; returns their names.</summary>

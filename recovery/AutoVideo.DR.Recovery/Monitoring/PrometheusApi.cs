@@ -55,6 +55,46 @@ public sealed class PrometheusApi(Uri url)
         }).ToList();
     }
 
+    /// <summary>
+    /// Takes a TSDB snapshot of all current data, the head block included (POST /api/v1/admin/tsdb/snapshot;
+    /// Prometheus answers it only when started with --web.enable-admin-api). Returns its directory name under
+    /// &lt;data&gt;/snapshots/.
+    /// </summary>
+    public async Task<string> SnapshotAsync(CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Http.PostAsync(new Uri(Url, "api/v1/admin/tsdb/snapshot"), null, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+                throw new RecoveryException($"Prometheus at {Url} refused the TSDB snapshot (HTTP {(int)response.StatusCode}: {Error(body)}); it answers it only when started with --web.enable-admin-api");
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.GetProperty("data").GetProperty("name").GetString() ?? throw new JsonException("no snapshot name");
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or KeyNotFoundException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new RecoveryException($"Prometheus at {Url} did not take a TSDB snapshot: {e.Message.ReplaceLineEndings(" ")}");
+        }
+    }
+
+    /// <summary>The number of series an instant query returns at <paramref name="at"/>.</summary>
+    public async Task<int> SeriesAtAsync(string query, DateTimeOffset at, CancellationToken ct)
+    {
+        var time = (at.ToUnixTimeMilliseconds() / 1000.0).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        using var json = await GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}&time={time}", ct);
+        return json.RootElement.GetProperty("data").GetProperty("result").GetArrayLength();
+    }
+
+    static string Error(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("error", out var error) ? error.GetString() ?? body : body;
+        }
+        catch (JsonException) { return body.Trim(); }
+    }
+
     async Task<JsonDocument> GetAsync(string path, CancellationToken ct)
     {
         try

@@ -24,6 +24,9 @@ public sealed record DataLoss(DataLossKind Kind, [property: JsonIgnore] TimeSpan
     /// <summary>The window in seconds, for JSON: null when unknown.</summary>
     public double? Seconds => Window?.TotalSeconds;
 
+    /// <summary>What was lost, in the singular: "commit" for a database, "write" for a cache (acknowledged SETs).</summary>
+    public string Unit { get; init; } = "commit";
+
     public static DataLoss Measured(long lostCommits, TimeSpan window, string basis) =>
         new(DataLossKind.Measured, window < TimeSpan.Zero ? TimeSpan.Zero : window, lostCommits, basis);
 
@@ -56,9 +59,9 @@ public sealed record DataLoss(DataLossKind Kind, [property: JsonIgnore] TimeSpan
     /// </summary>
     public string Describe() => Kind switch
     {
-        DataLossKind.Measured when LostCommits > 0 => $"{LostCommits} acknowledged commit{(LostCommits == 1 ? "" : "s")} lost, spanning {Span(Window!.Value)} (measured: {Basis})",
-        DataLossKind.Measured => $"0 commits lost (measured: {Basis})",
-        DataLossKind.UpperBound => $"at most {Span(Window!.Value)} of commits (upper bound: {Basis})",
+        DataLossKind.Measured when LostCommits > 0 => $"{LostCommits} acknowledged {Unit}{(LostCommits == 1 ? "" : "s")} lost, spanning {Span(Window!.Value)} (measured: {Basis})",
+        DataLossKind.Measured => $"0 {Unit}s lost (measured: {Basis})",
+        DataLossKind.UpperBound => $"at most {Span(Window!.Value)} of {Unit}s (upper bound: {Basis})",
         _ => $"unknown ({Basis})",
     };
 

@@ -84,8 +84,8 @@ public static class ReportMarkdown
     static string Loss(DataLoss loss) => loss.Kind switch
     {
         DataLossKind.Measured when loss.LostCommits > 0 =>
-            $"{loss.LostCommits} acknowledged commit{(loss.LostCommits == 1 ? "" : "s")} lost, spanning {NonZeroMinutes(loss.Window!.Value)} 分鐘 ({DataLoss.Span(loss.Window!.Value)}); measured: {loss.Basis}",
-        DataLossKind.Measured => $"0 分鐘 (0 commits lost; measured: {loss.Basis})",
+            $"{loss.LostCommits} acknowledged {loss.Unit}{(loss.LostCommits == 1 ? "" : "s")} lost, spanning {NonZeroMinutes(loss.Window!.Value)} 分鐘 ({DataLoss.Span(loss.Window!.Value)}); measured: {loss.Basis}",
+        DataLossKind.Measured => $"0 分鐘 (0 {loss.Unit}s lost; measured: {loss.Basis})",
         DataLossKind.UpperBound => $"≤ {NonZeroMinutes(loss.Window!.Value)} 分鐘 ({DataLoss.Span(loss.Window!.Value)}; upper bound: {loss.Basis})",
         _ => $"unknown ({loss.Basis})",
     };

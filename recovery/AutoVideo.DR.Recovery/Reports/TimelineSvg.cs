@@ -94,7 +94,7 @@ public static class TimelineSvg
 
     static string Loss(DataLoss loss) => loss.Kind switch
     {
-        DataLossKind.Measured => $"{loss.LostCommits} commits, {DataLoss.Span(loss.Window!.Value)} (measured)",
+        DataLossKind.Measured => $"{loss.LostCommits} {loss.Unit}s, {DataLoss.Span(loss.Window!.Value)} (measured)",
         DataLossKind.UpperBound => $"≤ {DataLoss.Span(loss.Window!.Value)} (upper bound)",
         _ => "unknown",
     };

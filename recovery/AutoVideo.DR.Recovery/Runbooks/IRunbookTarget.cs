@@ -12,6 +12,27 @@ namespace AutoVideo.DR.Recovery.Runbooks;
 public sealed record RecoveryPoint(string What, ulong? Lsn, DateTimeOffset? LastCommitAt, int? Timeline = null);
 
 /// <summary>
+/// A point a cache can be recovered to: a replica as it stands (the node, the replication history it
+/// follows and its offset in it), or a backup's RDB (the time it was taken).
+/// </summary>
+public sealed record CachePoint(string What, string? Node = null, string? ReplicationId = null, long? Offset = null, DateTimeOffset? TakenAt = null);
+
+/// <summary>
+/// What the assessment found of the cache (Redis): its primary and replica (node = a local Redis server or a
+/// Pulumi stack), whether the primary is down, whether the replica can be promoted and where it stands, and
+/// (only looked up when the replica cannot be promoted) the newest backup holding a Redis part.
+/// </summary>
+public sealed record CacheAssessment(
+    string Primary,
+    string? Replica,
+    bool PrimaryDown,
+    bool ReplicaUsable,
+    string ReplicaDetail,
+    CachePoint? ReplicaPoint,
+    (string Name, DateTimeOffset TakenAt)? NewestBackup = null,
+    string? BackupDetail = null);
+
+/// <summary>
 /// What the assessment step found: the health report, the level it amounts to, which node is
 /// primary and which standby (node = a local server or a Pulumi stack), which failed, whether the
 /// replica can be promoted and what it holds, and the node that is primary in normal operation.
@@ -26,7 +47,8 @@ public sealed record TargetAssessment(
     bool ReplicaUsable,
     string ReplicaDetail,
     RecoveryPoint? ReplicaPoint,
-    string HomePrimary);
+    string HomePrimary,
+    CacheAssessment? Cache = null);
 
 /// <summary>
 /// The environment a runbook acts on, in the runbook's own words. Every action has a check the
@@ -84,4 +106,32 @@ public interface IRunbookTarget
 
     /// <summary>Post-recovery verification: the primary accepts writes and every node that should run is healthy.</summary>
     Task<StepCheck> VerifyAsync(bool requireStandby, CancellationToken ct);
+
+    // The cache (Redis). Its nodes are named apart from the databases' (locally cache-a, cache-b; stacks: the stack).
+
+    /// <summary>Makes the cache replica <paramref name="node"/> the cache primary, the failed primary fenced first (locally REPLICAOF NO ONE; stacks: the standby stack's promotion).</summary>
+    Task<string> PromoteCacheAsync(string node, CancellationToken ct);
+
+    /// <summary>Whether <paramref name="node"/> is the cache primary and clients reach it: the environment's cache endpoint leads there and it takes a write.</summary>
+    Task<StepCheck> CacheServesAsync(string node, CancellationToken ct);
+
+    /// <summary>Restores the Redis part of <paramref name="backup"/> into the cache primary, verified against the manifest.</summary>
+    Task<string> RestoreCacheAsync(string backup, CancellationToken ct);
+
+    /// <summary>Whether the cache primary holds <paramref name="backup"/>, restored no earlier than <paramref name="since"/> (so a resumed run never restores twice).</summary>
+    Task<StepCheck> CacheRestoredAsync(string backup, DateTimeOffset since, CancellationToken ct);
+
+    /// <summary>
+    /// What recovering the cache to <paramref name="point"/> lost: bounded from the lost primary's last known
+    /// replication offset (its last RDB) or from a backup's age up to <paramref name="noLaterThan"/> (when the
+    /// failure was seen), else unknown with why. Its unit is "write".
+    /// </summary>
+    Task<DataLoss> CacheLossAfterAsync(CachePoint point, DateTimeOffset noLaterThan, CancellationToken ct);
+
+    /// <summary>Rebuilds the failed cache node <paramref name="node"/> as a replica of the cache primary.</summary>
+    Task<string> RejoinCacheAsync(string node, CancellationToken ct);
+    Task<StepCheck> IsCacheReplicaAsync(string node, CancellationToken ct);
+
+    /// <summary>The cache serves writes and every cache node that should replicate does; true when the environment has no cache.</summary>
+    Task<StepCheck> VerifyCacheAsync(CancellationToken ct);
 }

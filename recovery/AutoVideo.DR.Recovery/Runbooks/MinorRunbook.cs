@@ -19,6 +19,8 @@ public static class MinorRunbook
                     RequireSomethingToRepair(a, "minor");
                     if (a.Primary is null || a.Failed.Contains(a.Primary))
                         throw new RecoveryException($"the primary {a.Primary ?? "(none)"} is down: that is at least a major failure; run 'autovideo-dr failover --level major' (or critical)");
+                    if (a.Cache is { PrimaryDown: true } cache)
+                        throw new RecoveryException($"the cache primary {cache.Primary} is down: that is a major failure (Redis 故障); run 'autovideo-dr failover --level major'");
                     if (a.Failed.Count > 1)
                         throw new RecoveryException($"{a.Failed.Count} components are down ({string.Join(", ", a.Failed)}): that is at least a major failure; run 'autovideo-dr failover --level major'");
                 }),

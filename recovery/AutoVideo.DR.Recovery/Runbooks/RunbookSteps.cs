@@ -15,8 +15,8 @@ public static class RunbookSteps
     /// <summary>The fact value of <see cref="FactKeys.Source"/> when the replica is promoted (else a backup's name).</summary>
     public const string ReplicaSource = "replica";
 
-    /// <summary>When the assessment saw the failure: no commit of the lost primary is later than this.</summary>
-    const string AssessedAtFact = "assessed-at";
+    /// <summary>When the assessment saw the failure: no commit (or cache write) of the lost primary is later than this.</summary>
+    internal const string AssessedAtFact = "assessed-at";
     const string ReplicaLsnFact = "replica-lsn";
     const string ReplicaLastCommitFact = "replica-last-commit";
     const string HomePrimaryFact = "home-primary";
@@ -160,14 +160,18 @@ public static class RunbookSteps
         };
         if (a.ReplicaPoint?.Lsn is { } lsn) facts[ReplicaLsnFact] = new NpgsqlLogSequenceNumber(lsn).ToString();
         if (a.ReplicaPoint?.LastCommitAt is { } last) facts[ReplicaLastCommitFact] = last.ToString("O", CultureInfo.InvariantCulture);
+        if (a.Cache is { } cache)
+            foreach (var (k, v) in CacheSteps.Facts(cache)) facts[k] = v;
         return facts;
     }
 
     static string Summary(TargetAssessment a, RunRequest request)
     {
-        var down = a.Failed.Count == 0 ? "nothing down" : $"down: {string.Join(", ", a.Failed)}";
+        string[] failed = [.. a.Failed, .. a.Cache is { PrimaryDown: true } cache ? [cache.Primary] : Array.Empty<string>()];
+        var down = failed.Length == 0 ? "nothing down" : $"down: {string.Join(", ", failed)}";
         var why = request.Declared switch { Declaration.Planned => " (planned)", Declaration.SecurityBreach => " (security breach declared)", _ => "" };
-        return $"level {a.Assessment.LevelName}{why}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}";
+        return $"level {a.Assessment.LevelName}{why}; {down}; primary {Name(a.Primary)}, standby {Name(a.Standby)}; replica {(a.ReplicaUsable ? "usable" : "unusable")}: {a.ReplicaDetail}"
+            + (a.Cache is { } c ? $"; {CacheSteps.Summary(c)}" : "");
     }
 
     /// <summary>Refuses to act on a system in which the assessment found nothing down, unless the operator said why.</summary>
@@ -175,6 +179,8 @@ public static class RunbookSteps
     {
         if (request.Declared == Declaration.Planned && a.Primary is { } primary && a.Failed.Contains(primary))
             throw new RecoveryException($"--planned stops a healthy primary cleanly, but {primary} is down: declare the disaster without --planned");
+        if (a.Failed.Count == 0 && request.Declared == Declaration.Disaster && a.Cache is { PrimaryDown: true } cache)
+            throw new RecoveryException($"only the cache primary {cache.Primary} is down, the database serves: that is a major failure (Redis 故障); run 'autovideo-dr failover --level major'");
         if (a.Failed.Count == 0 && request.Declared == Declaration.Disaster)
             throw new RecoveryException($"nothing is down (level {a.Assessment.LevelName}): {action} would abandon a healthy primary; pass --security-breach to abandon it anyway, or --planned for a clean switchover that loses nothing");
     }
@@ -263,7 +269,7 @@ public static class RunbookSteps
         var promoted = context.TryFact(FactKeys.Serving);
         if (promoted is null && source == ReplicaSource)
             return DataLoss.Measured(0, TimeSpan.Zero, "no node was promoted and nothing restored in this run: the primary kept serving");
-        var assessedAt = context.TryFact(AssessedAtFact) is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
+        var assessedAt = AssessedAt(context);
         RecoveryPoint? point;
         if (source != ReplicaSource)
             point = (await restore!.For(source).ResolveAsync(await target.DescribeAsync(ct), source, ct)).Point;
@@ -279,6 +285,10 @@ public static class RunbookSteps
         DateTimeOffset? last = context.TryFact(ReplicaLastCommitFact) is { } t ? DateTimeOffset.Parse(t, CultureInfo.InvariantCulture) : null;
         return lsn is null && last is null ? null : new RecoveryPoint($"{node} at the assessment", lsn, last);
     }
+
+    /// <summary>When the assessment saw the failure (now, for a run that recorded none).</summary>
+    public static DateTimeOffset AssessedAt(RunContext context) =>
+        context.TryFact(AssessedAtFact) is { } at ? DateTimeOffset.Parse(at, CultureInfo.InvariantCulture) : DateTimeOffset.UtcNow;
 
     /// <summary>The node that is primary in normal operation, as the assessment recorded it.</summary>
     public static string HomePrimary(RunContext context) => context.Fact(HomePrimaryFact);

@@ -93,10 +93,10 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
     /// <summary>The outputs of the stack's RDS instance in its state (<c>pulumi stack export</c>): what the provider last applied.</summary>
     async Task<System.Text.Json.JsonElement?> DatabaseStateAsync(string stack, CancellationToken ct)
     {
-        var result = await RunAsync(stack, "stack export", ["stack", "export", "--stack", stack], null, null, ct);
+        var export = await ExportAsync(stack, ct);
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+            using var document = System.Text.Json.JsonDocument.Parse(export);
             if (!document.RootElement.TryGetProperty("deployment", out var deployment) || !deployment.TryGetProperty("resources", out var resources)) return null;
             foreach (var resource in resources.EnumerateArray())
             {
@@ -112,6 +112,51 @@ public sealed class StackDriver(PulumiExecutable pulumi, string? projectDirector
             throw new RecoveryException($"pulumi stack export of '{stack}' is not JSON: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The stack's state as <c>pulumi stack export</c> prints it. Never with --show-secrets: secret values
+    /// stay ciphertext of the stack's secrets provider.
+    /// </summary>
+    public async Task<string> ExportAsync(string stack, CancellationToken ct) =>
+        (await RunAsync(stack, "stack export", ["stack", "export", "--stack", stack], null, null, ct)).StandardOutput;
+
+    /// <summary>
+    /// The stack's config as <c>pulumi config --json</c> prints it: key → {value | objectValue, secret}.
+    /// Never with --show-secrets: a secret's value is left out (pulumi elides it), only its key is kept.
+    /// </summary>
+    public async Task<string> ConfigJsonAsync(string stack, CancellationToken ct) =>
+        (await RunAsync(stack, "config", ["config", "--json", "--stack", stack], null, null, ct)).StandardOutput;
+
+    /// <summary>The stacks of this project in the current backend (<c>pulumi stack ls --json</c>), by their short names.</summary>
+    public async Task<IReadOnlySet<string>> StacksAsync(CancellationToken ct)
+    {
+        var result = await RunAsync("", "stack ls", ["stack", "ls", "--json"], null, null, ct);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(result.StandardOutput);
+            // Names may be fully qualified (organization/project/stack): the stack is the last part.
+            return document.RootElement.EnumerateArray()
+                .Select(s => s.GetProperty("name").GetString() ?? "").Select(n => n[(n.LastIndexOf('/') + 1)..]).ToHashSet();
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new RecoveryException($"pulumi stack ls --json did not print a list of stacks: {e.Message}");
+        }
+    }
+
+    public async Task InitAsync(string stack, CancellationToken ct) =>
+        await RunAsync(stack, "stack init", ["stack", "init", stack, "--non-interactive"], null, null, ct);
+
+    /// <summary>Removes the stack and its state from the backend (never the cloud resources it records): the undo of an <see cref="InitAsync"/>.</summary>
+    public async Task RemoveAsync(string stack, CancellationToken ct) =>
+        await RunAsync(stack, "stack rm", ["stack", "rm", stack, "--yes", "--force", "--non-interactive"], null, null, ct);
+
+    /// <summary><c>pulumi stack import --file</c>: the deployment in <paramref name="file"/> becomes the stack's state.</summary>
+    public async Task ImportAsync(string stack, string file, CancellationToken ct) =>
+        await RunAsync(stack, "stack import", ["stack", "import", "--file", file, "--stack", stack, "--non-interactive"], null, null, ct);
+
+    public async Task RemoveConfigAsync(string stack, string key, CancellationToken ct) =>
+        await RunAsync(stack, "config rm", ["config", "rm", Key(key), "--stack", stack], null, null, ct);
 
     sealed record Result(int ExitCode, string StandardOutput, string StandardError);
 

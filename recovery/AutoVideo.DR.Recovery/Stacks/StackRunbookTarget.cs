@@ -18,7 +18,7 @@ namespace AutoVideo.DR.Recovery.Stacks;
 /// once its region answers. The databases sit in private subnets, so from an operator's machine the
 /// replica is judged by the stack outputs and service health by the health-check URLs.
 /// </summary>
-public sealed class StackRunbookTarget(StackDriver driver, string stack, string peerStack, Action<string> progress) : IRunbookTarget
+public sealed partial class StackRunbookTarget(StackDriver driver, string stack, string peerStack, Action<string> progress) : IRunbookTarget
 {
     /// <summary>What a run on the stacks restores from: RDS point-in-time recovery from the backups replicated into the region, then the logical backups.</summary>
     public static RestoreSources RestoreSources(StackDriver driver, string stack, string peerStack, Action<string> progress, ILoggerFactory loggers) =>
@@ -85,7 +85,7 @@ public sealed class StackRunbookTarget(StackDriver driver, string stack, string 
         var (_, fencedStacks) = await TrafficAsync(ct);
         var fenced = outputs.Select(o => o.Stack).FirstOrDefault(s => fencedStacks.Contains(s) && s != primary?.Stack);
         return new TargetAssessment(health, assessment, primary?.Stack, standby?.Stack == primary?.Stack ? null : standby?.Stack,
-            fenced, failed, usable, detail, ReplicaPoint: null, HomePrimary: peerStack);
+            fenced, failed, usable, detail, ReplicaPoint: null, HomePrimary: peerStack, Cache: CacheAssessment(primary, standby, failed));
     }
 
     public Task<DataLoss> LossAfterAsync(RecoveryPoint point, DateTimeOffset noLaterThan, CancellationToken ct) =>

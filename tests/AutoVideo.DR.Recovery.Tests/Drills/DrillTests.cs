@@ -102,6 +102,51 @@ public sealed class DrillTests
         Assert.Contains("through the alert path (Prometheus → Alertmanager → on-call webhook)", markdown);
     }
 
+    [Fact]
+    public async Task A_kill_redis_drill_runs_the_major_runbook_and_reports_the_caches_rto_and_data_loss_beside_the_database()
+    {
+        var (json, markdown) = await PassingDrillAsync("--disaster", "kill-redis");
+        var root = json.RootElement;
+
+        // The very runbook 'failover --level major' runs, through the same executor and journal.
+        Assert.Equal("failover-major", root.GetProperty("runbook").GetProperty("name").GetString());
+        var major = Recovery.Runbooks.MajorRunbook.Build(new Recovery.Local.LocalRunbookTarget("/nonexistent", NullLoggerFactory.Instance), new Recovery.Incidents.IncidentReport("/nonexistent"));
+        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("outcome").GetString()!);
+        Assert.Equal(major.StepIds, steps.Keys.ToList());
+        Assert.Equal(("completed", "completed", "skipped"), (steps["restore-cache"], steps["repair-cache"], steps["restore-available"]));
+
+        // The headline figures are the cache's, measured by its ledger of acknowledged SETs.
+        Assert.Equal("write", root.GetProperty("unit").GetString());
+        Assert.True(root.GetProperty("acknowledgedCommits").GetInt32() > 0);
+        var loss = root.GetProperty("dataLoss");
+        Assert.Equal(("measured", "write"), (loss.GetProperty("kind").GetString(), loss.GetProperty("unit").GetString()));
+        Assert.InRange(root.GetProperty("rtoSeconds").GetDouble(), 0.001, 4 * 3600);
+        Assert.Equal(4 * 3600, root.GetProperty("rtoTargetSeconds").GetDouble());
+        // What the runbook recorded on its own is a bound or unknown: the dead primary's last offset died with it.
+        Assert.NotEqual("measured", root.GetProperty("runbookDataLoss").GetProperty("kind").GetString());
+
+        Assert.Contains("**目標 RTO**: 4 小時", markdown);
+        Assert.Contains("kill -9 of the Redis primary cache-a", markdown);
+        foreach (var step in new[] { "cache RPO accounting", "runbook: restore-cache", "runbook: measure-cache-loss", "runbook: repair-cache" })
+            Assert.Contains($"| {step} |", markdown);
+        Assert.Contains("## 資料庫 (the database beside the cache)", markdown);
+        Assert.Contains("RTO: none needed: the database was not failed", markdown);
+        Assert.Contains("the running cache workload wrote to the promoted cache replica", markdown);
+        Assert.Matches(@"\| redis \| \d+ \| \d+ \|", markdown);
+    }
+
+    [Theory]
+    [InlineData("--detach-standby")]
+    [InlineData("--restore", "latest")]
+    public async Task A_cache_disaster_refuses_the_database_only_options_before_anything_starts(params string[] option)
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync(["drill", "--workdir", work.Path, "--disaster", "kill-redis", .. option]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{option[0]} belongs to the database disasters; kill-redis fails the cache", result.Error);
+        Assert.False(Directory.Exists(work.Path));
+    }
+
     [Theory]
     [InlineData("--disaster", "meteor", "--disaster 'meteor' is not understood; accepted: kill-primary, stop-primary, freeze-primary")]
     [InlineData("--writers", "0", "--writers '0' is not a whole number from 1 to 32")]

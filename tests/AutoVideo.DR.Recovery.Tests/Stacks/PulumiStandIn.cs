@@ -11,7 +11,10 @@ namespace AutoVideo.DR.Recovery.Tests.Stacks;
 /// error messages; <see cref="RegionDown"/> makes every call that would reach a stack's region fail
 /// (update, preview, refresh), as they would while that region is down. An update applies the
 /// restore inputs (dbRestoreTime, dbRestoreSource) to the instance's restoreToPointInTime in the
-/// exported state, as the provider would record a restored instance.
+/// exported state, as the provider would record a restored instance. For the stacks' own state it
+/// answers stack ls/init/rm, stack export (secrets as ciphertext unless --show-secrets or
+/// state/export-plaintext), stack import --file (kept per stack; state/fail-import-&lt;stack&gt; fails it), and
+/// config --json (a secret's value left out, as pulumi does) and config rm.
 /// </summary>
 public sealed class PulumiStandIn : IDisposable
 {
@@ -61,6 +64,24 @@ public sealed class PulumiStandIn : IDisposable
         File.WriteAllText(Path.Combine(State, stack + ".config", key), value);
     }
 
+    /// <summary>A secret config value, as `pulumi config set --secret` leaves it (the stand-in keeps it readable to the tests only).</summary>
+    public void SetSecretConfig(string stack, string key, string value)
+    {
+        SetConfig(stack, key, value);
+        File.AppendAllText(Path.Combine(State, stack + ".secrets"), key + "\n");
+    }
+
+    /// <summary>The stacks the backend holds now.</summary>
+    public IReadOnlyList<string> Stacks => File.ReadAllLines(Path.Combine(State, "stacks")).Where(l => l.Length > 0).ToList();
+
+    /// <summary>Drops stacks from the backend, as a lost or damaged backend would.</summary>
+    public void LoseStacks(params string[] stacks) =>
+        File.WriteAllLines(Path.Combine(State, "stacks"), Stacks.Except(stacks));
+
+    /// <summary>The deployment a stack's state holds after an import (null before any).</summary>
+    public string? Imported(string stack) =>
+        File.Exists(Path.Combine(State, stack + ".deployment.json")) ? File.ReadAllText(Path.Combine(State, stack + ".deployment.json")) : null;
+
     public string? Config(string stack, string key) =>
         File.Exists(Path.Combine(State, stack + ".config", key)) ? File.ReadAllText(Path.Combine(State, stack + ".config", key)) : null;
 
@@ -92,7 +113,16 @@ public sealed class PulumiStandIn : IDisposable
         for ((i = 0; i < ${#args[@]}; i++)); do
           if [ "${args[$i]}" = "--stack" ]; then stack="${args[$((i + 1))]}"; fi
         done
-        if [ "$1 $2" = "stack select" ]; then stack="$3"; fi
+        if [ "$1 $2" = "stack select" ] || [ "$1 $2" = "stack rm" ]; then stack="$3"; fi
+        if [ "$1 $2" = "stack init" ]; then
+          if grep -qx "$3" "$state/stacks"; then echo "error: stack '$3' already exists" >&2; exit 255; fi
+          echo "$3" >> "$state/stacks"; exit 0
+        fi
+        if [ "$1 $2" = "stack ls" ]; then
+          printf '['; sep=""
+          while read -r name; do [ -n "$name" ] && printf '%s{"name":"%s","current":false,"updateInProgress":false}' "$sep" "$name" && sep=","; done < "$state/stacks"
+          printf ']\n'; exit 0
+        fi
         if [ -n "$stack" ] && ! grep -qx "$stack" "$state/stacks"; then
           echo "error: no stack named '$stack' found" >&2
           exit 255
@@ -105,13 +135,25 @@ public sealed class PulumiStandIn : IDisposable
           stack)
             case "$2" in
               select) exit 0 ;;
+              rm)
+                grep -vx "$stack" "$state/stacks" > "$state/stacks.new"; mv "$state/stacks.new" "$state/stacks"
+                rm -rf "$state/$stack.deployment.json" "$state/$stack.config" "$state/$stack.secrets"; exit 0 ;;
+              import)
+                file=""
+                for ((i = 0; i < ${#args[@]}; i++)); do [ "${args[$i]}" = "--file" ] && file="${args[$((i + 1))]}"; done
+                if [ -f "$state/fail-import-$stack" ]; then echo "error: could not deserialize deployment: unexpected end of JSON input" >&2; exit 255; fi
+                cp "$file" "$state/$stack.deployment.json"; exit 0 ;;
               export)
-                role="$(cat "$state/$stack.applied-role")"
+                if [ -f "$state/$stack.deployment.json" ]; then cat "$state/$stack.deployment.json"; exit 0; fi
+                secret='"ciphertext":"v1:N2NlMzc0ZWVhY2Ux:tUc1w1BqzYAm+Cb0"'
+                for a in "$@"; do [ "$a" = --show-secrets ] && secret='"plaintext":"\"apiVersion: v1 (decrypted)\""'; done
+                [ -f "$state/export-plaintext" ] && secret='"plaintext":"\"apiVersion: v1 (decrypted)\""'
+                role="$(cat "$state/$stack.applied-role" 2>/dev/null || echo none)"
                 peer=prod; [ "$stack" = prod ] && peer=dr
                 source=""; [ "$role" = standby ] && source="arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-$peer"
                 restore=null; [ -f "$state/$stack.applied-restore" ] && restore="$(cat "$state/$stack.applied-restore")"
-                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack"},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s","restoreToPointInTime":%s}}]}}\n' \
-                  "$stack" "$stack" "$stack" "$stack" "$stack" "$source" "$restore"
+                printf '{"version":3,"deployment":{"manifest":{"time":"2026-11-25T09:00:00Z"},"secrets_providers":{"type":"service","state":{"url":"https://api.pulumi.com","owner":"organization","project":"autovideo-dr","stack":"%s"}},"resources":[{"urn":"urn:pulumi:%s::autovideo-dr::pulumi:pulumi:Stack::autovideo-dr-%s","custom":false,"type":"pulumi:pulumi:Stack","outputs":{"kubeconfig":{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270",%s}}},{"urn":"urn:pulumi:%s::autovideo-dr::autovideo-dr:index:Database$aws:rds/instance:Instance::db","custom":true,"id":"autovideo-%s","type":"aws:rds/instance:Instance","outputs":{"arn":"arn:aws:rds:ap-northeast-1:123456789012:db:autovideo-%s","replicateSourceDb":"%s","restoreToPointInTime":%s}}]}}\n' \
+                  "$stack" "$stack" "$stack" "$secret" "$stack" "$stack" "$stack" "$source" "$restore"
                 exit 0 ;;
               output)
                 if [ "$stack" = global ]; then
@@ -135,7 +177,25 @@ public sealed class PulumiStandIn : IDisposable
             esac ;;
           config)
             mkdir -p "$state/$stack.config"
+            if [ "$2" = "--json" ]; then
+              # Like pulumi without --show-secrets: a secret's value is left out.
+              printf '{'; sep=""
+              for f in "$state/$stack.config"/*; do
+                [ -f "$f" ] || continue
+                key="$(basename "$f")"
+                if [ -f "$state/$stack.secrets" ] && grep -qx "$key" "$state/$stack.secrets"; then
+                  printf '%s"%s":{"secret":true}' "$sep" "$key"
+                else
+                  value="$(cat "$f")"; value="${value//\\/\\\\}"; value="${value//\"/\\\"}"
+                  printf '%s"%s":{"value":"%s","secret":false}' "$sep" "$key" "$value"
+                fi
+                sep=","
+              done
+              printf '}\n'; exit 0
+            fi
             case "$2" in
+              rm)
+                rm -f "$state/$stack.config/$3"; exit 0 ;;
               get)
                 if [ -f "$state/$stack.config/$3" ]; then cat "$state/$stack.config/$3"; echo; exit 0; fi
                 echo "error: configuration key '$3' not found for stack '$stack'" >&2

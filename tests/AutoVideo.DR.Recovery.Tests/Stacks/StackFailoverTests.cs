@@ -98,6 +98,24 @@ public sealed class StackFailoverTests : IDisposable
     }
 
     [Fact]
+    public async Task A_major_failover_of_the_stacks_brings_the_cache_with_the_promotion_and_does_not_claim_its_loss()
+    {
+        var result = await Cli("failover", "--level", "major", "--declared-by", "erin");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var record = JsonDocument.Parse((await CliRunner.RunAsync(["incident", "status", "--json", "--workdir", pulumi.WorkDirectory])).Out).RootElement;
+        var steps = record.GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("output").GetString()!);
+        // The cache has no promotion of its own in the stacks: dr's promotion (restore-available) made it primary.
+        Assert.StartsWith("already the cache primary, promoted with stack dr: stack dr outputs role primary and cacheRole primary", steps["restore-cache"]);
+        Assert.StartsWith("already the secondary: stack prod outputs role standby and cacheRole secondary", steps["repair-cache"]);
+        // The promoted cache starts empty: what the old one held is lost, and how much cannot be read from here.
+        var loss = record.GetProperty("cacheDataLoss");
+        Assert.Equal("unknown", loss.GetProperty("kind").GetString());
+        Assert.Contains("starts empty", loss.GetProperty("basis").GetString());
+        Assert.Contains("cacheRole primary", steps["full-verification"]);
+    }
+
+    [Fact]
     public async Task A_locked_stack_stops_the_failover_at_the_promotion_and_a_rerun_resumes_there()
     {
         pulumi.Touch("locked");

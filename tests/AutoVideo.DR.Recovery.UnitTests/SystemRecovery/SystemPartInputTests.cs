@@ -20,7 +20,7 @@ public sealed class SystemPartInputTests
     public void Unknown_parts_are_refused_naming_what_is_accepted(string text)
     {
         var e = Assert.Throws<RecoveryException>(() => SystemParts.Parse(text, "--parts"));
-        Assert.Equal($"--parts '{text}' is not understood; accepted: all, or a comma-separated list of database, cache, media", e.Message);
+        Assert.Equal($"--parts '{text}' is not understood; accepted: all, or a comma-separated list of database, cache, media, stacks, monitoring", e.Message);
     }
 
     [Fact]
