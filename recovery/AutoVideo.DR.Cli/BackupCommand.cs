@@ -12,7 +12,8 @@ public static class BackupCommand
     static readonly Option<string> From = DatabaseArgument.Option("--from", "the database to back up: standby (default, keeps load off the primary), primary, or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it)");
     static readonly Option<int> Parallel = NumberOptions.Whole("--parallel", "connections copying at once (default: one per processor, at least 2); big tables are split into page ranges so all of them have work", 1, 64, absent: 0);
     static readonly Option<string> Compression = new("--compression") { Description = $"how the database's parts are compressed: {PartCompression.Accepted} (default zstd level 1: smaller than pg_dump's default and faster)", DefaultValueFactory = _ => "zstd" };
-    static readonly Option<int?> Level = new("--compression-level") { Description = "the compression level (default: 1 for gzip and zstd, 0 for lz4)" };
+    // The range per algorithm is PartCompression's to check; the parser refuses what is no level at all.
+    static readonly Option<int?> Level = NumberOptions.OptionalWhole("--compression-level", "the compression level (default: 1 for gzip and zstd, 0 for lz4; gzip 1-9, zstd 1-19, lz4 0-12)", 0, 19);
 
     public static Command Create(CliContext context)
     {

@@ -19,15 +19,20 @@ public static class DatabaseArgument
     const string Accepted = "accepted: primary, standby or a connection string (Host=...;Port=...;Username=...;Database=...)";
 
     /// <summary>The option, checked by the parser: a role it does not know, a connection string Npgsql cannot read or one with a password is a usage error (exit 2).</summary>
-    public static Option<string> Option(string name, string description)
+    /// <paramref name="orDirectory"/>: a path (one holding '/' and no '=') is also accepted: the new data
+    /// directory of a point-in-time restore, which the command checks goes with one.
+    public static Option<string> Option(string name, string description, bool orDirectory = false)
     {
         var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => NodeRole.Standby.Name() };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string>() is { } value && Problem(value, name) is { } problem) result.AddError(problem);
+            if (result.GetValueOrDefault<string>() is not { } value || (orDirectory && IsDirectory(value))) return;
+            if (Problem(value, name) is { } problem) result.AddError(problem);
         });
         return option;
     }
+
+    public static bool IsDirectory(string value) => value.Contains('/') && !value.Contains('=');
 
     /// <summary>What is wrong with <paramref name="value"/> as a database, or null. The value itself is not repeated: a connection string may carry a password.</summary>
     static string? Problem(string value, string option)

@@ -37,14 +37,7 @@ public static class FailoverCommand
         var option = new Option<string?>(name) { Description = description };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is not { } value || value == "latest" || BackupName.IsValid(value)) return;
-            if (RecoveryTarget.IsSource(value))
-            {
-                try { RecoveryTarget.FromSource(value); }
-                catch (RecoveryException e) { result.AddError($"{name}: {e.Message}"); }
-                return;
-            }
-            result.AddError($"{name} '{value}' names no backup or point in time; accepted: latest, a backup name (see 'autovideo-dr backups list') or {RecoveryTarget.SourceForms}");
+            if (result.GetValueOrDefault<string?>() is { } value && RestoreSources.Problem(value) is { } problem) result.AddError($"{name} {problem}");
         });
         return option;
     }

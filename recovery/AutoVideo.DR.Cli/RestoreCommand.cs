@@ -13,7 +13,7 @@ namespace AutoVideo.DR.Cli;
 public static class RestoreCommand
 {
     static readonly Argument<string> Name = new("name") { Description = "the backup to restore, or 'latest' (default)", DefaultValueFactory = _ => "latest" };
-    static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created. Point in time: standby, primary or a new data directory");
+    static readonly Option<string> Target = DatabaseArgument.Option("--target", "where to restore: standby (the local standby node's database, once promoted) or a connection string without a password (PGPASSWORD or ~/.pgpass supplies it); a missing database is created. Point in time: standby, primary or a new data directory", orDirectory: true);
     static readonly Option<bool> Force = new("--force") { Description = "restore into a non-empty target: the backup's schemas are replaced (in one transaction, once every table verified), and the target's large objects too" };
     static readonly Option<int> Parallel = NumberOptions.Whole("--parallel", "connections loading, verifying and indexing at once (default: one per processor, at least 2)", 1, 64, absent: 0);
 
@@ -31,6 +31,8 @@ public static class RestoreCommand
         {
             if (result.GetResult(Name) is { Implicit: false } name && PointInTimeCli.HasTarget(result))
                 result.AddError($"a backup name ('{name.GetValueOrDefault<string>()}') and --to-time/--to-lsn/--to exclude each other; accepted: one of them");
+            if (result.GetResult(Target)?.GetValueOrDefault<string>() is { } target && DatabaseArgument.IsDirectory(target) && !PointInTimeCli.HasTarget(result))
+                result.AddError($"--target '{target}' is a directory, the new data directory of a point-in-time restore; with a backup, accepted: primary, standby or a connection string");
         });
         command.SetAction(async (parse, ct) =>
         {

@@ -1,3 +1,4 @@
+using AutoVideo.DR.Recovery.Runbooks;
 namespace AutoVideo.DR.Recovery.Drills;
 
 /// <summary>How a drill sees the disaster: its own probe loop, or the plan's path (Prometheus alert → Alertmanager → on-call webhook).</summary>
@@ -34,8 +35,7 @@ public sealed record DrillOptions(
         if (Writers is < 1 or > 32) throw new RecoveryException($"--writers {Writers} is out of range; accepted: 1 to 32");
         if (WarmUpTime < TimeSpan.Zero || WarmUpTime > TimeSpan.FromHours(1))
             throw new RecoveryException($"--warm-up {WarmUpTime.TotalSeconds} s is out of range; accepted: 0 to 3600 seconds");
-        if (RestoreBackup is not null && RestoreBackup != "latest" && !RestoreBackup.StartsWith("autovideo_backup_", StringComparison.Ordinal))
-            throw new RecoveryException($"--restore '{RestoreBackup}' names no backup; accepted: latest or a name like autovideo_backup_20261125T030000Z");
+        if (RestoreBackup is not null && RestoreSources.Problem(RestoreBackup) is { } problem) throw new RecoveryException($"--restore {problem}");
         if (RestoreBackup is not null && DetachStandbyBeforeDisaster)
             throw new RecoveryException("--restore and --detach-standby exclude each other; accepted: one of them");
         if (Disaster.HitsCache() && (RestoreBackup is not null || DetachStandbyBeforeDisaster))

@@ -6,6 +6,7 @@ using AutoVideo.DR.Recovery.Incidents;
 using AutoVideo.DR.Recovery.Local;
 using AutoVideo.DR.Recovery.Monitoring;
 using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.PointInTime;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Reports;
 using AutoVideo.DR.Recovery.Runbooks;
@@ -214,7 +215,9 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             Date = timeline.DisasterAt,
             Type = restored ? TestType.BackupRestore : TestType.Failover,
             Scenario = restored
-                ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores backup {options.RestoreBackup} into the promoted standby"
+                ? RecoveryTarget.IsSource(options.RestoreBackup!)
+                    ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores the standby's node to {options.RestoreBackup} from the WAL archive"
+                    : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores backup {options.RestoreBackup} into the promoted standby"
                 : cacheWorkload is not null
                 ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload on the database and {options.Writers} writers on the cache: the major runbook promotes the cache replica while the database serves"
                 : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, {(options.DetachStandbyBeforeDisaster ? "the standby cut off before it, " : "")}the critical runbook promotes the streaming standby",
@@ -281,6 +284,24 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
     /// <summary>For "latest" with an empty store, takes the scheduled backup from the standby, as the backup CronJob would have.</summary>
     async Task<string> EnsureBackupAsync(LocalEnvironmentState state, string requested, CancellationToken ct)
     {
+        // A point in time: 'local up' took the first physical backup and archives WAL since. The drill
+        // does what archive_timeout (60 s) does on schedule: closes the current segment and waits until
+        // the archive holds it; what the workload commits after it is what the archive can lose.
+        if (RecoveryTarget.IsSource(requested))
+        {
+            var primary = state.Describe().Primary!.ConnectionString;
+            var segment = await DatabaseConnection.ScalarAsync<string>(primary, "SELECT pg_walfile_name(pg_switch_wal())", ct);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (string.CompareOrdinal(await DatabaseConnection.ScalarAsync<string>(primary, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver", ct), segment) < 0)
+            {
+                if (DateTime.UtcNow > deadline) throw new RecoveryException($"WAL segment {segment} was not archived within 60 s; see pg_stat_archiver and the pgBackRest log in {state.ArchiveDirectory}");
+                await Task.Delay(50, ct);
+            }
+            var windows = await new LocalPointInTime(state.WorkDirectory, loggers).WindowsAsync(ct);
+            return $"WAL segment {segment} switched and archived; restoring {requested} from the WAL archive: " + string.Join("; ", windows.Select(w => w.IsEmpty
+                ? $"repository {w.Repository} ({w.Location}): nothing to restore to{(w.Problem is { } p ? $" ({p})" : "")}"
+                : $"repository {w.Repository} ({w.Location}): {w.Backups.Count} physical backups, recoverable from {w.Earliest:HH:mm:ss.fff}Z to {w.Latest:HH:mm:ss.fff}Z"));
+        }
         var store = BackupStore.Open(state.BackupDirectory);
         var complete = (await new BackupCatalog(store).ListAsync(ct)).Where(e => e.Manifest is not null).ToList();
         if (requested != "latest" || complete.Count > 0)

@@ -93,8 +93,10 @@ public sealed partial class PointInTimeRecovery(PgBackRest pgbackrest, PostgresI
             var (lastCommit, lastLsn) = findLastCommit ? await EndOfWalAsync(repository.Number, segments, group.Key, reference, ct) : (null, null);
             var earliest = RecoverableWindow.ConsistentFrom(members[0]);
             var newest = RecoverableWindow.ConsistentFrom(members[^1]);
+            // Unsearched (or no record readable): recovery still replays every whole archived segment,
+            // so the stretch reaches the end of the last one, not merely the newest backup's stop.
             intervals.Add(new RecoverableInterval(earliest, lastCommit is { } c && c > newest ? c : newest, lastCommit,
-                Lsn.Parse(members[0].StopLsn), lastLsn ?? Lsn.Parse(members[^1].StopLsn), members, group.Key));
+                Lsn.Parse(members[0].StopLsn), lastLsn ?? Math.Max(Lsn.Parse(members[^1].StopLsn), (group.Key.Number + 1) * (ulong)WalSegment.Size), members, group.Key));
         }
         return new RecoverableWindow(repository.Number, repository.Describe(), intervals.OrderBy(i => i.Earliest).ToList(), backups, continuity, null);
     }

@@ -41,6 +41,26 @@ public sealed class RestoreSources(params IReadOnlyList<IDataRestore> engines)
 {
     public IReadOnlyList<IDataRestore> Engines { get; } = engines;
 
+    /// <summary>
+    /// What is wrong with a source named by an operator (failover --restore-from, drill --restore), or
+    /// null: latest, a backup's name, or a point in time.
+    /// </summary>
+    public static string? Problem(string source)
+    {
+        if (source == "latest" || Backups.BackupName.IsValid(source)) return null;
+        if (!PointInTime.RecoveryTarget.IsSource(source))
+            return $"'{source}' names no backup or point in time; accepted: latest, a backup name (see 'autovideo-dr backups list') or {PointInTime.RecoveryTarget.SourceForms}";
+        try
+        {
+            PointInTime.RecoveryTarget.FromSource(source);
+            return null;
+        }
+        catch (RecoveryException e)
+        {
+            return e.Message;
+        }
+    }
+
     public IDataRestore For(string source) => Engines.FirstOrDefault(e => e.Owns(source))
         ?? throw new RecoveryException($"'{source}' is no source this run can restore from; accepted: {string.Join("; ", Engines.Select(e => e.Accepts))}");
 }

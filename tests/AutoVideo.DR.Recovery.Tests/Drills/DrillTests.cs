@@ -90,6 +90,26 @@ public sealed class DrillTests
     }
 
     [Fact]
+    public async Task A_point_in_time_drill_restores_the_standby_node_from_the_wal_archive_and_measures_what_the_archive_had_not_received()
+    {
+        var (json, markdown) = await PassingDrillAsync("--restore", "pitr:latest");
+        var root = json.RootElement;
+        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("outcome").GetString()!);
+        // The point-in-time restore makes the node a primary itself: promoting first would fork a timeline into the archive.
+        Assert.Equal(("skipped", "completed"), (steps["promote-standby"], steps["restore-data"]));
+        var loss = root.GetProperty("dataLoss");
+        Assert.Equal("measured", loss.GetProperty("kind").GetString());
+        // The runbook counts, from the dead primary's WAL after the archive's end, at least what the ledger lost.
+        var own = root.GetProperty("runbookDataLoss");
+        Assert.Equal("measured", own.GetProperty("kind").GetString());
+        Assert.True(own.GetProperty("lostCommits").GetInt64() >= loss.GetProperty("lostCommits").GetInt64(), own.ToString());
+        Assert.Contains("**測試類型**: 備份恢復", markdown);
+        Assert.Contains("restoring pitr:latest from the WAL archive: repository 1", markdown);
+        Assert.Contains("from the WAL archive", markdown);
+        Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
+    }
+
+    [Fact]
     public async Task A_drill_detected_through_the_alert_path_reports_the_time_from_the_kill_to_the_on_call_webhook()
     {
         var (json, markdown) = await PassingDrillAsync("--detect", "alert");
