@@ -39,13 +39,16 @@ public static class DrillCommand
         },
     };
     static readonly Option<string?> Restore = FailoverCommand.SourceOption("--restore",
-        "treat the replica as unusable: the runbook restores this backup (latest or a name) into the promoted standby (failover --restore-from)");
-
+        "treat the replica as unusable: the runbook restores this into the promoted standby (failover --restore-from): a backup (latest or a name), or pitr (the end of the WAL archive; also pitr:<time>, pitr:lsn:<X/Y>)");
+    static readonly Option<bool> ToTime = new("--to-time")
+    {
+        Description = "with --restore pitr: the drill runs a DELETE without WHERE on render_jobs, and the runbook restores to the moment just before it; the deleted rows must be back and nothing acknowledged after that moment present",
+    };
     public static Command Create(CliContext context)
     {
         var drill = new Command("drill", "inject a disaster under a write workload, recover, and report the RTO and RPO achieved")
         {
-            Owner, Output, Disaster, Writers, WarmUp, Detach, Restore, Detect,
+            Owner, Output, Disaster, Writers, WarmUp, Detach, Restore, ToTime, Detect,
         };
         drill.SetAction(async (parse, ct) =>
         {
@@ -58,7 +61,8 @@ public static class DrillCommand
                 WarmUp: TimeSpan.FromSeconds(parse.GetValue(WarmUp)),
                 DetachStandbyBeforeDisaster: parse.GetValue(Detach),
                 RestoreBackup: parse.GetValue(Restore),
-                Detect: parse.GetValue(Detect));
+                Detect: parse.GetValue(Detect),
+                RestoreBeforeDamage: parse.GetValue(ToTime));
             var result = await new FailoverDrill(context.Loggers, context.Progress).RunAsync(options, ct);
             Print(context, result, parse.GetValue(GlobalOptions.Json));
             return result.Passed ? 0 : CliApp.Failure;

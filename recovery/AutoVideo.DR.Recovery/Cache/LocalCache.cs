@@ -82,17 +82,31 @@ public static class LocalCache
         return stopped;
     }
 
-    /// <summary>Waits until the replica at <paramref name="replica"/> reports its link to the primary up and its initial sync done.</summary>
+    /// <summary>
+    /// Waits until the replica at <paramref name="replica"/> has its link to the primary up, its initial
+    /// sync done, and has received every write the primary had taken when the wait began (its offset
+    /// reaches the primary's): a link that is up may still lag behind a write just acknowledged.
+    /// </summary>
     public static async Task WaitForSyncAsync(CacheEndpoint replica, CancellationToken ct, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + limit;
         await using var connection = await RespConnection.OpenAsync(replica, ct);
+        long? target = null;
         while (true)
         {
             var info = await connection.InfoAsync("replication", ct);
-            if (info.GetValueOrDefault("master_link_status") == "up" && info.GetValueOrDefault("master_sync_in_progress") == "0") return;
+            if (info.GetValueOrDefault("master_link_status") == "up" && info.GetValueOrDefault("master_sync_in_progress") == "0")
+            {
+                if (target is null && info.GetValueOrDefault("master_host") is { } host && int.TryParse(info.GetValueOrDefault("master_port"), out var port))
+                {
+                    await using var primary = await RespConnection.OpenAsync(new CacheEndpoint(host, port), ct);
+                    target = long.TryParse((await primary.InfoAsync("replication", ct)).GetValueOrDefault("master_repl_offset"), out var offset) ? offset : 0;
+                }
+                if (long.TryParse(info.GetValueOrDefault("slave_repl_offset"), out var received) && received >= (target ?? 0)) return;
+            }
             if (DateTime.UtcNow > deadline)
-                throw new RecoveryException($"the Redis replica at {replica} did not sync with its primary within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s (link {info.GetValueOrDefault("master_link_status") ?? "unknown"})");
+                throw new RecoveryException($"the Redis replica at {replica} did not catch up with its primary within {limit.TotalSeconds:0} s (link {info.GetValueOrDefault("master_link_status") ?? "unknown"}, offset {info.GetValueOrDefault("slave_repl_offset") ?? "unknown"} of {target?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"})");
             await Task.Delay(20, ct);
         }
     }

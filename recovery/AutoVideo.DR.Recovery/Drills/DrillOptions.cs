@@ -22,7 +22,8 @@ public sealed record DrillOptions(
     TimeSpan? RunAfterRecovery = null,
     bool DetachStandbyBeforeDisaster = false,
     string? RestoreBackup = null,
-    DetectionMethod Detect = DetectionMethod.Probe)
+    DetectionMethod Detect = DetectionMethod.Probe,
+    bool RestoreBeforeDamage = false)
 {
     /// <summary>The plan's detection window: "Prometheus 告警觸發 → 自動告警發送到值班人員" within 0–5 minutes.</summary>
     public static readonly TimeSpan DetectionTarget = TimeSpan.FromMinutes(5);
@@ -36,6 +37,8 @@ public sealed record DrillOptions(
         if (WarmUpTime < TimeSpan.Zero || WarmUpTime > TimeSpan.FromHours(1))
             throw new RecoveryException($"--warm-up {WarmUpTime.TotalSeconds} s is out of range; accepted: 0 to 3600 seconds");
         if (RestoreBackup is not null && RestoreSources.Problem(RestoreBackup) is { } problem) throw new RecoveryException($"--restore {problem}");
+        if (RestoreBeforeDamage && (RestoreBackup is null || !PointInTime.RecoveryTarget.IsSource(RestoreBackup)))
+            throw new RecoveryException("--to-time restores to the moment before the drill's DELETE from the WAL archive; accepted: drill --restore pitr --to-time");
         if (RestoreBackup is not null && DetachStandbyBeforeDisaster)
             throw new RecoveryException("--restore and --detach-standby exclude each other; accepted: one of them");
         if (Disaster.HitsCache() && (RestoreBackup is not null || DetachStandbyBeforeDisaster))

@@ -105,6 +105,27 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
                 return taken;
             });
         }
+        // The damage a point-in-time restore is for: a DELETE without WHERE, replicated to the standby
+        // at once, so only the archive still holds the rows. The target is the moment just before it.
+        Damage? damage = null;
+        if (options.RestoreBeforeDamage)
+        {
+            damage = await timeline.StepAsync("destructive statement", async () =>
+            {
+                var primary = description.Primary!.ConnectionString;
+                await using var connection = await DatabaseConnection.OpenAsync(primary, "primary", ct);
+                // timestamptz reads as a UTC DateTime.
+                var before = new DateTimeOffset(await DatabaseConnection.ScalarAsync<DateTime>(connection, "SELECT clock_timestamp()", ct), TimeSpan.Zero);
+                if (before == default) throw new RecoveryException("the primary did not say what time it is (SELECT clock_timestamp())");
+                var deleted = await DatabaseConnection.ExecuteAsync(connection, "DELETE FROM render_jobs", ct);
+                // The workload goes on after the damage (at least 2 s: the check that nothing after the
+                // moment came back needs commits over a second after it); then the archive receives all of it.
+                await Task.Delay(TimeSpan.FromTicks(Math.Max((options.WarmUpTime / 2).Ticks, TimeSpan.FromSeconds(2).Ticks)), ct);
+                var segment = await ArchiveCurrentSegmentAsync(state, ct);
+                var made = new Damage(before, deleted);
+                return (made, $"DELETE FROM render_jobs (no WHERE) removed {deleted} rows just after {before:HH:mm:ss.ffffff}Z; WAL up to segment {segment} archived");
+            });
+        }
         if (options.DetachStandbyBeforeDisaster)
         {
             await timeline.StepAsync("detach the standby (induced lag)", async () =>
@@ -142,7 +163,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         try
         {
             await new RunbookExecutor(journals, loggers.CreateLogger<RunbookExecutor>(), progress)
-                .RunAsync(runbook, new RunRequest(options.Owner, RestoreFrom: options.RestoreBackup), ct);
+                .RunAsync(runbook, new RunRequest(options.Owner, RestoreFrom: damage is { } d ? $"{RecoveryTarget.SourcePrefix}{d.Before.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffff}Z" : options.RestoreBackup), ct);
         }
         catch (RecoveryException e)
         {
@@ -188,6 +209,23 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
                 string.Join(", ", tables.Select(t => $"{t.Table} {t.FoundRows}/{t.ExpectedRows}{(t.Passed ? "" : " FAILED")}"))));
         });
 
+        if (damage is { } done && runbookFailure is null)
+        {
+            await timeline.StepAsync("damage undone", async () =>
+            {
+                var rows = await DatabaseConnection.ScalarAsync<long>(serving.ConnectionString, "SELECT count(*) FROM render_jobs", ct);
+                // A commit acknowledged after the moment may have committed on the server just before it: a
+                // second's margin. Only the old primary's commits count: the workload writes on the restored one.
+                var before = ledger.Acknowledged.Where(c => c.AcknowledgedAt < done.Before).ToList();
+                var after = ledger.Acknowledged.Where(c => c.AcknowledgedAt > done.Before.AddSeconds(1) && c.ServerPort == primaryNode.Port).ToList();
+                var missing = before.Count(c => recovered.rpo.Lost.Contains(c.Sequence));
+                var present = after.Count(c => !recovered.rpo.Lost.Contains(c.Sequence));
+                var detail = $"{rows} render_jobs rows on {serving.Name} ({done.Deleted} deleted by the DELETE); {missing} of {before.Count} commits acknowledged before {done.Before:HH:mm:ss.ffffff}Z missing, {present} of {after.Count} acknowledged by {primaryNode.Name} over a second after it present";
+                if (rows < done.Deleted || missing > 0 || present > 0)
+                    throw new RecoveryException($"the restore to before the DELETE is wrong: {detail}");
+                return detail;
+            });
+        }
         var loss = DataLoss.Measured(recovered.rpo.LostCommits, recovered.rpo.Window,
             $"the drill's ledger: {recovered.rpo.LostCommits} of {recovered.rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}");
         // A cache disaster: the cache's figures lead the report; the database's stand beside them.
@@ -215,7 +253,9 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
             Date = timeline.DisasterAt,
             Type = restored ? TestType.BackupRestore : TestType.Failover,
             Scenario = restored
-                ? RecoveryTarget.IsSource(options.RestoreBackup!)
+                ? damage is { } harmed
+                    ? $"a DELETE without WHERE on render_jobs ({harmed.Deleted} rows) under a {options.Writers}-writer Auto Video workload, replicated to the standby; then {options.Disaster.Name()}: the runbook restores the standby's node from the WAL archive to {harmed.Before:yyyy-MM-dd HH:mm:ss.ffffff}Z, just before the DELETE"
+                    : RecoveryTarget.IsSource(options.RestoreBackup!)
                     ? $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores the standby's node to {options.RestoreBackup} from the WAL archive"
                     : $"{options.Disaster.Name()} under a {options.Writers}-writer Auto Video workload, the replica treated as unusable: the runbook restores backup {options.RestoreBackup} into the promoted standby"
                 : cacheWorkload is not null
@@ -289,14 +329,7 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         // the archive holds it; what the workload commits after it is what the archive can lose.
         if (RecoveryTarget.IsSource(requested))
         {
-            var primary = state.Describe().Primary!.ConnectionString;
-            var segment = await DatabaseConnection.ScalarAsync<string>(primary, "SELECT pg_walfile_name(pg_switch_wal())", ct);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (string.CompareOrdinal(await DatabaseConnection.ScalarAsync<string>(primary, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver", ct), segment) < 0)
-            {
-                if (DateTime.UtcNow > deadline) throw new RecoveryException($"WAL segment {segment} was not archived within 60 s; see pg_stat_archiver and the pgBackRest log in {state.ArchiveDirectory}");
-                await Task.Delay(50, ct);
-            }
+            var segment = await ArchiveCurrentSegmentAsync(state, ct);
             var windows = await new LocalPointInTime(state.WorkDirectory, loggers).WindowsAsync(ct);
             return $"WAL segment {segment} switched and archived; restoring {requested} from the WAL archive: " + string.Join("; ", windows.Select(w => w.IsEmpty
                 ? $"repository {w.Repository} ({w.Location}): nothing to restore to{(w.Problem is { } p ? $" ({p})" : "")}"
@@ -309,6 +342,23 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var manifest = await new BackupWriter(loggers.CreateLogger<BackupWriter>()).BackupAsync(state.Describe().Standby!.ConnectionString, store, new BackupOptions(), ct);
         return $"{manifest.Name} taken from the standby into {store.Location}: {manifest.Tables.Count} tables, {manifest.TotalSize} bytes";
     }
+
+    /// <summary>Closes the primary's current WAL segment (what archive_timeout does on schedule) and waits until the archive holds it.</summary>
+    static async Task<string> ArchiveCurrentSegmentAsync(LocalEnvironmentState state, CancellationToken ct)
+    {
+        var primary = state.Describe().Primary!.ConnectionString;
+        var segment = await DatabaseConnection.ScalarAsync<string>(primary, "SELECT pg_walfile_name(pg_switch_wal())", ct);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (string.CompareOrdinal(await DatabaseConnection.ScalarAsync<string>(primary, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver", ct), segment) < 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new RecoveryException($"WAL segment {segment} was not archived within 60 s; see pg_stat_archiver and the pgBackRest log in {state.ArchiveDirectory}");
+            await Task.Delay(50, ct);
+        }
+        return segment!;
+    }
+
+    /// <summary>The drill's damage: the server's time just before its DELETE, and how many rows it removed.</summary>
+    sealed record Damage(DateTimeOffset Before, int Deleted);
 
     /// <summary>The drill's own steps and the runbook's steps on one axis, measured from the disaster.</summary>
     static IReadOnlyList<TimelineStep> Timeline(TimelineRecorder timeline, Incident incident) =>

@@ -42,14 +42,14 @@ public sealed record PgBackRestRepository(
             throw new RecoveryException("the repository location is empty; accepted: a directory, s3://bucket/prefix or gs://bucket/prefix");
         if (location.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
-            var (bucket, prefix) = Split(location, "s3://");
+            var (bucket, prefix) = Stores.BackupStore.Split(location, "s3://");
             var region = options.S3Region ?? Environment.GetEnvironmentVariable("AWS_REGION") ?? Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") ?? "us-east-1";
             var (host, port) = options.S3Endpoint is { Length: > 0 } endpoint ? HttpsEndpoint(endpoint, "--s3-endpoint") : ($"s3.{region}.amazonaws.com", (int?)null);
             return new PgBackRestRepository(number, location, RepositoryKind.S3, RepositoryPath(prefix), bucket, host, port, region, options.S3PathStyle, options.VerifyTls);
         }
         if (location.StartsWith("gs://", StringComparison.OrdinalIgnoreCase))
         {
-            var (bucket, prefix) = Split(location, "gs://");
+            var (bucket, prefix) = Stores.BackupStore.Split(location, "gs://");
             var (host, port) = options.GcsEndpoint is { Length: > 0 } endpoint ? HttpsEndpoint(endpoint, "--gcs-endpoint") : ("storage.googleapis.com", (int?)null);
             return new PgBackRestRepository(number, location, RepositoryKind.Gcs, RepositoryPath(prefix), bucket, host, port, VerifyTls: options.VerifyTls);
         }
@@ -118,16 +118,6 @@ public sealed record PgBackRestRepository(
     {
         var trimmed = prefix.Trim('/');
         return "/" + (trimmed.Length == 0 ? Folder : $"{trimmed}/{Folder}");
-    }
-
-    static (string Bucket, string Prefix) Split(string location, string scheme)
-    {
-        var rest = location[scheme.Length..];
-        var slash = rest.IndexOf('/');
-        var bucket = slash < 0 ? rest : rest[..slash];
-        if (bucket.Length == 0)
-            throw new RecoveryException($"store '{location}' names no bucket; accepted: {scheme}bucket/prefix");
-        return (bucket, slash < 0 ? "" : rest[(slash + 1)..]);
     }
 
     static (string Host, int? Port) HttpsEndpoint(string endpoint, string option)

@@ -66,12 +66,14 @@ public abstract record RecoveryTarget
         _ => SourcePrefix + "latest",
     };
 
-    public static bool IsSource(string source) => source.StartsWith(SourcePrefix, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Bare "pitr" is short for pitr:latest (drill --restore pitr).</summary>
+    public static bool IsSource(string source) =>
+        source.StartsWith(SourcePrefix, StringComparison.OrdinalIgnoreCase) || source.Equals(SourcePrefix[..^1], StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The target a source name means, or a RecoveryException naming the accepted forms.</summary>
     public static RecoveryTarget FromSource(string source)
     {
-        var rest = IsSource(source) ? source[SourcePrefix.Length..].Trim() : "";
+        var rest = !IsSource(source) ? "" : source.Length < SourcePrefix.Length ? "latest" : source[SourcePrefix.Length..].Trim();
         if (rest.Equals("latest", StringComparison.OrdinalIgnoreCase)) return new Latest();
         if (rest.StartsWith("lsn:", StringComparison.OrdinalIgnoreCase) && PointInTime.Lsn.TryParse(rest[4..], out var position)) return new Lsn(position);
         try { if (rest.Length > 0 && !rest.StartsWith("lsn:", StringComparison.OrdinalIgnoreCase)) return new Time(ParseTime(rest)); }

@@ -33,7 +33,7 @@ public static class BackupStore
         return new DirectoryStore(location);
     }
 
-    static (string Bucket, string Prefix) Split(string location, string scheme)
+    internal static (string Bucket, string Prefix) Split(string location, string scheme)
     {
         var rest = location[scheme.Length..];
         var slash = rest.IndexOf('/');

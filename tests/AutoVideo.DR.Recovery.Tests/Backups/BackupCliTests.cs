@@ -147,7 +147,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) :
     [InlineData("store /tmp/avdr-no-such-store does not exist; check --store", "backups", "verify", "--store", "/tmp/avdr-no-such-store")]
     [InlineData("no --store given and no local environment", "backups", "list", "--workdir", "/tmp/avdr-no-such-workdir")]
     [InlineData("compression 'brotli' is not supported; accepted: gzip (levels 1-9), zstd (1-19), lz4 (0-12) or none", "backup", "--compression", "brotli", "--store", "/tmp/avdr-no-such-store")]
-    [InlineData("compression level 20 is out of range for zstd", "backup", "--compression-level", "20", "--store", "/tmp/avdr-no-such-store")]
+    [InlineData("compression level 10 is out of range for gzip", "backup", "--compression", "gzip", "--compression-level", "10", "--store", "/tmp/avdr-no-such-store")]
     public async Task Bad_input_fails_with_one_line_naming_what_is_accepted(string message, params string[] args)
     {
         var result = await CliRunner.RunAsync([.. args, "--metrics-file", UnusedMetrics]);

@@ -92,7 +92,7 @@ public sealed class DrillTests
     [Fact]
     public async Task A_point_in_time_drill_restores_the_standby_node_from_the_wal_archive_and_measures_what_the_archive_had_not_received()
     {
-        var (json, markdown) = await PassingDrillAsync("--restore", "pitr:latest");
+        var (json, markdown) = await PassingDrillAsync("--restore", "pitr");
         var root = json.RootElement;
         var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("outcome").GetString()!);
         // The point-in-time restore makes the node a primary itself: promoting first would fork a timeline into the archive.
@@ -104,8 +104,22 @@ public sealed class DrillTests
         Assert.Equal("measured", own.GetProperty("kind").GetString());
         Assert.True(own.GetProperty("lostCommits").GetInt64() >= loss.GetProperty("lostCommits").GetInt64(), own.ToString());
         Assert.Contains("**測試類型**: 備份恢復", markdown);
-        Assert.Contains("restoring pitr:latest from the WAL archive: repository 1", markdown);
+        Assert.Contains("switched and archived; restoring pitr from the WAL archive: repository 1", markdown);
         Assert.Contains("from the WAL archive", markdown);
+        Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
+    }
+
+    [Fact]
+    public async Task A_point_in_time_drill_to_before_a_delete_without_where_brings_the_rows_back_and_nothing_after_it()
+    {
+        var (json, markdown) = await PassingDrillAsync("--restore", "pitr", "--to-time");
+        var root = json.RootElement;
+        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("output").GetString() ?? "");
+        Assert.Matches(@"restored pitr:\d{4}-\d\d-\d\dT[\d:.]+Z into pg-b", steps["restore-data"]);
+        Assert.Matches(@"\| destructive statement \| .*DELETE FROM render_jobs \(no WHERE\) removed [1-9]\d* rows", markdown);
+        Assert.Matches(@"\| damage undone \| .*; 0 of [1-9]\d* commits acknowledged before [\d:.]+Z missing, 0 of [1-9]\d* acknowledged by pg-a over a second after it present", markdown);
+        // What the workload committed after the moment is lost by design, and counted.
+        Assert.True(root.GetProperty("dataLoss").GetProperty("lostCommits").GetInt64() > 0);
         Assert.Contains("- [x] 驗證恢復數據完整性", markdown);
     }
 
@@ -153,6 +167,18 @@ public sealed class DrillTests
         Assert.Contains("RTO: none needed: the database was not failed", markdown);
         Assert.Contains("the running cache workload wrote to the promoted cache replica", markdown);
         Assert.Matches(@"\| redis \| \d+ \| \d+ \|", markdown);
+    }
+
+    [Theory]
+    [InlineData("--to-time")]
+    [InlineData("--to-time", "--restore", "latest")]
+    public async Task A_restore_to_before_the_damage_needs_the_wal_archive_and_starts_nothing_without_it(params string[] options)
+    {
+        using var work = new TemporaryDirectory();
+        var result = await CliRunner.RunAsync(["drill", "--workdir", work.Path, .. options]);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--to-time restores to the moment before the drill's DELETE from the WAL archive; accepted: drill --restore pitr --to-time", result.Error);
+        Assert.False(Directory.Exists(work.Path));
     }
 
     [Theory]

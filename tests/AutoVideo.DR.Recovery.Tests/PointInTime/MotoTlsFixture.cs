@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using AutoVideo.DR.Recovery.Postgres;
@@ -49,24 +48,7 @@ public sealed class MotoTlsFixture : IAsyncLifetime
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
         server = Process.Start(info)!;
-        server.OutputDataReceived += (_, _) => { };
-        server.ErrorDataReceived += (_, _) => { };
-        server.BeginOutputReadLine();
-        server.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !server.HasExited)
-            {
-                await Task.Delay(100);
-            }
-        }
+        await MotoS3Fixture.WaitListeningAsync(server, port);
         Endpoint = $"https://127.0.0.1:{port}";
         using var client = Client();
         await client.PutBucketAsync(Bucket);

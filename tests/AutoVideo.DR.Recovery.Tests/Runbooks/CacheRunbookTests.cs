@@ -47,6 +47,8 @@ public sealed class CacheRunbookTests : IAsyncLifetime
     {
         for (var i = 0; i < 50; i++) await RedisAsync("cache-a", "SET", $"job:{i}", "queued");
         // The primary's own RDB records the replication offset it had reached: the last offset known of it once it dies.
+        // (A replica's full sync may still be saving in the background: SAVE is refused until it ends.)
+        await Sql.EventuallyAsync(async () => (await RedisAsync("cache-a", "INFO", "persistence"))!.Contains("rdb_bgsave_in_progress:0"), "cache-a's background save ending");
         Assert.Equal("OK", await RedisAsync("cache-a", "SAVE"));
         await LocalCache.WaitForSyncAsync(Server("cache-b").Endpoint, default);
         await Sql.EventuallyAsync(async () => (await ReplicationAsync("cache-b")).GetValueOrDefault("slave_repl_offset") == (await ReplicationAsync("cache-a")).GetValueOrDefault("master_repl_offset"), "cache-b catching up");

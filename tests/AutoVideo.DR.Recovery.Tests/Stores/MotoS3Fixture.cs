@@ -79,6 +79,13 @@ public sealed class MotoS3Fixture : IAsyncLifetime
         if (authenticate) info.Environment["INITIAL_NO_AUTH_ACTION_COUNT"] = "0";
         var server = Process.Start(info)!;
         lock (servers) servers.Add(server);
+        await WaitListeningAsync(server, port);
+        return $"http://127.0.0.1:{port}";
+    }
+
+    /// <summary>Drains a started server's output and waits (at most 30 s, or until it exits) until it accepts connections on <paramref name="port"/>.</summary>
+    internal static async Task WaitListeningAsync(Process server, int port)
+    {
         server.OutputDataReceived += (_, _) => { };
         server.ErrorDataReceived += (_, _) => { };
         server.BeginOutputReadLine();
@@ -90,7 +97,7 @@ public sealed class MotoS3Fixture : IAsyncLifetime
             {
                 using var probe = new TcpClient();
                 await probe.ConnectAsync("127.0.0.1", port);
-                return $"http://127.0.0.1:{port}";
+                return;
             }
             catch (SocketException) when (DateTime.UtcNow < deadline && !server.HasExited)
             {
