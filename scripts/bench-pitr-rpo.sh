@@ -21,8 +21,8 @@ trap 'rm -rf "$WORK"' EXIT
 dotnet build -c Release recovery/AutoVideo.DR.Cli -v q -nologo >/dev/null
 CLI=(dotnet recovery/AutoVideo.DR.Cli/bin/Release/net10.0/autovideo-dr.dll)
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-range() { printf '%s\n' "$@" | sort -g | awk 'NR==1 {min=$1} {max=$1} END {print min "–" max}'; }
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m = (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; print (m == int(m)) ? m : sprintf("%.3f", m)}'; }
+range() { printf '%s\n' "$@" | sort -g | awk 'function f(x) {return (x == int(x)) ? x : sprintf("%.3f", x)} NR==1 {min=$1} {max=$1} END {print f(min) "–" f(max)}'; }
 
 lost=(); seconds=(); own=(); acked=(); rto=()
 for i in $(seq 1 "$REPS"); do
@@ -45,9 +45,10 @@ echo "its own local environment; machine: $(nproc) CPUs, pgBackRest $(pgbackrest
 echo
 echo "Archive settings (the local environment's): \`archive_mode = on\`, \`archive_command\` = pgBackRest"
 echo "\`archive-push\` with \`archive-async=y\` (\`process-max=2\`, zstd), \`archive_timeout = 60s\`. The drill"
-echo "closes a segment (\`pg_switch_wal()\`, what \`archive_timeout\` does) and waits until it is archived,"
-echo "then lets the workload write for $(echo "$WARMUP / 2" | bc -l | sed 's/0*$//;s/\.$//') s before it kills the primary: the loss measured is what"
-echo "the archive had not received, the quantity \`archive_timeout\` bounds (at most 60 s plus the push)."
+echo "closes a segment (\`pg_switch_wal()\`, what \`archive_timeout\` does), waits until it is archived,"
+echo "then lets the workload write for $(echo "$WARMUP / 2" | bc -l | sed 's/0*$//;s/\.$//') s more before it kills the primary: the loss measured is what the"
+echo "archive had not received (the commits made since the switch, while the segment was pushed too), the"
+echo "quantity \`archive_timeout\` bounds in production (at most 60 s plus the push)."
 echo
 echo "| figure | median | range over $REPS drills |"
 echo "| --- | --- | --- |"
