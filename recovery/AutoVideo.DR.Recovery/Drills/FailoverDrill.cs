@@ -198,7 +198,13 @@ public sealed class FailoverDrill(ILoggerFactory loggers, Action<string> progres
         var serving = LocalEnvironmentState.Load(state.WorkDirectory).Describe().Primary ?? description.Standby!;
         var recovered = await timeline.StepAsync("RPO accounting", async () =>
         {
-            var content = await RecoveredContent.LoadAsync(serving.ConnectionString, ct);
+            RecoveredContent content;
+            try { content = await RecoveredContent.LoadAsync(serving.ConnectionString, ct); }
+            catch (RecoveryException e) when (runbookFailure is not null)
+            {
+                // Nothing serves to count against: say both, rather than a report of figures never measured.
+                throw new RecoveryException($"the runbook failed ({runbookFailure}), and no database answers for the drill's accounting: {e.Message}", e);
+            }
             var rpo = RpoAccounting.Account(ledger, content, timeline.DisasterAt);
             return ((content, rpo), $"{rpo.LostCommits} of {rpo.AcknowledgedCommits} acknowledged commits missing on {serving.Name}; {rpo.InDoubtApplied + rpo.InDoubtLost} in doubt");
         });
