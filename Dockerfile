@@ -13,8 +13,10 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY policy/ policy/
 COPY recovery/ recovery/
-RUN dotnet restore recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj
-RUN dotnet publish recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --configuration Release --no-restore --output /out
+# ReadyToRun: precompiled, so each CronJob run skips most of the JIT's start-up (about half a second
+# of a small backup, docs/benchmarks.md; scripts/bench-backup.sh measures the CLI published this way).
+RUN dotnet restore recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --runtime linux-x64 -p:PublishReadyToRun=true
+RUN dotnet publish recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --configuration Release --no-restore --runtime linux-x64 --self-contained false -p:PublishReadyToRun=true --output /out
 
 # Run: the .NET runtime on Ubuntu 24.04, PostgreSQL from the PGDG repository (Ubuntu's own is 16).
 FROM mcr.microsoft.com/dotnet/runtime:10.0.12-noble
