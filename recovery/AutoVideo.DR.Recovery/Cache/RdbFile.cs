@@ -22,9 +22,17 @@ public static class RdbFile
         {
             ArgumentList = { "-h", source.Host, "-p", source.Port.ToString(), "--rdb", file },
         };
-        var result = await ProcessRunner.RunAsync(info, ct, allowFailure: true);
-        if (result.ExitCode != 0 || !File.Exists(file) || new FileInfo(file).Length == 0)
-            throw new RecoveryException($"taking an RDB from Redis at {source} failed: {result.LastErrorLine}");
+        // A replica refuses SYNC while its own link to the primary is down (-NOMASTERLINK); a link that
+        // flapped comes back within seconds, so that one refusal is retried for up to 15 s.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var result = await ProcessRunner.RunAsync(info, ct, allowFailure: true);
+            if (result.ExitCode == 0 && File.Exists(file) && new FileInfo(file).Length > 0) return;
+            if (!result.LastErrorLine.Contains("NOMASTERLINK", StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+                throw new RecoveryException($"taking an RDB from Redis at {source} failed: {result.LastErrorLine}");
+            await Task.Delay(200, ct);
+        }
     }
 
     /// <summary>

@@ -15,25 +15,13 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
 {
     readonly NpgsqlDataSource dataSource = new NpgsqlDataSourceBuilder(clientConnectionString).BuildMultiHost()
         .WithTargetSession(TargetSessionAttributes.ReadWrite);
-    readonly CancellationTokenSource stop = new();
-    readonly List<Task> running = [];
+    Writers? loops;
 
     public CommitLedger Ledger { get; } = new();
 
-    public void Start()
-    {
-        for (var i = 0; i < writers; i++)
-        {
-            var writer = i + 1;
-            running.Add(Task.Run(() => WriteAsync(writer, stop.Token)));
-        }
-    }
+    public void Start() => (loops ??= new Writers(writers, WriteAsync)).Start();
 
-    public async Task StopAsync()
-    {
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
-    }
+    public Task StopAsync() => loops?.StopAsync() ?? Task.CompletedTask;
 
     async Task WriteAsync(int writer, CancellationToken ct)
     {
@@ -119,8 +107,7 @@ public sealed class AutoVideoWorkload(string clientConnectionString, int writers
 
     public async ValueTask DisposeAsync()
     {
-        if (!stop.IsCancellationRequested) await StopAsync();
-        stop.Dispose();
+        if (loops is not null) await loops.DisposeAsync();
         await dataSource.DisposeAsync();
     }
 }

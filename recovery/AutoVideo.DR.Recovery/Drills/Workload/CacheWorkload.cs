@@ -18,28 +18,16 @@ public sealed class CacheWorkload(Func<CacheEndpoint?> endpoint, int writers, IL
     public const string Table = "redis";
 
     static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(2);
-    readonly CancellationTokenSource stop = new();
-    readonly List<Task> running = [];
+    Writers? loops;
 
     public CommitLedger Ledger { get; } = new();
 
     /// <summary>The key a write of <paramref name="id"/> went to.</summary>
     public static string Key(long id) => $"autovideo-dr:drill:render-job:{id}";
 
-    public void Start()
-    {
-        for (var i = 0; i < writers; i++)
-        {
-            var writer = i + 1;
-            running.Add(Task.Run(() => WriteAsync(writer, stop.Token)));
-        }
-    }
+    public void Start() => (loops ??= new Writers(writers, WriteAsync)).Start();
 
-    public async Task StopAsync()
-    {
-        await stop.CancelAsync();
-        await Task.WhenAll(running);
-    }
+    public Task StopAsync() => loops?.StopAsync() ?? Task.CompletedTask;
 
     async Task WriteAsync(int writer, CancellationToken ct)
     {
@@ -108,7 +96,6 @@ public sealed class CacheWorkload(Func<CacheEndpoint?> endpoint, int writers, IL
 
     public async ValueTask DisposeAsync()
     {
-        if (!stop.IsCancellationRequested) await StopAsync();
-        stop.Dispose();
+        if (loops is not null) await loops.DisposeAsync();
     }
 }
