@@ -86,11 +86,14 @@ public static class SystemPartArguments
         var wantMedia = asked?.Contains(SystemPart.Media) ?? true;
         if (wantCache && description?.CacheNodes is { Count: > 0 } caches)
         {
-            // The replica when it runs (no load on the primary), else the primary; with neither, a
-            // backup that was not asked for the cache still takes the database (a Redis outage must
-            // not stop the database's backups) and says so.
+            // The replica when it runs and follows its primary (no load on the primary; a replica cut
+            // off from it holds stale data), else the primary; with neither, a backup that was not
+            // asked for the cache still takes the database (a Redis outage must not stop the
+            // database's backups) and says so.
             bool Running(CacheNode c) => Recovery.Cache.LocalCache.Server(state!.Caches!.Single(s => s.Name == c.Name)).IsRunning();
-            var source = caches.FirstOrDefault(c => c.Role == NodeRole.Standby && Running(c)) ?? caches.FirstOrDefault(c => c.Role == NodeRole.Primary && Running(c));
+            var replica = caches.FirstOrDefault(c => c.Role == NodeRole.Standby && Running(c));
+            if (replica is not null && !await Recovery.Cache.LocalCache.FollowsPrimaryAsync(replica.Endpoint, ct)) replica = null;
+            var source = replica ?? caches.FirstOrDefault(c => c.Role == NodeRole.Primary && Running(c));
             if (source is not null) captures.Add(new CacheBackup(source));
             else if (asked is null) context.Progress("warning: no Redis node of the environment runs; this backup holds no cache part");
             else throw new RecoveryException("--parts names cache but no Redis node of the environment runs");

@@ -25,6 +25,9 @@ public sealed class CacheBackup(CacheNode source) : ISystemPartCapture
             string version;
             await using (var connection = await RespConnection.OpenAsync(source.Endpoint, ct))
                 version = (await connection.InfoAsync("server", ct)).GetValueOrDefault("redis_version") ?? "unknown";
+            // A replica's RDB is its own dataset: first let it receive every write its primary had taken
+            // by now, so the part holds what the cache held at the backup's moment.
+            if (source.Role == NodeRole.Standby) await LocalCache.WaitForSyncAsync(source.Endpoint, ct, TimeSpan.FromSeconds(15));
             var time = DateTimeOffset.UtcNow;
             await RdbFile.TakeAsync(source.Endpoint, rdb, ct);
             var content = await RdbFile.ReadAsync(rdb, $"the RDB taken from {source.Endpoint}", ct);

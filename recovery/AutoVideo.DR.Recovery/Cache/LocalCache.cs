@@ -82,6 +82,20 @@ public static class LocalCache
         return stopped;
     }
 
+    /// <summary>Whether the replica at <paramref name="replica"/> answers with its link to the primary up (false when it does not answer).</summary>
+    public static async Task<bool> FollowsPrimaryAsync(CacheEndpoint replica, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await RespConnection.OpenAsync(replica, ct);
+            return (await connection.InfoAsync("replication", ct)).GetValueOrDefault("master_link_status") == "up";
+        }
+        catch (RecoveryException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Waits until the replica at <paramref name="replica"/> has its link to the primary up, its initial
     /// sync done, and has received every write the primary had taken when the wait began (its offset

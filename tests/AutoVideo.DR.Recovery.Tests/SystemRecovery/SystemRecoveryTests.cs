@@ -132,6 +132,33 @@ public sealed class SystemRecoveryTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_replica_cut_off_from_its_primary_is_not_backed_up_the_primary_is()
+    {
+        var replica = Recovery.Cache.LocalCache.Server(system.State.Caches!.Single(c => c.Role == Environments.NodeRole.Standby));
+        await system.RedisAsync("SET", "cutoff:key", "on the primary");
+        async Task<string?> OnReplica(params object[] command)
+        {
+            await using var connection = await Recovery.Cache.RespConnection.OpenAsync(replica.Endpoint, default);
+            return Recovery.Cache.RespConnection.AsText(await connection.CallAsync(default, command));
+        }
+        // The replica follows a port nothing listens on: its link is down and its data goes stale.
+        await OnReplica("REPLICAOF", "127.0.0.1", Recovery.Postgres.FreePort.Pick().ToString());
+        try
+        {
+            var backup = await system.CliAsync("backup", "--json");
+            Assert.True(backup.ExitCode == 0, backup.ToString());
+            var cache = SystemFixture.Json(backup).GetProperty("cache");
+            Assert.Equal(system.CachePrimary.Endpoint.ToString(), cache.GetProperty("source").GetString());
+            Assert.Equal("primary", cache.GetProperty("role").GetString());
+        }
+        finally
+        {
+            await OnReplica("REPLICAOF", system.CachePrimary.Endpoint.Host, system.CachePrimary.Endpoint.Port.ToString());
+            await Recovery.Cache.LocalCache.WaitForSyncAsync(replica.Endpoint, default);
+        }
+    }
+
+    [Fact]
     public async Task Health_shows_both_redis_nodes_with_their_roles_and_every_media_bucket()
     {
         var health = await system.CliAsync("health", "--json");
