@@ -69,7 +69,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
 
         var primaryPort = options.PrimaryPort ?? FreePort.Pick();
         if (options.PrimaryPort is { } p) FreePort.EnsureFree(p, "--port");
-        var standbyPort = options.StandbyPort ?? PickOtherThan(primaryPort);
+        var standbyPort = options.StandbyPort ?? FreePort.PickOtherThan([primaryPort]);
         if (options.StandbyPort is { } s) FreePort.EnsureFree(s, "--standby-port");
         if (primaryPort == standbyPort)
             throw new RecoveryException($"--port and --standby-port are both {primaryPort}; accepted: two different free ports");
@@ -147,6 +147,23 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         PostgresInstallation installation, ServerAccount account, CancellationToken ct)
     {
         var state = current();
+        // Ports are planned when 'up' starts, seconds before each server does; meanwhile another
+        // program may take one. A port 'up' chose itself is chosen again (and recorded) just before
+        // its server starts; one the operator named must still be free, or the start fails naming it.
+        int FreeOrAnother(int planned, IEnumerable<int>? alsoTaken = null)
+        {
+            var all = current();
+            HashSet<int> taken = [.. all.Nodes.Select(n => n.Port), .. (all.Caches ?? []).Select(c => c.Port), .. alsoTaken ?? []];
+            taken.Remove(planned);
+            return !taken.Contains(planned) && FreePort.IsFree(planned) ? planned : FreePort.PickOtherThan([.. taken, planned]);
+        }
+        LocalNodeState ClaimPort(LocalNodeState node, int? named)
+        {
+            if (named is not null || FreeOrAnother(node.Port) is var port && port == node.Port) return node;
+            logger.LogInformation("Port {Planned} planned for {Node} was taken meanwhile; {Node} takes {Port}", node.Port, node.Name, node.Name, port);
+            record(current().WithPort(node.Name, port));
+            return current().Nodes.Single(n => n.Name == node.Name);
+        }
         var primaryNode = state.NodeWithRole(NodeRole.Primary);
         var standbyNode = state.NodeWithRole(NodeRole.Standby);
         var primary = Server(installation, account, primaryNode);
@@ -166,6 +183,8 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
             logger.LogInformation("initdb {DataDirectory}", primaryNode.DataDirectory);
             await primary.RunAsync("initdb", ["-D", primaryNode.DataDirectory, "-U", PostgresServer.Superuser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"], ct);
             await ServerConfiguration.WriteAsync(primaryNode.DataDirectory, state.ArchiveDirectory, account, ct);
+            primaryNode = ClaimPort(primaryNode, options.PrimaryPort);
+            primary = Server(installation, account, primaryNode);
             logger.LogInformation("Starting primary {Node} on port {Port}", primaryNode.Name, primaryNode.Port);
             await primary.StartAsync(ct);
             await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"), $"CREATE DATABASE \"{state.Database}\"", ct);
@@ -178,6 +197,7 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         {
             await DiscardAsync(standby);
             record(current().WithSetup(standbyNode.Name, ServerSetup.Created));
+            standbyNode = ClaimPort(standbyNode, options.StandbyPort);
             // The standby's copy and the repositories' first full backup both read the primary: side by side.
             await Task.WhenAll(
                 StandbyFromBaseBackupAsync(installation, account, primaryNode, standbyNode, state.ArchiveDirectory, ct),
@@ -191,7 +211,13 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
         {
             await LocalCache.StopAsync(caches, ct, save: false);
             foreach (var cache in caches) if (Directory.Exists(cache.Directory)) Directory.Delete(cache.Directory, recursive: true);
-            record(current() with { Caches = caches.Select(c => c with { Setup = ServerSetup.Created }).ToList() });
+            var claimed = new List<LocalCacheNodeState>();
+            foreach (var cache in caches)
+            {
+                var port = FreeOrAnother(cache.Port, claimed.Select(c => c.Port));
+                claimed.Add(cache with { Port = port, Setup = ServerSetup.Created });
+            }
+            record(current() with { Caches = claimed });
             await LocalCache.CreateAsync(current().Caches!, ct);
             record(current() with { Caches = current().Caches!.Select(c => c with { Setup = ServerSetup.Ready }).ToList() });
         }
@@ -357,15 +383,6 @@ public sealed class LocalEnvironment(ILogger<LocalEnvironment> logger)
 
     public static PostgresServer Server(PostgresInstallation? installation, ServerAccount account, LocalNodeState node) =>
         new(installation ?? new PostgresInstallation(PostgresInstallation.DefaultBinDirectory), account, node.DataDirectory, node.Port, node.LogFile);
-
-    static int PickOtherThan(int port)
-    {
-        while (true)
-        {
-            var candidate = FreePort.Pick();
-            if (candidate != port) return candidate;
-        }
-    }
 
     static void DeleteEntry(string path)
     {

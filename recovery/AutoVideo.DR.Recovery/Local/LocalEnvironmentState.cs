@@ -91,6 +91,12 @@ public sealed record LocalEnvironmentState(
     static string Words(ServerSetup setup) => setup == ServerSetup.Planned ? "not created yet" : "created, not yet ready";
 
     /// <summary>This state with one server's (database or cache) setup changed.</summary>
+    public LocalEnvironmentState WithPort(string name, int port) => this with
+    {
+        Nodes = Nodes.Select(n => n.Name == name ? n with { Port = port } : n).ToList(),
+        Caches = Caches?.Select(c => c.Name == name ? c with { Port = port } : c).ToList(),
+    };
+
     public LocalEnvironmentState WithSetup(string name, ServerSetup setup) => this with
     {
         Nodes = Nodes.Select(n => n.Name == name ? n with { Setup = setup } : n).ToList(),

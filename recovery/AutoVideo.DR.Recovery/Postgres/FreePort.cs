@@ -13,6 +13,31 @@ public static class FreePort
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Whether nothing listens on <paramref name="port"/> of 127.0.0.1 now.</summary>
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A free port that is none of <paramref name="taken"/>.</summary>
+    public static int PickOtherThan(IReadOnlyCollection<int> taken)
+    {
+        while (true)
+        {
+            var candidate = Pick();
+            if (!taken.Contains(candidate)) return candidate;
+        }
+    }
+
     public static void EnsureFree(int port, string option)
     {
         if (port is < 1024 or > 65535)

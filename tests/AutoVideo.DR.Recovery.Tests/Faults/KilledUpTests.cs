@@ -72,6 +72,39 @@ public sealed class KilledUpTests
         }
     }
 
+    [Fact]
+    public async Task Ports_planned_by_an_up_and_taken_by_another_program_before_their_servers_start_are_chosen_again()
+    {
+        using var directory = new TemporaryDirectory();
+        var work = directory.Path;
+        string[] up = ["local", "up", "--workdir", work];
+        try
+        {
+            var planned = await KillWhenAsync(up, work, "pg-a created");
+            await RunningFrom.HelpersEndedAsync(work);
+            var standbyPort = planned.Nodes.Single(n => n.Name == "pg-b").Port;
+            var cachePort = planned.Caches!.Single(c => c.Name == "cache-a").Port;
+            // Another program takes them meanwhile, as a parallel test or service would.
+            using var onStandby = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, standbyPort);
+            using var onCache = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, cachePort);
+            onStandby.Start();
+            onCache.Start();
+
+            var finished = await CliRunner.RunAsync(up);
+
+            Assert.True(finished.ExitCode == 0, finished.ToString());
+            var after = LocalEnvironmentState.Load(work);
+            Assert.NotEqual(standbyPort, after.Nodes.Single(n => n.Name == "pg-b").Port);
+            Assert.NotEqual(cachePort, after.Caches!.Single(c => c.Name == "cache-a").Port);
+            Assert.True(await Sql.ScalarAsync<bool>(after.Describe().Standby!.ConnectionString, "SELECT pg_is_in_recovery()"));
+            Assert.All(after.Caches!, c => Assert.True(RunningFrom.Redis(c.Port), $"{c.Name} does not run on {c.Port}"));
+        }
+        finally
+        {
+            await CliRunner.RunAsync("local", "down", "--workdir", work);
+        }
+    }
+
     /// <summary>Starts <paramref name="up"/> and sends it SIGKILL as soon as its state file shows <paramref name="point"/>; returns the state it had reached.</summary>
     static async Task<LocalEnvironmentState> KillWhenAsync(string[] up, string work, string point)
     {
