@@ -92,6 +92,35 @@ public sealed class LocalPointInTime(string workDirectory, ILoggerFactory logger
     internal static Task<IReadOnlyList<int>> StopArchiverAsync(string archiveDirectory, CancellationToken ct) =>
         PgBackRestProcesses.StopAsync(PgBackRestSetup.ConfigFileIn(archiveDirectory), TimeSpan.FromSeconds(30), ct);
 
+    /// <summary>
+    /// Fetches from the repositories the archived segments of <paramref name="timeline"/> numbered
+    /// <paramref name="from"/> up to and excluding <paramref name="until"/> into a new directory under
+    /// the setup's scratch space (the caller deletes it), for reading WAL that the lost primary's pg_wal
+    /// no longer holds. At most <paramref name="most"/> segments; a segment no repository holds is a
+    /// RecoveryException naming it (a count without it would be short).
+    /// </summary>
+    public async Task<string> FetchSegmentsAsync(LocalNodeState reference, uint timeline, ulong from, ulong until, int most, CancellationToken ct)
+    {
+        if (until <= from) throw new ArgumentOutOfRangeException(nameof(until), "nothing to fetch");
+        if (until - from > (ulong)most)
+            throw new RecoveryException($"the WAL after the point spans {until - from} archived segments, more than the {most} a count fetches");
+        var pgbackrest = PgBackRest();
+        var target = Path.Combine(pgbackrest.Setup.ScratchPath, "wal-" + Guid.NewGuid().ToString("N")[..8]);
+        await ServerAccount.Current().GiveToServerAsync(target, ct);
+        var held = new Dictionary<ulong, int>();
+        foreach (var repository in pgbackrest.Setup.Repositories.Select(r => r.Number).Reverse())
+            foreach (var archived in await pgbackrest.ArchivedSegmentsAsync(repository, ct))
+                if (archived.Segment.Timeline == timeline) held[archived.Segment.Number] = repository;
+        for (var number = from; number < until; number++)
+        {
+            var segment = new WalSegment(timeline, number);
+            if (!held.TryGetValue(number, out var repository))
+                throw new RecoveryException($"WAL segment {segment.Name} is in no repository");
+            await pgbackrest.ArchiveGetAsync(repository, NodeOf(reference), segment, Path.Combine(target, segment.Name), ct);
+        }
+        return target;
+    }
+
     /// <summary>What every repository can restore to now.</summary>
     public async Task<IReadOnlyList<RecoverableWindow>> WindowsAsync(CancellationToken ct) =>
         await Recovery().WindowsAsync(Reference(State()), ct);

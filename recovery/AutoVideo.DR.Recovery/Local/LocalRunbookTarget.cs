@@ -1,6 +1,8 @@
+using System.Globalization;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Objectives;
+using AutoVideo.DR.Recovery.PointInTime;
 using AutoVideo.DR.Recovery.Postgres;
 using AutoVideo.DR.Recovery.Promotion;
 using AutoVideo.DR.Recovery.Runbooks;
@@ -96,7 +98,12 @@ public sealed partial class LocalRunbookTarget(string workDirectory, ILoggerFact
             try
             {
                 var timeline = point.Timeline ?? await TimelineOfAsync(installation, lost, ct);
-                var wal = await WalCommits.AfterAsync(installation, [state.ArchiveDirectory, Path.Combine(lost.DataDirectory, "pg_wal")], timeline, point.Lsn.Value, ct);
+                var pgWal = Path.Combine(lost.DataDirectory, "pg_wal");
+                // WAL between the point and the oldest segment pg_wal still holds comes from the archive.
+                var fetched = await ArchivedWalBeforeAsync(lost, pgWal, (uint)timeline, point.Lsn.Value, ct);
+                LostWal wal;
+                try { wal = await WalCommits.AfterAsync(installation, fetched is null ? [pgWal] : [fetched, pgWal], timeline, point.Lsn.Value, ct); }
+                finally { if (fetched is not null) Directory.Delete(fetched, recursive: true); }
                 var basis = $"commits in {lost.Name}'s WAL (timeline {timeline}) after {new NpgsqlTypes.NpgsqlLogSequenceNumber(point.Lsn.Value)}, {point.What}, read with pg_waldump";
                 if (wal.Commits.Count == 0) return DataLoss.Measured(0, TimeSpan.Zero, basis);
                 // The data lost spans from the newest commit kept to the newest commit lost.
@@ -111,6 +118,26 @@ public sealed partial class LocalRunbookTarget(string workDirectory, ILoggerFact
         return bound is null
             ? DataLoss.Unknown($"the lost primary's WAL cannot be counted ({why}) and {point.What}'s newest commit time is not known")
             : bound with { Basis = $"{bound.Basis}; not counted because {why}" };
+    }
+
+    /// <summary>The most archived segments a loss count fetches (1 GiB of WAL); beyond it the loss is bounded, not counted.</summary>
+    const int MostFetchedSegments = 64;
+
+    /// <summary>
+    /// A directory with the archived segments from the one holding <paramref name="from"/> up to the
+    /// oldest one in <paramref name="pgWal"/>; null when pg_wal reaches back far enough by itself.
+    /// </summary>
+    async Task<string?> ArchivedWalBeforeAsync(LocalNodeState lost, string pgWal, uint timeline, ulong from, CancellationToken ct)
+    {
+        var prefix = timeline.ToString("X8", CultureInfo.InvariantCulture);
+        var held = Directory.EnumerateFiles(pgWal).Select(Path.GetFileName)
+            .Where(n => n!.Length == 24 && n.StartsWith(prefix, StringComparison.Ordinal) && WalSegment.TryParse(n, out _))
+            .Select(n => WalSegment.Parse(n!).Number).ToList();
+        var first = from / (ulong)WalSegment.Size;
+        // Nothing of the timeline in pg_wal: there is no end to fetch up to, and the count says so itself.
+        if (held.Count == 0) return null;
+        var oldest = held.Min();
+        return oldest <= first ? null : await new LocalPointInTime(directory, loggers).FetchSegmentsAsync(lost, timeline, first, oldest, MostFetchedSegments, ct);
     }
 
     /// <summary>The timeline a server was on at its latest checkpoint.</summary>

@@ -162,6 +162,37 @@ public sealed class HonestFiguresTests
     }
 
     [Fact]
+    public async Task A_loss_reaching_back_past_the_lost_primarys_pg_wal_is_counted_from_the_archive()
+    {
+        await using var environment = await WithJobsAsync();
+        var primary = environment.ConnectionString("pg-a");
+        var manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(primary,
+            BackupStore.Open(environment.Current.BackupDirectory), new BackupOptions(), CancellationToken.None);
+        await CommitAsync(primary, 100, 10);
+        // The primary keeps no WAL for its own sake: after a few segments and a checkpoint, the one
+        // holding the backup's point is only in the archive.
+        await Sql.ExecuteAsync(primary, "ALTER SYSTEM SET wal_keep_size = 0; SELECT pg_reload_conf()");
+        for (var i = 0; i < 4; i++)
+        {
+            await CommitAsync(primary, 200 + i, 1);
+            var segment = await Sql.ScalarAsync<string>(primary, "SELECT pg_walfile_name(pg_switch_wal())");
+            await Sql.EventuallyAsync(async () => string.CompareOrdinal(await Sql.ScalarAsync<string>(primary, "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"), segment) >= 0, $"{segment} archived");
+        }
+        await environment.WaitForStandbyAsync();
+        await Sql.ExecuteAsync(primary, "CHECKPOINT");
+        var pointSegment = await Sql.ScalarAsync<string>(primary, $"SELECT pg_walfile_name('{manifest.Snapshot.Lsn}')");
+        Assert.False(File.Exists(Path.Combine(environment.Node(NodeRole.Primary).DataDirectory, "pg_wal", pointSegment!)), $"{pointSegment} is still in pg_wal");
+        environment.Server("pg-a").Kill();
+
+        var result = await Cli(environment, "failover", "--level", "critical", "--restore-from", "latest");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var loss = Status(await Cli(environment, "incident", "status", "--json")).GetProperty("dataLoss");
+        Assert.Equal("measured", loss.GetProperty("kind").GetString());
+        Assert.True(loss.GetProperty("lostCommits").GetInt64() >= 14, loss.ToString());
+    }
+
+    [Fact]
     public async Task The_source_that_loses_least_is_chosen_and_the_dry_run_shows_both()
     {
         await using var environment = await WithJobsAsync();
