@@ -79,6 +79,7 @@ public static class RestoreCommand
     static async Task<int> RestoreSystemAsync(CliContext context, ParseResult parse, Recovery.Stores.IBackupStore store, IReadOnlyList<SystemPart>? parts,
         IReadOnlyList<ObjectReference> references, bool intoReplicas, CancellationToken ct)
     {
+        var whole = System.Diagnostics.Stopwatch.StartNew();
         var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
         var manifest = await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct);
         // The data parts go through SystemRestore; the stacks' state and the monitoring data only when named, by their own.
@@ -140,8 +141,8 @@ public static class RestoreCommand
             restored.Add(new PartRecovery(SystemPart.Monitoring, monitoring.Until ?? manifest.StartedAt, clock.Elapsed, DateTimeOffset.UtcNow - (monitoring.Until ?? manifest.StartedAt),
                 $"{monitoring.Blocks} TSDB blocks ({monitoring.Series} series) into {monitoring.Into}; {monitoring.Check}"));
         }
-        result ??= new SystemRestoreResult(manifest.Name, [], null, null, [], null, TimeSpan.Zero);
-        result = result with { Parts = restored };
+        // The duration is the whole restore's, stacks and monitoring included, never a default.
+        result = (result ?? new SystemRestoreResult(manifest.Name, [], null, null, [], null, whole.Elapsed)) with { Parts = restored, Duration = whole.Elapsed };
         if (result.Database is { } database)
             await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
             {
