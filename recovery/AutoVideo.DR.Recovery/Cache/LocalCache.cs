@@ -30,8 +30,8 @@ public static class LocalCache
         var used = new HashSet<int>(taken);
         LocalCacheNodeState Node(string name, NodeRole role)
         {
-            var port = FreePort.Pick();
-            while (!used.Add(port)) port = FreePort.Pick();
+            var port = FreePort.PickOtherThan(used);
+            used.Add(port);
             return new(name, port, Path.Combine(workDirectory, name), Path.Combine(workDirectory, "logs", name + ".log"), role, setup);
         }
         return [Node("cache-a", NodeRole.Primary), Node("cache-b", NodeRole.Standby)];

@@ -1,4 +1,3 @@
-using System.Globalization;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Health;
 using AutoVideo.DR.Recovery.Objectives;
@@ -129,10 +128,7 @@ public sealed partial class LocalRunbookTarget(string workDirectory, ILoggerFact
     /// </summary>
     async Task<string?> ArchivedWalBeforeAsync(LocalNodeState lost, string pgWal, uint timeline, ulong from, CancellationToken ct)
     {
-        var prefix = timeline.ToString("X8", CultureInfo.InvariantCulture);
-        var held = Directory.EnumerateFiles(pgWal).Select(Path.GetFileName)
-            .Where(n => n!.Length == 24 && n.StartsWith(prefix, StringComparison.Ordinal) && WalSegment.TryParse(n, out _))
-            .Select(n => WalSegment.Parse(n!).Number).ToList();
+        var held = WalCommits.SegmentsIn(pgWal, (int)timeline).Select(s => s.Segment.Number).ToList();
         var first = from / (ulong)WalSegment.Size;
         // Nothing of the timeline in pg_wal: there is no end to fetch up to, and the count says so itself.
         if (held.Count == 0) return null;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using AutoVideo.DR.Recovery.PointInTime;
 using AutoVideo.DR.Recovery.Postgres;
 using NpgsqlTypes;
 
@@ -26,25 +27,21 @@ public static partial class WalCommits
         {
             // pg_waldump reads one directory: link the segments of every source into one, the
             // primary's own pg_wal last so its newest (possibly partial) segment wins.
-            var prefix = timeline.ToString("X8", CultureInfo.InvariantCulture);
-            var linked = 0;
+            var linked = new List<WalSegment>();
             foreach (var directory in walDirectories.Where(Directory.Exists))
             {
-                foreach (var file in Directory.EnumerateFiles(directory))
+                foreach (var (segment, file) in SegmentsIn(directory, timeline))
                 {
-                    var name = Path.GetFileName(file);
-                    if (name.Length != 24 || !name.StartsWith(prefix, StringComparison.Ordinal) || !name.All(Uri.IsHexDigit)) continue;
-                    var link = Path.Combine(union.FullName, name);
+                    var link = Path.Combine(union.FullName, segment.Name);
                     if (File.Exists(link)) File.Delete(link);
                     File.CreateSymbolicLink(link, file);
-                    linked++;
+                    linked.Add(segment);
                 }
             }
-            if (linked == 0)
+            if (linked.Count == 0)
                 throw new RecoveryException($"no WAL of timeline {timeline} in {string.Join(", ", walDirectories)}");
             // The WAL ends before the point (no segment at or after the one holding it): nothing follows it.
-            var startSegment = from / SegmentSize;
-            if (Directory.EnumerateFiles(union.FullName).Select(f => SegmentNumber(Path.GetFileName(f))).All(n => n < startSegment))
+            if (linked.All(s => s.Number < from / WalSegment.Size))
                 return new LostWal(from, timeline, [], string.Join(" + ", walDirectories));
             var result = await ProcessRunner.RunAsync(new System.Diagnostics.ProcessStartInfo(installation.Program("pg_waldump"))
             {
@@ -87,12 +84,11 @@ public static partial class WalCommits
             : null;
     }
 
-    /// <summary>PostgreSQL's default WAL segment size (initdb --wal-segsize; the local environment keeps the default).</summary>
-    const ulong SegmentSize = 16 * 1024 * 1024;
-
-    /// <summary>The segment number a WAL file name encodes (log id × 0x100 + segment, for 16 MiB segments).</summary>
-    static ulong SegmentNumber(string name) =>
-        ulong.Parse(name[8..16], NumberStyles.HexNumber, CultureInfo.InvariantCulture) * 0x100 + ulong.Parse(name[16..24], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    /// <summary>The WAL segment files of <paramref name="timeline"/> in <paramref name="directory"/>, by name.</summary>
+    public static IEnumerable<(WalSegment Segment, string File)> SegmentsIn(string directory, int timeline) =>
+        Directory.EnumerateFiles(directory)
+            .Select(file => WalSegment.TryParse(Path.GetFileName(file), out var segment) ? (segment, file) : (default(WalSegment), file))
+            .Where(x => x.Item1.Timeline == (uint)timeline && x.Item1 != default);
 
     [GeneratedRegex(@"desc: COMMIT(?:_PREPARED)? (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) UTC")]
     private static partial Regex Commit();

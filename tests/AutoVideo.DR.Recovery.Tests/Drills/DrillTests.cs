@@ -94,7 +94,7 @@ public sealed class DrillTests
     {
         var (json, markdown) = await PassingDrillAsync("--restore", "pitr");
         var root = json.RootElement;
-        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("outcome").GetString()!);
+        var steps = RunbookSteps(root, "outcome");
         // The point-in-time restore makes the node a primary itself: promoting first would fork a timeline into the archive.
         Assert.Equal(("skipped", "completed"), (steps["promote-standby"], steps["restore-data"]));
         var loss = root.GetProperty("dataLoss");
@@ -114,7 +114,7 @@ public sealed class DrillTests
     {
         var (json, markdown) = await PassingDrillAsync("--restore", "pitr", "--to-time");
         var root = json.RootElement;
-        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("output").GetString() ?? "");
+        var steps = RunbookSteps(root, "output");
         Assert.Matches(@"restored pitr:\d{4}-\d\d-\d\dT[\d:.]+Z into pg-b", steps["restore-data"]);
         Assert.Matches(@"\| destructive statement \| .*DELETE FROM render_jobs \(no WHERE\) removed [1-9]\d* rows", markdown);
         Assert.Matches(@"\| damage undone \| .*; 0 of [1-9]\d* commits acknowledged before [\d:.]+Z missing, 0 of [1-9]\d* acknowledged by pg-a over a second after it present", markdown);
@@ -145,7 +145,7 @@ public sealed class DrillTests
         // The very runbook 'failover --level major' runs, through the same executor and journal.
         Assert.Equal("failover-major", root.GetProperty("runbook").GetProperty("name").GetString());
         var major = Recovery.Runbooks.MajorRunbook.Build(new Recovery.Local.LocalRunbookTarget("/nonexistent", NullLoggerFactory.Instance), new Recovery.Incidents.IncidentReport("/nonexistent"));
-        var steps = root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty("outcome").GetString()!);
+        var steps = RunbookSteps(root, "outcome");
         Assert.Equal(major.StepIds, steps.Keys.ToList());
         Assert.Equal(("completed", "completed", "skipped"), (steps["restore-cache"], steps["repair-cache"], steps["restore-available"]));
 
@@ -243,6 +243,10 @@ public sealed class DrillTests
     }
 
     /// <summary>Runs a short drill in fresh directories, asserts it passed, and gives its JSON and report.</summary>
+    /// <summary>The runbook's steps in the drill's JSON: each step id with its <paramref name="field"/> (outcome or output).</summary>
+    static Dictionary<string, string> RunbookSteps(JsonElement root, string field) =>
+        root.GetProperty("runbook").GetProperty("steps").EnumerateArray().ToDictionary(s => s.GetProperty("id").GetString()!, s => s.GetProperty(field).GetString() ?? "");
+
     static async Task<(JsonDocument Json, string Markdown)> PassingDrillAsync(params string[] options)
     {
         using var work = new TemporaryDirectory();
