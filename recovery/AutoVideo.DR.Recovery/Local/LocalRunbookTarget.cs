@@ -340,7 +340,7 @@ public sealed partial class LocalRunbookTarget(string workDirectory, ILoggerFact
         var primary = state.Nodes.FirstOrDefault(n => n.Role == NodeRole.Primary);
         var health = await new DatabaseProbe().ProbeAsync(state.Describe().Databases.First(d => d.Name == node), primary is null ? null : state.Describe().Primary?.ConnectionString, ct);
         return target.Role == NodeRole.Standby && health is { InRecovery: true, Status: ComponentStatus.Healthy }
-            ? StepCheck.Yes($"{node} streams from {primary?.Name} ({health.LagBytes ?? 0} bytes behind)")
+            ? StepCheck.Yes($"{node} streams from {primary?.Name} ({(health.LagBytes is { } lag ? $"{lag} bytes behind" : "lag unknown: the primary did not answer for its position")})")
             : StepCheck.No($"{node}: role {target.Role.Name()}, {health.Detail}");
     }
 
