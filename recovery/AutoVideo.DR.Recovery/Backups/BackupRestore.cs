@@ -307,7 +307,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     /// Reads every staged table back (big ones as page ranges) and compares its rows and fingerprint
     /// with the manifest, and builds the staged indexes, all on one pool of workers: the index builds
     /// first, biggest table first, so the longest single job starts at once and the read-backs fill
-    /// the other workers.
+    /// the other workers. Keys are built as unique indexes first, so that the read-back of their table
+    /// is not locked out for the build.
     /// </summary>
     static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, IReadOnlyList<NpgsqlConnection> workers, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
         PostDataScript postData, IReadOnlyList<PostDataScript.StagedStatement> indexes, ProgressTracker tracker, CancellationToken ct)
@@ -351,6 +352,9 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             }));
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
         await RunAsync(workers, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (connection, job, token) => job(connection, token));
+        // Every read-back has ended: the keys built as unique indexes become keys (each a short exclusive lock).
+        if (indexes.Where(i => i.Attach is not null).Select(i => i.Attach).ToList() is { Count: > 0 } attach)
+            await RunScriptAsync(workers[0], postData.Preamble + "\n" + string.Join("\n", attach), ct);
         return manifest.Tables.Select(t =>
         {
             var (rows, fingerprint) = RowFingerprint.Combine(results.GetValueOrDefault(t) ?? []);

@@ -22,8 +22,14 @@ public sealed partial class PostDataScript
     /// <summary>One object of the section: its type as pg_dump names it and its SQL.</summary>
     public sealed record Entry(string Type, string Schema, string Sql);
 
-    /// <summary>A statement that can run on a staged table: its SQL with the table moved to the staging schema, and the table.</summary>
-    public sealed record StagedStatement(Entry Entry, string Sql, string Schema, string Table);
+    /// <summary>
+    /// A statement that can run on a staged table: its SQL with the table moved to the staging schema,
+    /// and the table. A plain primary key or unique constraint is built as its unique index (which
+    /// takes a SHARE lock, so the table's read-back goes on beside it: ADD CONSTRAINT would lock
+    /// everyone out for the whole build) and <see cref="Attach"/> then makes that index the key, under
+    /// the same name, once nothing reads the table any more.
+    /// </summary>
+    public sealed record StagedStatement(Entry Entry, string Sql, string Schema, string Table, string? Attach = null);
 
     PostDataScript(string preamble, IReadOnlyList<Entry> entries) => (Preamble, Entries) = (preamble, entries);
 
@@ -73,7 +79,13 @@ public sealed partial class PostDataScript
             .Remove(match.Groups["schema"].Index, match.Groups["schema"].Length)
             .Insert(match.Groups["schema"].Index, SqlIdentifier.Quote(stage))
             .ToString();
-        return new StagedStatement(entry, sql, schema, table);
+        if (entry.Type != "CONSTRAINT" || PlainKey().Match(rest) is not { Success: true } key)
+            return new StagedStatement(entry, sql, schema, table);
+        // ALTER TABLE ... ADD CONSTRAINT name PRIMARY KEY USING INDEX name gives the same key (and index
+        // name) as pg_dump's ADD CONSTRAINT; it only checks the index, which is what makes it short.
+        var (name, staged) = (key.Groups["name"].Value, $"{SqlIdentifier.Quote(stage)}.{match.Groups["table"].Value}");
+        return new StagedStatement(entry, $"CREATE UNIQUE INDEX {name} ON {staged} USING btree ({key.Groups["columns"].Value});", schema, table,
+            $"ALTER TABLE ONLY {staged} ADD CONSTRAINT {name} {key.Groups["kind"].Value} USING INDEX {name};");
     }
 
     /// <summary>The deferred entries as one script, preamble first.</summary>
@@ -92,4 +104,8 @@ public sealed partial class PostDataScript
 
     [GeneratedRegex(@"^ALTER TABLE ONLY (?<schema>" + Identifier + @")\.(?<table>" + Identifier + @")\n    ADD CONSTRAINT (?<rest>[\s\S]*)$")]
     private static partial Regex AddConstraint();
+
+    /// <summary>A key on plain columns and nothing else (no INCLUDE, storage parameters, tablespace or deferral).</summary>
+    [GeneratedRegex(@"^(?<name>" + Identifier + @") (?<kind>PRIMARY KEY|UNIQUE) \((?<columns>[^()]*)\);$")]
+    private static partial Regex PlainKey();
 }

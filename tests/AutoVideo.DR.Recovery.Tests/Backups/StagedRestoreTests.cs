@@ -18,6 +18,15 @@ public sealed class StagedRestoreTests(BackupsFixture fixture)
 
     const string StagingLeft = $"SELECT count(*) FROM pg_namespace WHERE nspname LIKE '{BackupRestore.StagingPrefix}%'";
 
+    /// <summary>Every constraint with its definition and the index behind it, and every index's definition.</summary>
+    const string Keys = """
+        SELECT (SELECT string_agg(key, E'\n' ORDER BY key) FROM (
+                  SELECT format('%s.%s %s: %s [%s]', n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid), k.conindid::regclass) AS key
+                  FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname IN ('public', 'media')) keys)
+            || E'\n' || (SELECT string_agg(indexdef, E'\n' ORDER BY indexdef) FROM pg_indexes WHERE schemaname IN ('public', 'media'))
+        """;
+
     [Fact]
     public async Task A_table_split_into_ranges_restores_identically_with_the_fingerprint_of_the_whole()
     {
@@ -42,6 +51,10 @@ public sealed class StagedRestoreTests(BackupsFixture fixture)
 
         Assert.True(result.Passed, result.FailureMessage);
         Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, RoundTripTests.Content), await Sql.ScalarAsync<string>(target, RoundTripTests.Content));
+        // Keys built as unique indexes beside the read-back, then made keys: the same keys on the same indexes.
+        var keys = await Sql.ScalarAsync<string>(target, Keys);
+        Assert.Contains("public.events_2025 events_2025_pkey: PRIMARY KEY (id, at) [events_2025_pkey]", keys);
+        Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, Keys), keys);
         Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagingLeft));
         Assert.Equal([TransferPhase.Check, TransferPhase.Load, TransferPhase.Verify, TransferPhase.Indexes, TransferPhase.Swap], result.Phases.Select(p => p.Phase));
     }

@@ -85,17 +85,33 @@ public sealed class PostDataScriptTests
         Assert.Equal(7, script.Entries.Count);
         Assert.Equal(
             [
-                "ALTER TABLE ONLY \"avdr_restore_x_0\".events_2025\n    ADD CONSTRAINT events_2025_pkey PRIMARY KEY (id, at);",
+                "CREATE UNIQUE INDEX events_2025_pkey ON \"avdr_restore_x_0\".events_2025 USING btree (id, at);",
                 "CREATE INDEX videos_title ON \"avdr_restore_x_1\".videos USING btree (title) WHERE (price > (0)::numeric);",
                 "CREATE UNIQUE INDEX \"Odd Table_key\" ON \"avdr_restore_x_2\".\"Odd \"\"Table\"\"\" USING btree (id);",
             ],
             staged.Select(s => s.Sql));
+        // The key is built as its unique index (a SHARE lock: the table's read-back goes on) and then made the key.
+        Assert.Equal(["ALTER TABLE ONLY \"avdr_restore_x_0\".events_2025 ADD CONSTRAINT events_2025_pkey PRIMARY KEY USING INDEX events_2025_pkey;", null, null], staged.Select(s => s.Attach));
         // The partitioned parent (not a loaded table), an expression naming a schema of the backup,
         // the attachment and the foreign key run in the swap, in pg_dump's order.
         Assert.Equal(["CONSTRAINT", "INDEX", "INDEX ATTACH", "FK CONSTRAINT"], deferred.Select(d => d.Type));
         Assert.StartsWith("ALTER TABLE ONLY public.events\n", deferred[0].Sql);
         Assert.Contains("media.normalize", deferred[1].Sql);
         Assert.Contains("REFERENCES media.videos(id);", script.ScriptOf(deferred));
+    }
+
+    [Theory]
+    [InlineData("t_key UNIQUE (a) DEFERRABLE INITIALLY DEFERRED;")]
+    [InlineData("t_pkey PRIMARY KEY (a) INCLUDE (b);")]
+    [InlineData("t_pkey PRIMARY KEY (a) WITH (fillfactor='70');")]
+    [InlineData("t_excl EXCLUDE USING gist (r WITH &&);")]
+    [InlineData("t_check CHECK ((a > 0)) NOT VALID;")]
+    public void A_key_with_more_than_plain_columns_is_built_as_pg_dump_wrote_it(string constraint)
+    {
+        var script = PostDataScript.Parse($"SET statement_timeout = 0;\n\n--\n-- Name: t x; Type: CONSTRAINT; Schema: public; Owner: -\n--\n\nALTER TABLE ONLY public.t\n    ADD CONSTRAINT {constraint}\n");
+        var staged = Assert.Single(script.Split(new HashSet<(string, string)> { ("public", "t") }, Staging).Staged);
+        Assert.Equal($"ALTER TABLE ONLY \"avdr_restore_x_0\".t\n    ADD CONSTRAINT {constraint}", staged.Sql);
+        Assert.Null(staged.Attach);
     }
 
     [Fact]
