@@ -7,6 +7,9 @@ namespace AutoVideo.DR.Recovery.Backups;
 /// <summary>The outcome of the last verify of a backup, kept beside it as verification.json.</summary>
 public sealed record VerificationRecord(DateTimeOffset VerifiedAt, bool Passed, string? Problem);
 
+/// <summary>What a backup name's claim object says: when, and which host and process took the name.</summary>
+public sealed record BackupClaim(DateTimeOffset ClaimedAt, string Host, int Process);
+
 /// <summary>
 /// A complete backup as the catalog sees it. Manifest is null (and Problem says why) when the
 /// manifest exists but cannot be trusted; such a backup is listed but never restored.
@@ -44,7 +47,7 @@ public sealed class BackupCatalog(IBackupStore store)
     /// <summary>Written first, create-if-absent: whoever creates it owns the name.</summary>
     public const string ClaimFile = "claim.json";
     const int ClaimAttempts = 5;
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, TypeInfoResolver = RecoveryJson.Resolver };
 
     public IBackupStore Store => store;
 
@@ -126,7 +129,7 @@ public sealed class BackupCatalog(IBackupStore store)
     /// </summary>
     public async Task<string> ClaimAsync(DateTimeOffset startedAt, CancellationToken ct)
     {
-        var claim = JsonSerializer.SerializeToUtf8Bytes(new { claimedAt = DateTimeOffset.UtcNow, host = Environment.MachineName, process = Environment.ProcessId }, Json);
+        var claim = JsonSerializer.SerializeToUtf8Bytes(new BackupClaim(DateTimeOffset.UtcNow, Environment.MachineName, Environment.ProcessId), Json);
         for (var attempt = 0; attempt < ClaimAttempts; attempt++)
         {
             var name = BackupName.For(attempt == 0 ? startedAt : DateTimeOffset.UtcNow);

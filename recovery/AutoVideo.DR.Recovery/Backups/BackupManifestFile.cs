@@ -21,9 +21,10 @@ public static partial class BackupManifestFile
         // Fields added after format 1 are left out when empty, so a format-1 reader's view of them stays null.
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
-    sealed record Sealed(BackupManifest Manifest, string ManifestSha256);
+    internal sealed record Sealed(BackupManifest Manifest, string ManifestSha256);
 
     public static byte[] Serialize(BackupManifest manifest)
     {

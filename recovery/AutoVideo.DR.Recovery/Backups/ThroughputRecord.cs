@@ -31,6 +31,7 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
     /// <summary>The record of a backup, or null when it has none (or an unreadable one).</summary>

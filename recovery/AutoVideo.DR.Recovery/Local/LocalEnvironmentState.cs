@@ -122,6 +122,7 @@ public sealed record LocalEnvironmentState(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
     public static string PathIn(string workDirectory) => Path.Combine(workDirectory, FileName);

@@ -44,7 +44,7 @@ public sealed class LocalPointInTime(string workDirectory, ILoggerFactory logger
     /// <summary>In a restored node's data directory: what it was restored to (a resumed runbook reads it).</summary>
     public const string MarkerFile = "autovideo-dr.pitr.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) } };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) }, TypeInfoResolver = RecoveryJson.Resolver };
 
     readonly string directory = Path.GetFullPath(workDirectory);
     readonly ILogger logger = loggers.CreateLogger<LocalPointInTime>();

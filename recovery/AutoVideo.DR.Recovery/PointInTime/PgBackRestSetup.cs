@@ -46,6 +46,7 @@ public sealed record PgBackRestSetup(
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
     public string ConfigFile => ConfigFileIn(Directory);
