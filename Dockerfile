@@ -7,19 +7,20 @@
 #   docker build -t ghcr.io/autovideo/autovideo-dr:<tag> .
 ARG PG_MAJOR=15
 
-# Build: the .NET SDK publishes the CLI (framework-dependent; the runtime image carries .NET).
+# Build: the .NET SDK publishes the CLI for linux-x64, which the CLI's project makes self-contained
+# and composite ReadyToRun (precompiled with the framework: start-up counts in a short CronJob run;
+# scripts/bench-backup.sh measures the CLI published the same way).
 FROM mcr.microsoft.com/dotnet/sdk:10.0.401-noble AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props ./
 COPY policy/ policy/
 COPY recovery/ recovery/
-# ReadyToRun: precompiled, so each CronJob run skips most of the JIT's start-up (about half a second
-# of a small backup, docs/benchmarks.md; scripts/bench-backup.sh measures the CLI published this way).
-RUN dotnet restore recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --runtime linux-x64 -p:PublishReadyToRun=true
-RUN dotnet publish recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --configuration Release --no-restore --runtime linux-x64 --self-contained false -p:PublishReadyToRun=true --output /out
+RUN dotnet restore recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --runtime linux-x64
+RUN dotnet publish recovery/AutoVideo.DR.Cli/AutoVideo.DR.Cli.csproj --configuration Release --no-restore --runtime linux-x64 --output /out
 
-# Run: the .NET runtime on Ubuntu 24.04, PostgreSQL from the PGDG repository (Ubuntu's own is 16).
-FROM mcr.microsoft.com/dotnet/runtime:10.0.12-noble
+# Run: .NET's native dependencies on Ubuntu 24.04 (the CLI carries its own runtime), PostgreSQL from
+# the PGDG repository (Ubuntu's own is 16).
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0.12-noble
 ARG PG_MAJOR
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates postgresql-common \

@@ -10,9 +10,10 @@
 #   COMPRESSIONS="zstd:1 gzip:1" scripts/bench-backup.sh   # the compression table (on the first scale); "" skips it
 #
 # Both restores go into a database created just before the clock starts (the creation counts on
-# neither side). The CLI is published ReadyToRun, as it is deployed; /usr/bin/time gives each
+# neither side). The CLI is published as it is deployed (self-contained, composite ReadyToRun); /usr/bin/time gives each
 # process's wall time and peak RSS (pg_dump/pg_restore -j2: the largest of their processes).
-set -euo pipefail
+set -Eeuo pipefail
+trap 'echo "bench-backup.sh: line $LINENO failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 SCALES=${SCALES:-"10 50 150"}
@@ -23,10 +24,11 @@ WORK=$(mktemp -d /tmp/avdr-bench-XXXXXX)
 chmod 755 "$WORK"
 LOG="$WORK/bench.log"
 
-dotnet publish recovery/AutoVideo.DR.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$WORK/cli" -v q -nologo >/dev/null
-CLI=(dotnet "$WORK/cli/autovideo-dr.dll" --workdir "$WORK/env")
+# As the image publishes it: self-contained composite ReadyToRun (the CLI's project sets that for -r).
+dotnet publish recovery/AutoVideo.DR.Cli -c Release -r linux-x64 -o "$WORK/cli" -v q -nologo >/dev/null
+CLI=("$WORK/cli/autovideo-dr" --workdir "$WORK/env")
 
-cleanup() { "${CLI[@]}" local down >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+cleanup() { "${CLI[@]}" local down >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 "${CLI[@]}" local up >/dev/null
@@ -48,11 +50,11 @@ col() { awk -v c="$2" '{print $c}' "$WORK/$1"; }
 runs() { col "$1" 1 | awk '{printf "%.2f ", $1}'; }
 med() { col "$1" "${2:-1}" | median; }
 
-ours_backup() { timed ours_backup "${CLI[@]}" backup --from standby --store "$WORK/store" --metrics-file "$WORK/m.prom"; }
+ours_backup() { timed ours_backup "${CLI[@]}" backup --parts database --from standby --store "$WORK/store" --metrics-file "$WORK/m.prom"; }
 pg_backup() { rm -rf "$WORK/dump"; timed pg_dump "$PGBIN/pg_dump" -Fd -j2 -h 127.0.0.1 -p "$STANDBY" -U postgres -f "$WORK/dump" autovideo; }
 ours_restore() {
   psql -p "$PRIMARY" postgres -c "CREATE DATABASE bench_ours"
-  timed ours_restore "${CLI[@]}" restore latest --store "$WORK/store" --metrics-file "$WORK/m.prom" --target "$(TARGET bench_ours)"
+  timed ours_restore "${CLI[@]}" restore latest --parts database --store "$WORK/store" --metrics-file "$WORK/m.prom" --target "$(TARGET bench_ours)"
   grep -o 'restored autovideo_backup.*' "$LOG" | tail -1 | sed -n 's/.* s (\(check.*\))$/\1/p' >>"$WORK/phases"
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_ours"
 }
@@ -62,13 +64,13 @@ pg_restore() {
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_pg"
 }
 
-# Restores write the whole database to WAL, which the environment archives: once the standby has
-# replayed it, the archived copies are dropped so that scale 150 does not fill the disk.
-trim_archive() {
+# Restores write the whole database to WAL: the next backup (from the standby) waits until the
+# standby has replayed it. pgBackRest archives that WAL compressed into the environment's repository
+# (a few GiB at scale 150), which goes with the environment at the end.
+wait_for_standby() {
   local lsn
   lsn=$(psql -p "$PRIMARY" autovideo -c "SELECT pg_current_wal_lsn()")
   until [ "$(psql -p "$STANDBY" autovideo -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
-  find "$WORK/env/wal-archive" -type f -delete
 }
 
 SUMMARY=""
@@ -79,7 +81,7 @@ for SCALE in $SCALES; do
   echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2
   "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$PRIMARY" -U postgres autovideo >>"$LOG" 2>&1
   psql -p "$PRIMARY" autovideo -c "CHECKPOINT"
-  trim_archive
+  wait_for_standby
   DB_BYTES=$(psql -p "$STANDBY" autovideo -c "SELECT pg_database_size('autovideo')")
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   for i in $(seq 1 "$REPS"); do
@@ -88,7 +90,7 @@ for SCALE in $SCALES; do
     if (( i % 2 )); then ours_backup; pg_backup; else pg_backup; ours_backup; fi
     OUR_SIZE=$(du -sb "$WORK/store" | cut -f1); DUMP_SIZE=$(du -sb "$WORK/dump" | cut -f1)
     if (( i % 2 )); then ours_restore; pg_restore; else pg_restore; ours_restore; fi
-    trim_archive
+    wait_for_standby
   done
   LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
