@@ -14,7 +14,7 @@ public static partial class BackupManifestFile
 {
     const string SealField = "manifestSha256";
 
-    static readonly JsonSerializerOptions Json = new()
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
