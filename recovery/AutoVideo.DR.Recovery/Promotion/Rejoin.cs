@@ -27,6 +27,11 @@ public sealed class Rejoin(ILogger<Rejoin> logger)
         var primary = LocalEnvironment.Server(installation, account, primaryNode);
         await server.StopAsync(ct, mode: "fast");
         await EnsureSlotAsync(primary, ct);
+        // pg_rewind reads the source's timeline from its control file, which a promoted server updates
+        // only at its first checkpoint, and that checkpoint runs in the background after promotion. Before
+        // it ends pg_rewind finds "the same timeline" and the node falls back to a base backup (the
+        // pg_rewind documentation: "it is necessary to execute a CHECKPOINT after promotion").
+        await DatabaseConnection.ExecuteAsync(primary.ConnectionString("postgres"), "CHECKPOINT", ct);
 
         string method;
         if (!forceBaseBackup && await TryRewindAsync(server, primaryNode, ct) && await TryStartRewoundAsync(server, node, state.ArchiveDirectory, account, ct))
