@@ -31,10 +31,20 @@ public sealed class PostgresServer(PostgresInstallation installation, ServerAcco
 
     public async Task StartAsync(CancellationToken ct)
     {
-        ClearStaleLock();
-        var result = await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {Port}", "start"], ct, allowFailure: true);
-        if (result.ExitCode != 0)
-            throw new RecoveryException($"PostgreSQL on port {Port} did not start: {LastLogProblem() ?? result.LastErrorLine} (log: {LogFile})");
+        // Right after a postmaster is killed its backends are still exiting (they notice its death on their
+        // next wait) and hold its shared memory: PostgreSQL then refuses to start ("pre-existing shared
+        // memory block ... is still in use"). That clears within moments, so the start is tried again for 10 s.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            ClearStaleLock();
+            var result = await RunAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "60", "-o", $"-p {Port}", "start"], ct, allowFailure: true);
+            if (result.ExitCode == 0) return;
+            var problem = LastLogProblem();
+            if (problem?.Contains("pre-existing shared memory block", StringComparison.Ordinal) != true || DateTime.UtcNow >= deadline)
+                throw new RecoveryException($"PostgreSQL on port {Port} did not start: {problem ?? result.LastErrorLine} (log: {LogFile})");
+            await Task.Delay(200, ct);
+        }
     }
 
     /// <summary>The last FATAL, PANIC or ERROR line of the server log: usually why it stopped.</summary>
