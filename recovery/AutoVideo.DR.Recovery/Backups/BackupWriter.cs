@@ -94,13 +94,21 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         }
 
         // pg_dump starts at once, in the snapshot, while the inventory is read and the tables locked.
-        ProgressTracker? tracker = null;
+        // A section that ends before the tracker exists is counted when it is made: under one lock,
+        // so none is counted twice (a race once showed "schema 4 of 2").
+        ProgressTracker? schemaTracker = null;
+        var schemaGate = new object();
+        var schemaDone = 0;
         var schema = new[] { BackupPart.PreData, BackupPart.PostData }
             .Select(section => Guard(async () =>
             {
                 var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
                 parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql{compression.Extension}", section, compression, (s, t) => s.WriteAsync(script, t).AsTask(), token));
-                tracker?.Add(TransferPhase.Schema, 1);
+                lock (schemaGate)
+                {
+                    schemaDone++;
+                    schemaTracker?.Add(TransferPhase.Schema, 1);
+                }
             }))
             .ToList();
         SourceInventory inventory;
@@ -124,12 +132,16 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             throw;
         }
         logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
-        tracker = new ProgressTracker("backup", options.Progress,
-            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, 2));
+        var tracker = new ProgressTracker("backup", options.Progress,
+            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, schema.Count));
         await ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token);
         tracker.Start(TransferPhase.Copy);
         tracker.Start(TransferPhase.Schema);
-        tracker.Add(TransferPhase.Schema, parts.Count(p => p.Kind is BackupPart.PreData or BackupPart.PostData));
+        lock (schemaGate)
+        {
+            schemaTracker = tracker;
+            tracker.Add(TransferPhase.Schema, schemaDone);
+        }
 
         var queue = new ConcurrentQueue<CopyJob>(jobs);
         var workers = workerConnections.Take(Math.Max(1, Math.Min(parallelism, jobs.Count)))

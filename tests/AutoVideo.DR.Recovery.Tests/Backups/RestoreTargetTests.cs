@@ -42,7 +42,7 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
         var target = fixture.NewTarget();
         using var interrupt = new CancellationTokenSource();
         // Interrupted once every table's data is staged and committed, before anything is swapped in.
-        var progress = new Progress(p => { if (p.Of(TransferPhase.Verify).State == PhaseState.Running) interrupt.Cancel(); });
+        var progress = new ImmediateProgress(p => { if (p.Of(TransferPhase.Verify).State == PhaseState.Running) interrupt.Cancel(); });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(fixture.Store, "latest", target, new RestoreOptions(Progress: progress), interrupt.Token));
@@ -59,11 +59,5 @@ public sealed class RestoreTargetTests(BackupsFixture fixture)
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("read-only standby in recovery; promote it first", result.Error);
-    }
-
-    /// <summary>A synchronous IProgress: Progress&lt;T&gt; posts to the thread pool, too late to interrupt at a chosen point.</summary>
-    sealed class Progress(Action<TransferProgress> report) : IProgress<TransferProgress>
-    {
-        public void Report(TransferProgress value) => report(value);
     }
 }
