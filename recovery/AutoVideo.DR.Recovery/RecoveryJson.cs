@@ -22,5 +22,10 @@ namespace AutoVideo.DR.Recovery;
 [JsonSerializable(typeof(LastRestore))]
 internal sealed partial class RecoveryJson : JsonSerializerContext
 {
-    public static IJsonTypeInfoResolver Resolver { get; } = JsonTypeInfoResolver.Combine(Default, new DefaultJsonTypeInfoResolver());
+    static IJsonTypeInfoResolver? resolver;
+
+    // Built on first use, not in a static initializer: the generator's Default is initialized in the
+    // other half of this partial class, in an order C# leaves open. It was null here, and Combine
+    // skips a null, so every document went to reflection (a unit test now checks where each comes from).
+    public static IJsonTypeInfoResolver Resolver => resolver ??= JsonTypeInfoResolver.Combine(Default, new DefaultJsonTypeInfoResolver());
 }

@@ -40,4 +40,21 @@ public sealed class BackupManifestJsonTests
         Assert.Contains("\"basis\": \"lastReplayedCommit\"", written);
         Assert.Equal(Full().Tables[0].Ranges, BackupManifestFile.Parse(Full().Name, BackupManifestFile.Serialize(Full())).Tables[0].Ranges);
     }
+
+    [Theory]
+    [InlineData(typeof(BackupManifestFile.Sealed))]
+    [InlineData(typeof(VerificationRecord))]
+    [InlineData(typeof(BackupClaim))]
+    [InlineData(typeof(ThroughputRecord))]
+    [InlineData(typeof(Recovery.Local.LocalEnvironmentState))]
+    [InlineData(typeof(Recovery.PointInTime.PgBackRestSetup))]
+    [InlineData(typeof(Recovery.Local.LastRestore))]
+    public void Each_document_gets_the_compile_time_metadata_not_reflection(Type document)
+    {
+        // The fallback to reflection serializes the same text, so only where the metadata came from
+        // shows whether start-up was spared building it (it once silently was not).
+        var info = RecoveryJson.Resolver.GetTypeInfo(document, new JsonSerializerOptions(BackupManifestFile.Json));
+
+        Assert.IsType<RecoveryJson>(info?.OriginatingResolver);
+    }
 }
