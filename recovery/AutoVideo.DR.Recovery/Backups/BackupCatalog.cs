@@ -47,6 +47,8 @@ public sealed class BackupCatalog(IBackupStore store)
     /// <summary>Written first, create-if-absent: whoever creates it owns the name.</summary>
     public const string ClaimFile = "claim.json";
     const int ClaimAttempts = 5;
+    /// <summary>Manifests read at once while scanning the store.</summary>
+    const int ConcurrentReads = 16;
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, TypeInfoResolver = RecoveryJson.Resolver };
 
     public IBackupStore Store => store;
@@ -62,38 +64,47 @@ public sealed class BackupCatalog(IBackupStore store)
 
     async Task<CatalogScan> ScanAsync(IReadOnlyList<(string Name, IReadOnlyList<StoredObject> Objects)> folders, CancellationToken ct)
     {
-        var entries = new List<CatalogEntry>();
+        var complete = new List<(string Name, DateTimeOffset Time, long Size, bool Verified)>();
         var incomplete = new List<IncompleteBackup>();
         var malformed = new List<MalformedBackup>();
         foreach (var (name, objects) in folders)
         {
             var size = objects.Sum(o => o.Size);
             if (BackupName.TimeOf(name) is not { } nameTime)
-            {
                 malformed.Add(new MalformedBackup(name, size, BackupName.Malformation(name)!));
-                continue;
-            }
-            if (!objects.Any(o => o.Key == $"{name}/{BackupManifest.FileName}"))
-            {
+            else if (!objects.Any(o => o.Key == $"{name}/{BackupManifest.FileName}"))
                 incomplete.Add(new IncompleteBackup(name, nameTime, size, objects.Select(o => o.Key).ToList()));
-                continue;
-            }
-            BackupManifest? manifest = null;
-            string? problem = null;
-            try { manifest = await ReadManifestAsync(name, ct); }
-            catch (RecoveryException e) { problem = e.Message; }
-            VerificationRecord? verification = null;
-            if (objects.Any(o => o.Key == $"{name}/{VerificationFile}"))
-            {
-                try { verification = JsonSerializer.Deserialize<VerificationRecord>(await store.ReadAllBytesAsync($"{name}/{VerificationFile}", ct), Json); }
-                catch (JsonException) { verification = null; }
-            }
-            entries.Add(new CatalogEntry(name, manifest?.Snapshot.Time ?? nameTime, size, manifest, problem, verification));
+            else
+                complete.Add((name, nameTime, size, objects.Any(o => o.Key == $"{name}/{VerificationFile}")));
         }
+        // Every listing, every "restore latest" reads every manifest: one round trip each (tens of ms
+        // on S3), and a store keeps hundreds of backups. Read a few at once, not one after another.
+        using var reads = new SemaphoreSlim(ConcurrentReads);
+        var entries = await Task.WhenAll(complete.Select(async c =>
+        {
+            await reads.WaitAsync(ct);
+            try { return await ReadEntryAsync(c.Name, c.Time, c.Size, c.Verified, ct); }
+            finally { reads.Release(); }
+        }));
         return new CatalogScan(
             entries.OrderByDescending(e => e.Time).ThenByDescending(e => e.Name, StringComparer.Ordinal).ToList(),
             incomplete,
             malformed.OrderByDescending(m => m.Name, StringComparer.Ordinal).ToList());
+    }
+
+    async Task<CatalogEntry> ReadEntryAsync(string name, DateTimeOffset nameTime, long size, bool verified, CancellationToken ct)
+    {
+        BackupManifest? manifest = null;
+        string? problem = null;
+        try { manifest = await ReadManifestAsync(name, ct); }
+        catch (RecoveryException e) { problem = e.Message; }
+        VerificationRecord? verification = null;
+        if (verified)
+        {
+            try { verification = JsonSerializer.Deserialize<VerificationRecord>(await store.ReadAllBytesAsync($"{name}/{VerificationFile}", ct), Json); }
+            catch (JsonException) { verification = null; }
+        }
+        return new CatalogEntry(name, manifest?.Snapshot.Time ?? nameTime, size, manifest, problem, verification);
     }
 
     public async Task<CatalogEntry> LatestAsync(CancellationToken ct) =>

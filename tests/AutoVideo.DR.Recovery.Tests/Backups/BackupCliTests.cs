@@ -77,11 +77,7 @@ public sealed class BackupCliTests(BackupsFixture fixture, MotoS3Fixture moto) :
         var now = DateTimeOffset.UtcNow;
         // Synthetic backups: the fixture's manifest under names a few hours, days and weeks old.
         foreach (var age in new[] { TimeSpan.FromHours(1), TimeSpan.FromHours(2), TimeSpan.FromHours(3), TimeSpan.FromDays(2), TimeSpan.FromDays(3), TimeSpan.FromDays(40) })
-        {
-            var time = now - age;
-            var manifest = fixture.Manifest with { Name = BackupName.For(time), Snapshot = fixture.Manifest.Snapshot with { Time = time } };
-            await store.WriteAllBytesAsync($"{manifest.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), default);
-        }
+            await fixture.SyntheticAsync(store, now - age);
         await store.WriteAllBytesAsync($"{BackupName.For(now.AddDays(-5))}/parts/schema-pre-data.sql.gz", [1, 2, 3], default); // an interrupted one
         // Daily 1 keeps the newest backup's day, whatever the hour: with 2, the three hourly backups fell on two
         // days before 02:00 UTC and the result depended on when the test ran (CI failed at 01:36).

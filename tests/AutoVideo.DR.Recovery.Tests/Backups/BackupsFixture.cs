@@ -49,6 +49,17 @@ public sealed class BackupsFixture : IAsyncLifetime
         return new DirectoryStore(into.Path);
     }
 
+    /// <summary>
+    /// A backup as the catalog sees it: the fixture's manifest under a name and time of its own; with
+    /// <paramref name="part"/>, one part written first through the store (so tagged and locked as a real one).
+    /// </summary>
+    public async Task<string> SyntheticAsync(IBackupStore store, DateTimeOffset time, bool part = false)
+    {
+        var manifest = Manifest with { Name = BackupName.For(time), Snapshot = Manifest.Snapshot with { Time = time } };
+        if (part) await store.WriteAllBytesAsync($"{manifest.Name}/parts/schema-pre-data.sql.gz", [1, 2, 3], default);
+        await store.WriteAllBytesAsync($"{manifest.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), default);
+        return manifest.Name;
+    }
 
     public async Task DisposeAsync() => await environment.DisposeAsync();
 }

@@ -5,7 +5,6 @@ using System.Text.RegularExpressions;
 using Amazon.S3;
 using Amazon.S3.Model;
 using AutoVideo.DR.Recovery.Backups;
-using AutoVideo.DR.Recovery.Stores;
 using AutoVideo.DR.Recovery.Tests.Stores;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
@@ -99,11 +98,11 @@ public sealed class LockedBucketTests(BackupsFixture fixture, MotoS3Fixture moto
         var week = new DateTimeOffset(today.AddDays(-(((int)today.DayOfWeek + 6) % 7) - 14), TimeSpan.Zero);
         using var store = moto.Store(prefix, MotoS3Fixture.LockedBucket);
         using var client = moto.Client();
-        var newest = await SyntheticAsync(store, now.AddSeconds(-1));
-        var monday = await SyntheticAsync(store, week.AddHours(12));
-        var tuesday = await SyntheticAsync(store, week.AddDays(1).AddHours(12));
-        var stillLocked = await SyntheticAsync(store, week.AddDays(1).AddHours(11));
-        var expired = await SyntheticAsync(store, week.AddDays(1).AddHours(10));
+        var newest = await fixture.SyntheticAsync(store, now.AddSeconds(-1), part: true);
+        var monday = await fixture.SyntheticAsync(store, week.AddHours(12), part: true);
+        var tuesday = await fixture.SyntheticAsync(store, week.AddDays(1).AddHours(12), part: true);
+        var stillLocked = await fixture.SyntheticAsync(store, week.AddDays(1).AddHours(11), part: true);
+        var expired = await fixture.SyntheticAsync(store, week.AddDays(1).AddHours(10), part: true);
         // Time passes for the expired one: its lock ran out (GOVERNANCE lets the test's bypass age it).
         foreach (var version in (await client.ListVersionsAsync(new ListVersionsRequest { BucketName = MotoS3Fixture.LockedBucket, Prefix = $"{prefix}/{expired}/" })).Versions ?? [])
             await client.PutObjectRetentionAsync(new PutObjectRetentionRequest
@@ -153,14 +152,5 @@ public sealed class LockedBucketTests(BackupsFixture fixture, MotoS3Fixture moto
         var again = await CliRunner.RunAsync(prune, MotoS3Fixture.CliEnvironment());
         Assert.Contains("0 deleted, 3 kept, 1 kept by Object Lock", again.Out);
         Assert.DoesNotContain(proxy.Requests, r => r.Method == "PUT");
-    }
-
-    /// <summary>A backup as prune sees it: the fixture's manifest under its own name and time, and one part, written by the store (so tagged and locked as a real one).</summary>
-    async Task<string> SyntheticAsync(S3Store store, DateTimeOffset time)
-    {
-        var manifest = fixture.Manifest with { Name = BackupName.For(time), Snapshot = fixture.Manifest.Snapshot with { Time = time } };
-        await store.WriteAllBytesAsync($"{manifest.Name}/parts/schema-pre-data.sql.gz", [1, 2, 3], default);
-        await store.WriteAllBytesAsync($"{manifest.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), default);
-        return manifest.Name;
     }
 }

@@ -17,23 +17,15 @@ public sealed class PruneTests(BackupsFixture fixture) : IDisposable
 
     string[] Common => ["--store", directory.Path, "--metrics-file", directory.Combine("m.prom")];
 
-    /// <summary>A backup as the catalog sees it: the fixture's manifest under a name and time of its own.</summary>
-    async Task<string> SyntheticAsync(IBackupStore store, DateTimeOffset time)
-    {
-        var manifest = fixture.Manifest with { Name = BackupName.For(time), Snapshot = fixture.Manifest.Snapshot with { Time = time } };
-        await store.WriteAllBytesAsync($"{manifest.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), default);
-        return manifest.Name;
-    }
-
     [Fact]
     public async Task A_damaged_newest_backup_is_reported_and_the_older_intact_one_kept_in_its_place()
     {
         var store = new DirectoryStore(directory.Path);
         var now = DateTimeOffset.UtcNow;
-        var good = await SyntheticAsync(store, now.AddHours(-3));
-        var failed = await SyntheticAsync(store, now.AddHours(-2));
+        var good = await fixture.SyntheticAsync(store, now.AddHours(-3));
+        var failed = await fixture.SyntheticAsync(store, now.AddHours(-2));
         await new BackupCatalog(store).RecordVerificationAsync(failed, new VerificationRecord(now.AddMinutes(-90), false, "part parts/x is damaged"), default);
-        var corrupted = await SyntheticAsync(store, now.AddHours(-1));
+        var corrupted = await fixture.SyntheticAsync(store, now.AddHours(-1));
         var manifestPath = directory.Combine(corrupted, BackupManifest.FileName);
         await File.WriteAllTextAsync(manifestPath, (await File.ReadAllTextAsync(manifestPath)).Replace("\"rows\": 2000", "\"rows\": 2001"));
         // One tier pick only: without the rule, the corrupted backup would be it (and the newest), and the good one deleted.
@@ -61,7 +53,7 @@ public sealed class PruneTests(BackupsFixture fixture) : IDisposable
     public async Task A_month_13_name_is_listed_as_malformed_and_list_prune_and_latest_still_work()
     {
         var store = new DirectoryStore(directory.Path);
-        var good = await SyntheticAsync(store, DateTimeOffset.UtcNow.AddHours(-1));
+        var good = await fixture.SyntheticAsync(store, DateTimeOffset.UtcNow.AddHours(-1));
         const string malformed = "autovideo_backup_20261325T093452Z";
         await store.WriteAllBytesAsync($"{malformed}/{BackupManifest.FileName}", [1, 2, 3], default);
 
