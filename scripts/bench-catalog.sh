@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): what finding a backup costs when the store holds many. BACKUPS synthetic
+# backups in an S3 bucket (moto), reached through a proxy that adds LATENCY_MS to every request (an
+# S3 round trip; moto on loopback answers in a millisecond or two). Times `backups list` and
+# `restore latest` (which stops at the part check: the synthetic parts do not exist) for the CLI
+# built from this tree, and with BASE=<revision> for that revision's too, interleaved, REPS runs
+# each. Prints a Markdown section for docs/benchmarks.md ("Finding a backup in a store").
+#
+#   BASE=bfd3b9e scripts/bench-catalog.sh          # 300 backups, 20 ms, 5 runs
+#   BACKUPS=1000 LATENCY_MS=40 scripts/bench-catalog.sh
+set -Eeuo pipefail
+trap 'echo "bench-catalog.sh: line $LINENO failed (exit $?)" >&2' ERR
+cd "$(dirname "$0")/.."
+
+BACKUPS=${BACKUPS:-300}
+LATENCY_MS=${LATENCY_MS:-20}
+REPS=${REPS:-5}
+BASE=${BASE:-}
+WORK=$(mktemp -d /tmp/avdr-bench-catalog-XXXXXX)
+export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -z "$BASE" ] || git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+publish() { dotnet publish "$1/recovery/AutoVideo.DR.Cli" -c Release -r linux-x64 -o "$2" -v q -nologo >/dev/null; }
+
+publish . "$WORK/ours"
+SIDES=(ours)
+if [ -n "$BASE" ]; then
+  git worktree add --detach "$WORK/base" "$BASE" >/dev/null 2>&1
+  publish "$WORK/base" "$WORK/base-cli"
+  SIDES=(ours base)
+fi
+cli() { if [ "$1" = ours ]; then echo "$WORK/ours/autovideo-dr"; else echo "$WORK/base-cli/autovideo-dr"; fi; }
+
+MOTO=$(free_port); PROXY=$(free_port)
+moto_server -p "$MOTO" >"$WORK/moto.log" 2>&1 & PIDS+=($!)
+python3 scripts/bench-catalog/SlowProxy.py "$PROXY" "$MOTO" "$LATENCY_MS" >"$WORK/proxy.log" 2>&1 & PIDS+=($!)
+until curl -sf "http://127.0.0.1:$MOTO/" >/dev/null; do sleep 0.2; done
+curl -sf -X PUT "http://127.0.0.1:$MOTO/catalog" >/dev/null
+(cd scripts/bench-catalog && dotnet run SyntheticBackups.cs -- "http://127.0.0.1:$MOTO" catalog dr "$BACKUPS" >/dev/null)
+STORE=(--store s3://catalog/dr --s3-endpoint "http://127.0.0.1:$PROXY" --s3-path-style --workdir "$WORK/none" --metrics-file "$WORK/m.prom")
+
+# timed NAME CMD...: wall seconds of CMD appended to $WORK/NAME; a restore is expected to stop at its part check.
+timed() {
+  local name=$1; shift
+  local start end
+  start=$(date +%s.%N)
+  "$@" >"$WORK/out" 2>&1 || grep -q "is missing; refusing to restore" "$WORK/out" || { cat "$WORK/out" >&2; exit 1; }
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc -l >>"$WORK/$name"
+}
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+med() { median <"$WORK/$1"; }
+
+for i in $(seq 1 "$REPS"); do
+  order=("${SIDES[@]}"); (( i % 2 )) || order=($(printf '%s\n' "${SIDES[@]}" | tac))
+  for side in "${order[@]}"; do
+    timed "list_$side" "$(cli "$side")" backups list "${STORE[@]}"
+    timed "restore_$side" "$(cli "$side")" restore latest --parts database --target "Host=127.0.0.1;Port=1;Username=bench;Database=none" "${STORE[@]}"
+  done
+done
+
+row() { # label, file
+  if [ -n "$BASE" ]; then
+    printf '| %s | %.2f | %.2f | %.2f |\n' "$1" "$(med "$2_ours")" "$(med "$2_base")" "$(echo "$(med "$2_ours") / $(med "$2_base")" | bc -l)"
+  else
+    printf '| %s | %.2f |\n' "$1" "$(med "$2_ours")"
+  fi
+}
+cat <<MD
+## Finding a backup in a store
+
+\`scripts/bench-catalog.sh\` (BACKUPS=$BACKUPS, LATENCY_MS=$LATENCY_MS, REPS=$REPS$([ -n "$BASE" ] && echo ", BASE=$BASE")), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD):
+$BACKUPS synthetic backups in a moto S3 bucket behind a proxy adding $LATENCY_MS ms to every request. Medians of wall seconds.
+
+$(if [ -n "$BASE" ]; then echo "| command | this tree | $BASE | ratio |"; echo "|---|---:|---:|---:|"; else echo "| command | seconds |"; echo "|---|---:|"; fi)
+$(row "\`backups list\`" list)
+$(row "\`restore latest\`, up to its part check" restore)
+MD

@@ -1,0 +1,24 @@
+#:project ../../recovery/AutoVideo.DR.Recovery/AutoVideo.DR.Recovery.csproj
+#:property TreatWarningsAsErrors=false
+// Writes COUNT synthetic backups (a manifest each, one hour apart, the newest now) into an S3 bucket,
+// for scripts/bench-catalog.sh: what the catalog reads when it lists a store. Their parts do not
+// exist, so a restore of one stops at its part check, after the catalog has found it.
+//   dotnet run SyntheticBackups.cs -- ENDPOINT BUCKET PREFIX COUNT
+using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Environments;
+using AutoVideo.DR.Recovery.Stores;
+
+var (endpoint, bucket, prefix, count) = (args[0], args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture));
+var store = new S3Store(bucket, prefix, new S3StoreOptions(Endpoint: endpoint, PathStyle: true));
+var now = DateTimeOffset.UtcNow;
+var part = new BackupPart("parts/data/0001-public.accounts.copy.zst", BackupPart.TableData, 1 << 20, new string('0', 64));
+await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+{
+    var time = now.AddHours(-i);
+    var manifest = new BackupManifest(BackupManifest.CurrentFormat, BackupName.For(time), time, time.AddSeconds(5),
+        new BackupSource("db.internal", 5432, "autovideo", NodeRole.Standby, "15.8", 150008), new SnapshotPoint("0/3000060", time),
+        ["public"], [part], [new TableEntry("public", "accounts", ["id", "body"], part.Path, 1000, "xxh3sum:0000000000000001")],
+        [], [], new LargeObjectsEntry(null, 0, ""), PartCompression.Default);
+    await store.WriteAllBytesAsync($"{manifest.Name}/{BackupManifest.FileName}", BackupManifestFile.Serialize(manifest), ct);
+});
+Console.WriteLine($"{count} synthetic backups in s3://{bucket}/{prefix}");
