@@ -8,6 +8,7 @@
 #   scripts/bench-backup.sh                       # scales 10 50 150, 3 repetitions
 #   SCALES="10 50" REPS=5 scripts/bench-backup.sh
 #   COMPRESSIONS="zstd:1 gzip:1" scripts/bench-backup.sh   # the compression table (on the first scale); "" skips it
+#   KEEP=1 scripts/bench-backup.sh                # keep the work directory (logs, dumps, store) for a look afterwards
 #
 # Both restores go into a database created just before the clock starts (the creation counts on
 # neither side). The CLI is published as it is deployed (self-contained, composite ReadyToRun); /usr/bin/time gives each
