@@ -45,13 +45,16 @@ public static class RestoreCommand
             var started = DateTimeOffset.UtcNow;
             return await StoreArguments.RunAsync(parse, async store =>
             {
-                var held = (await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct)).SystemParts.Where(p => p.RestoredByDefault()).ToList();
+                // "latest" is resolved once, here: every later step restores that backup by its name, so one
+                // finishing meanwhile cannot slip in, and the store's manifests are not all read again.
+                var manifest = await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct);
+                var held = manifest.SystemParts.Where(p => p.RestoredByDefault()).ToList();
                 if ((parts ?? held) is not [SystemPart.Database] || references.Count > 0)
-                    return await RestoreSystemAsync(context, parse, store, parts, references, intoReplicas, ct);
+                    return await RestoreSystemAsync(context, parse, store, manifest, parts, references, intoReplicas, ct);
                 var connection = DatabaseArgument.Resolve(parse.GetValue(GlobalOptions.WorkDirectory)!, parse.GetValue(Target)!, "--target");
-                context.Progress($"verifying {parse.GetValue(Name)} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
+                context.Progress($"verifying {manifest.Name} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 var result = await ProgressDisplay.RunAsync(context, progress =>
-                    new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, parse.GetValue(Name)!, connection, new RestoreOptions(parse.GetValue(Force), progress, parse.GetValue(Parallel)), ct));
+                    new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, manifest.Name, connection, new RestoreOptions(parse.GetValue(Force), progress, parse.GetValue(Parallel)), ct));
                 var forecast = await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ListAsync(ct), ct);
                 await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
                 {
@@ -76,12 +79,11 @@ public static class RestoreCommand
     }
 
     /// <summary>A restore of more than the database: every part verified first, then each restored, with its recovery time and data loss.</summary>
-    static async Task<int> RestoreSystemAsync(CliContext context, ParseResult parse, Recovery.Stores.IBackupStore store, IReadOnlyList<SystemPart>? parts,
+    static async Task<int> RestoreSystemAsync(CliContext context, ParseResult parse, Recovery.Stores.IBackupStore store, BackupManifest manifest, IReadOnlyList<SystemPart>? parts,
         IReadOnlyList<ObjectReference> references, bool intoReplicas, CancellationToken ct)
     {
         var whole = System.Diagnostics.Stopwatch.StartNew();
         var workDirectory = parse.GetValue(GlobalOptions.WorkDirectory)!;
-        var manifest = await new BackupCatalog(store).ResolveAsync(parse.GetValue(Name)!, ct);
         // The data parts go through SystemRestore; the stacks' state and the monitoring data only when named, by their own.
         var data = parts?.Where(p => p.RestoredByDefault()).ToList();
         var others = parts?.Where(p => !p.RestoredByDefault()).ToList() ?? [];
