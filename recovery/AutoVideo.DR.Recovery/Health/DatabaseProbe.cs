@@ -10,9 +10,11 @@ namespace AutoVideo.DR.Recovery.Health;
 /// primary it replays. A node whose actual role contradicts its recorded one is degraded:
 /// a primary in recovery, or a standby that accepts writes, is a split-brain risk.
 /// </summary>
-public sealed class DatabaseProbe(TimeSpan? timeout = null)
+public sealed class DatabaseProbe(TimeSpan? timeout = null, TimeSpan? catchUpWindow = null)
 {
     readonly TimeSpan timeout = timeout ?? TimeSpan.FromSeconds(2);
+    /// <summary>How long a probe waits for a standby to replay what it has received before calling it behind (a quarter of its time, at most 250 ms).</summary>
+    readonly TimeSpan catchUpWindow = catchUpWindow ?? TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(250).Ticks, (timeout ?? TimeSpan.FromSeconds(2)).Ticks / 4));
 
     /// <summary>How long one probe waits for an answer.</summary>
     public TimeSpan Timeout => timeout;
@@ -44,18 +46,19 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
             await using var query = new NpgsqlCommand("""
                 SELECT pg_is_in_recovery(),
                        CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
-                       CASE WHEN NOT pg_is_in_recovery() THEN 0
-                            WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                            ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 0)::float8 END,
+                       CASE WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn() THEN pg_last_wal_receive_lsn() END,
+                       EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8,
                        CASE WHEN pg_is_in_recovery() THEN (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') ELSE 0 END
                 """, connection);
             await using var reader = await query.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             var inRecovery = reader.GetBoolean(0);
             var lsn = reader.IsDBNull(1) ? (ulong?)null : (ulong)reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(1);
-            var lagSeconds = reader.GetDouble(2);
-            var streaming = reader.GetInt64(3) > 0;
+            var unreplayed = reader.IsDBNull(2) ? (NpgsqlTypes.NpgsqlLogSequenceNumber?)null : reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(2);
+            var sinceLastCommit = reader.IsDBNull(3) ? (double?)null : reader.GetDouble(3);
+            var streaming = reader.GetInt64(4) > 0;
             await reader.DisposeAsync();
+            double? lagSeconds = !inRecovery || unreplayed is null ? 0 : await ReplayLagAsync(connection, unreplayed.Value, sinceLastCommit, ct);
 
             long? lagBytes = inRecovery ? await LagBytesAsync(lsn, primaryConnectionString, ct) : 0;
             var roleMismatch = node.Role switch
@@ -74,6 +77,29 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null)
         {
             return new ComponentHealth(node.Name, ComponentKind.Database, ComponentStatus.Down, "unreachable: " + DatabaseConnection.Message(e), clock.Elapsed, ExpectedRole: role);
         }
+    }
+
+    /// <summary>
+    /// How far behind a standby replays when it holds WAL it has not replayed yet. The time since its
+    /// last replayed commit (what is usually shown) only bounds that from above: on an idle primary the
+    /// last commit may be an hour old while the standby is a few milliseconds from replaying a
+    /// checkpoint record; a probe in that instant reported all that time as lag (211 s on an idle local
+    /// environment; past the RPO, a minor disaster to assess and an unusable standby to the runbook). So the probe watches briefly: a standby that
+    /// replays what it had received within the catch-up window is behind by at most the time
+    /// it took; one that does not is behind by the time since its last replayed commit, or by an
+    /// unknown amount when it has replayed none since it started.
+    /// </summary>
+    async Task<double?> ReplayLagAsync(NpgsqlConnection connection, NpgsqlTypes.NpgsqlLogSequenceNumber received, double? sinceLastCommit, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        await using var caughtUp = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", connection);
+        caughtUp.Parameters.AddWithValue(received.ToString());
+        while (watch.Elapsed < catchUpWindow)
+        {
+            if (await caughtUp.ExecuteScalarAsync(ct) is true) return watch.Elapsed.TotalSeconds;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), ct);
+        }
+        return sinceLastCommit;
     }
 
     async Task<long?> LagBytesAsync(ulong? replayLsn, string? primaryConnectionString, CancellationToken ct)
