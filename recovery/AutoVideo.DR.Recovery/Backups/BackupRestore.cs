@@ -118,57 +118,65 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             logger.LogDebug("Schema (pre-data) staged at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
             // The swap's connection opens its transaction now and loads the large objects while the tables load.
+            using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
             await using var swap = await BackupSession.OpenAsync(targetConnectionString, "target", ct);
             await using var transaction = await swap.BeginTransactionAsync(ct);
-            var largeObjects = LoadLargeObjectsAsync(swap, store, manifest, options.Force, ct);
-
-            using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            tracker.Start(TransferPhase.Load);
-            await RunAsync(workers, pieces, failure, async (connection, p, token) =>
-                await LoadAsync(connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
-            tracker.Finish(TransferPhase.Load);
-            logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
-
-            // Verification and index builds share the workers: both only read the loaded tables, and
-            // one big index build would otherwise leave the other workers idle. Nothing is swapped in
-            // unless every table verified; indexes built for nothing are dropped with the staging schemas.
-            tracker.Start(TransferPhase.Verify);
-            tracker.Start(TransferPhase.Indexes);
-            var checks = await VerifyAndIndexAsync(control, workers, manifest, staging, postData, indexes, tracker, ct);
-            tracker.Finish(TransferPhase.Verify);
-            tracker.Finish(TransferPhase.Indexes);
-            logger.LogDebug("Tables read back and compared, {Count} indexes and keys built on the staged tables at {Seconds:0.00} s", indexes.Count, clock.Elapsed.TotalSeconds);
-
-            var passed = checks.All(c => c.Passed);
-            string? notRecorded = null;
-            if (passed)
+            var largeObjects = LoadLargeObjectsAsync(swap, store, manifest, options.Force, failure.Token);
+            try
             {
-                checks.AddRange(await largeObjects);
-                tracker.Start(TransferPhase.Swap);
-                passed = checks.All(c => c.Passed);
+                tracker.Start(TransferPhase.Load);
+                await RunAsync(workers, pieces, failure, async (connection, p, token) =>
+                    await LoadAsync(connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
+                tracker.Finish(TransferPhase.Load);
+                logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+
+                // Verification and index builds share the workers: both only read the loaded tables, and
+                // one big index build would otherwise leave the other workers idle. Nothing is swapped in
+                // unless every table verified; indexes built for nothing are dropped with the staging schemas.
+                tracker.Start(TransferPhase.Verify);
+                tracker.Start(TransferPhase.Indexes);
+                var checks = await VerifyAndIndexAsync(control, workers, manifest, staging, postData, indexes, tracker, ct);
+                tracker.Finish(TransferPhase.Verify);
+                tracker.Finish(TransferPhase.Indexes);
+                logger.LogDebug("Tables read back and compared, {Count} indexes and keys built on the staged tables at {Seconds:0.00} s", indexes.Count, clock.Elapsed.TotalSeconds);
+
+                var passed = checks.All(c => c.Passed);
+                string? notRecorded = null;
                 if (passed)
                 {
-                    await SwapAsync(swap, manifest, staging, postData, deferred, tracker, ct);
-                    // In the swap's own transaction: the data and the record of it commit together.
-                    notRecorded = await RestoreRecord.WriteAsync(swap, manifest.Name, ct);
-                    await transaction.CommitAsync(ct);
-                    committed = true;
-                    tracker.Finish(TransferPhase.Swap);
-                    logger.LogDebug("Swapped in and committed at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+                    checks.AddRange(await largeObjects);
+                    tracker.Start(TransferPhase.Swap);
+                    passed = checks.All(c => c.Passed);
+                    if (passed)
+                    {
+                        await SwapAsync(swap, manifest, staging, postData, deferred, tracker, ct);
+                        // In the swap's own transaction: the data and the record of it commit together.
+                        notRecorded = await RestoreRecord.WriteAsync(swap, manifest.Name, ct);
+                        await transaction.CommitAsync(ct);
+                        committed = true;
+                        tracker.Finish(TransferPhase.Swap);
+                        logger.LogDebug("Swapped in and committed at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
+                    }
                 }
+                else
+                {
+                    // Nothing to swap in: stop the large objects' load and let its transaction roll back.
+                    await StopAsync(largeObjects, failure);
+                }
+                if (!committed) await transaction.RollbackAsync(CancellationToken.None);
+                logger.LogInformation("Restore of {Name} into {Target}: {Outcome}", manifest.Name, target, committed ? "committed" : "rolled back (verification failed)");
+                var result = new RestoreResult(manifest.Name, target, manifest.Snapshot, DateTimeOffset.UtcNow - manifest.Snapshot.Time,
+                    manifest.TotalSize, checks, clock.Elapsed, committed, notRecorded, manifest.SkippedObjects, manifest.PartCompression, tracker.Timings());
+                await RecordThroughputAsync(store, result, ct);
+                return result;
             }
-            else
+            finally
             {
-                // Nothing to swap in: stop the large objects' load and let its transaction roll back.
-                failure.Cancel();
-                try { await largeObjects; } catch (Exception e) when (e is OperationCanceledException or NpgsqlException or RecoveryException) { }
+                // The large objects load on the swap's connection: that load must be over before anything
+                // else uses the connection (the rollback, its disposal). A table load that failed left it
+                // running, and two operations at once on one connection hung a restore for good (CI).
+                await StopAsync(largeObjects, failure);
             }
-            if (!committed) await transaction.RollbackAsync(CancellationToken.None);
-            logger.LogInformation("Restore of {Name} into {Target}: {Outcome}", manifest.Name, target, committed ? "committed" : "rolled back (verification failed)");
-            var result = new RestoreResult(manifest.Name, target, manifest.Snapshot, DateTimeOffset.UtcNow - manifest.Snapshot.Time,
-                manifest.TotalSize, checks, clock.Elapsed, committed, notRecorded, manifest.SkippedObjects, manifest.PartCompression, tracker.Timings());
-            await RecordThroughputAsync(store, result, ct);
-            return result;
         }
         catch (NpgsqlException e)
         {
@@ -179,6 +187,14 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             foreach (var worker in workers) await worker.DisposeAsync();
             if (!committed && staging.Count > 0) await DropStagingAsync(targetConnectionString, staging.Values, CancellationToken.None);
         }
+    }
+
+    /// <summary>Cancels <paramref name="work"/> (if it still runs) and waits until it has ended, whatever its outcome: the failure that stopped it is reported instead.</summary>
+    static async Task StopAsync(Task work, CancellationTokenSource failure)
+    {
+        if (!work.IsCompleted) failure.Cancel();
+        try { await work; }
+        catch (Exception e) when (e is OperationCanceledException or NpgsqlException or RecoveryException or IOException or InvalidOperationException) { }
     }
 
     /// <summary>

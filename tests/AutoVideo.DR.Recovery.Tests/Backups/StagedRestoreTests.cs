@@ -87,6 +87,33 @@ public sealed class StagedRestoreTests(BackupsFixture fixture)
     }
 
     [Fact]
+    public async Task A_failed_load_ends_the_large_objects_load_before_it_rolls_back()
+    {
+        var target = fixture.NewTarget();
+        using var directory = new TemporaryDirectory();
+        var copy = fixture.CopyOfBackup(directory);
+        var broken = fixture.Manifest.Tables.Single(t => t.DisplayName == "media.videos").Part!;
+        var objects = fixture.Manifest.LargeObjects.Part!;
+        int brokenReads = 0, objectReads = 0;
+        var objectsEnded = false;
+        // The large objects' load (on the swap's connection) is held for 2 s while a worker's part breaks:
+        // the restore fails with it still running. Rolling back under it once hung a restore for good.
+        var store = new InterceptingStore(copy, (_, _) => Task.CompletedTask, (key, stream) =>
+        {
+            if (key.EndsWith(broken, StringComparison.Ordinal) && Interlocked.Increment(ref brokenReads) == 2) return new BreakingStream(stream, 2000);
+            if (key.EndsWith(objects, StringComparison.Ordinal) && Interlocked.Increment(ref objectReads) == 2)
+                return new HeldStream(stream, Task.Delay(TimeSpan.FromSeconds(2)), () => Volatile.Write(ref objectsEnded, true));
+            return stream;
+        });
+
+        var e = await Assert.ThrowsAsync<RecoveryException>(() => Restore.RestoreAsync(store, "latest", target, new RestoreOptions(Parallelism: 2), default).WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.Contains(broken, e.Message);
+        Assert.True(Volatile.Read(ref objectsEnded), "the restore ended while the large objects were still loading on its connection");
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagingLeft));
+    }
+
+    [Fact]
     public async Task Staging_schemas_a_crashed_restore_left_are_dropped_by_the_next()
     {
         var target = fixture.NewTarget();
