@@ -8,7 +8,7 @@ namespace AutoVideo.DR.Recovery;
 
 /// <summary>
 /// Compile-time JSON metadata for the documents a command reads or writes on every run (manifest,
-/// catalog records, throughput record, environment state): reflection-built metadata was most of a
+/// catalog records, throughput record, environment state, incident journal and run lock, bucket inventories): reflection-built metadata was most of a
 /// short command's start-up (`backups list` compiled 1,113 methods at run time, 796 of them
 /// System.Text.Json's). Each document keeps its own options (names, enums, indentation); this only
 /// supplies the metadata, and a type not listed here still falls back to reflection.
@@ -20,6 +20,9 @@ namespace AutoVideo.DR.Recovery;
 [JsonSerializable(typeof(LocalEnvironmentState))]
 [JsonSerializable(typeof(PgBackRestSetup))]
 [JsonSerializable(typeof(LastRestore))]
+[JsonSerializable(typeof(Incidents.JournalEntry))]
+[JsonSerializable(typeof(Incidents.RunLockHolder))]
+[JsonSerializable(typeof(Media.BucketInventory))]
 internal sealed partial class RecoveryJson : JsonSerializerContext
 {
     static IJsonTypeInfoResolver? resolver;

@@ -19,6 +19,7 @@ public sealed class Journal
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
     public string Path { get; }

@@ -19,6 +19,8 @@ public sealed class RunLock : IDisposable
 {
     public const string FileName = "run.lock";
     public const string HolderFileName = "run.lock.holder";
+    // The default options (property names as declared), with compile-time metadata.
+    static readonly JsonSerializerOptions Json = new() { TypeInfoResolver = RecoveryJson.Resolver };
 
     readonly FileStream held;
     readonly string holderPath;
@@ -60,7 +62,7 @@ public sealed class RunLock : IDisposable
         var temporary = $"{holderPath}.{Environment.ProcessId}.tmp";
         try
         {
-            File.WriteAllText(temporary, JsonSerializer.Serialize(mine));
+            File.WriteAllText(temporary, JsonSerializer.Serialize(mine, Json));
             File.Move(temporary, holderPath, overwrite: true);
         }
         catch (Exception e) when (Unusable(e, holderPath) is { } fault)
@@ -77,7 +79,7 @@ public sealed class RunLock : IDisposable
 
     public static RunLockHolder? Read(string holderPath)
     {
-        try { return JsonSerializer.Deserialize<RunLockHolder>(File.ReadAllText(holderPath)); }
+        try { return JsonSerializer.Deserialize<RunLockHolder>(File.ReadAllText(holderPath), Json); }
         catch (Exception e) when (e is IOException or JsonException) { return null; }
     }
 

@@ -21,6 +21,7 @@ public sealed record BucketInventory(string Bucket, MediaPurpose? Purpose, DateT
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        TypeInfoResolver = RecoveryJson.Resolver,
     };
 
     public long Bytes => Objects.Sum(o => o.Size);

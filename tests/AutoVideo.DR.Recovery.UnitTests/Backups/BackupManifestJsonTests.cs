@@ -49,6 +49,9 @@ public sealed class BackupManifestJsonTests
     [InlineData(typeof(Recovery.Local.LocalEnvironmentState))]
     [InlineData(typeof(Recovery.PointInTime.PgBackRestSetup))]
     [InlineData(typeof(Recovery.Local.LastRestore))]
+    [InlineData(typeof(Recovery.Incidents.JournalEntry))]
+    [InlineData(typeof(Recovery.Incidents.RunLockHolder))]
+    [InlineData(typeof(Recovery.Media.BucketInventory))]
     public void Each_document_gets_the_compile_time_metadata_not_reflection(Type document)
     {
         // The fallback to reflection serializes the same text, so only where the metadata came from
