@@ -47,8 +47,8 @@ public sealed class BackupCatalog(IBackupStore store)
     /// <summary>Written first, create-if-absent: whoever creates it owns the name.</summary>
     public const string ClaimFile = "claim.json";
     const int ClaimAttempts = 5;
-    /// <summary>Manifests read at once while scanning the store.</summary>
-    const int ConcurrentReads = 16;
+    /// <summary>Small objects (manifests, records) read at once when many are wanted: each read is a round trip to the store.</summary>
+    internal const int ConcurrentReads = 16;
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, TypeInfoResolver = RecoveryJson.Resolver };
 
     public IBackupStore Store => store;

@@ -62,9 +62,15 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
     {
         // Newest backup first, stopping at the first one a restore was measured on: restore tests take
         // the newest backup of their day, so that is the latest measurement without reading every record.
-        foreach (var name in await RecordedAsync(store, ct))
-            if ((await ReadListedAsync(store, name, ct))?.Restores.FirstOrDefault(r => r.Passed) is { } timing)
-                return (name, timing);
+        // Backups every 15 minutes put dozens of records before it (all of them when no restore was
+        // measured yet), one store round trip each: read them a batch at a time.
+        foreach (var batch in (await RecordedAsync(store, ct)).Chunk(BackupCatalog.ConcurrentReads))
+        {
+            var records = await Task.WhenAll(batch.Select(name => ReadListedAsync(store, name, ct)));
+            foreach (var (name, record) in batch.Zip(records))
+                if (record?.Restores.FirstOrDefault(r => r.Passed) is { } timing)
+                    return (name, timing);
+        }
         return null;
     }
 

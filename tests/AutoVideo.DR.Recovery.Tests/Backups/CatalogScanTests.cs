@@ -3,7 +3,7 @@ using AutoVideo.DR.Recovery.Stores;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
 
-/// <summary>Listing a store: every backup, newest first, with its manifests read several at once.</summary>
+/// <summary>Finding backups and their records in a store of many: every one found, in order, several read at once.</summary>
 [Collection(BackupsCollection.Name)]
 public sealed class CatalogScanTests(BackupsFixture fixture)
 {
@@ -15,30 +15,64 @@ public sealed class CatalogScanTests(BackupsFixture fixture)
         var now = DateTimeOffset.UtcNow;
         var names = new List<string>();
         for (var hours = 0; hours < 12; hours++) names.Add(await fixture.SyntheticAsync(inner, now.AddHours(-hours)));
-        // Each manifest read is held until four are open at once, or 10 s have passed: reads made one
-        // after another (one S3 round trip each, hundreds of backups) would never get there.
-        int open = 0, most = 0;
-        var fourOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var hold = Task.WhenAny(fourOpen.Task, Task.Delay(TimeSpan.FromSeconds(10)));
-        var store = new InterceptingStore(inner, (_, _) => Task.CompletedTask, (key, stream) =>
-        {
-            if (!key.EndsWith(BackupManifest.FileName, StringComparison.Ordinal)) return stream;
-            var reading = Interlocked.Increment(ref open);
-            InterlockedMax(ref most, reading);
-            if (reading >= 4) fourOpen.TrySetResult();
-            return new HeldStream(stream, hold, () => Interlocked.Decrement(ref open));
-        });
+        var gate = new ReadGate(BackupManifest.FileName);
 
-        var listed = await new BackupCatalog(store).ListAsync(default);
+        var listed = await new BackupCatalog(gate.Around(inner)).ListAsync(default);
 
         Assert.Equal(names, listed.Select(e => e.Name));
         Assert.All(listed, e => Assert.NotNull(e.Manifest));
-        Assert.True(most >= 4, $"at most {most} manifest read(s) at once");
+        Assert.True(gate.Most >= 4, $"at most {gate.Most} manifest read(s) at once");
     }
 
-    static void InterlockedMax(ref int target, int value)
+    [Fact]
+    public async Task The_newest_measured_restore_is_found_behind_many_unmeasured_backups_with_several_records_read_at_once()
     {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen) { }
+        using var directory = new TemporaryDirectory();
+        var inner = new DirectoryStore(directory.Path);
+        var now = DateTimeOffset.UtcNow;
+        var names = new List<string>();
+        for (var quarters = 0; quarters < 40; quarters++)
+        {
+            var name = await fixture.SyntheticAsync(inner, now.AddMinutes(-15 * quarters));
+            await ThroughputRecord.WriteBackupAsync(inner, name, new BackupTiming(now, 1, 10, 10, []), default);
+            names.Add(name);
+        }
+        // Restore tests measured two older backups, the 31st newest last: its figure is the one to use.
+        await ThroughputRecord.WriteRestoreAsync(inner, names[35], new RestoreTiming(now.AddDays(-1), 9, 1000, true, "test", []), default);
+        await ThroughputRecord.WriteRestoreAsync(inner, names[30], new RestoreTiming(now, 2, 1000, true, "test", []), default);
+        var gate = new ReadGate(ThroughputRecord.FileName);
+
+        var found = await ThroughputRecord.LastRestoreAsync(gate.Around(inner), default);
+
+        Assert.Equal(names[30], found?.Name);
+        Assert.Equal(2, found?.Timing.Seconds);
+        Assert.True(gate.Most >= 4, $"at most {gate.Most} record read(s) at once");
+    }
+
+    /// <summary>
+    /// Holds each read of a key ending in <paramref name="suffix"/> until four are open at once, or 10 s
+    /// have passed: reads made one after another (one S3 round trip each) never get there.
+    /// </summary>
+    sealed class ReadGate(string suffix)
+    {
+        readonly TaskCompletionSource fourOpen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task? hold;
+        int open, most;
+
+        public int Most => Volatile.Read(ref most);
+
+        public IBackupStore Around(IBackupStore inner)
+        {
+            hold = Task.WhenAny(fourOpen.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+            return new InterceptingStore(inner, (_, _) => Task.CompletedTask, (key, stream) =>
+            {
+                if (!key.EndsWith(suffix, StringComparison.Ordinal)) return stream;
+                var reading = Interlocked.Increment(ref open);
+                int seen;
+                while ((seen = Volatile.Read(ref most)) < reading && Interlocked.CompareExchange(ref most, reading, seen) != seen) { }
+                if (reading >= 4) fourOpen.TrySetResult();
+                return new HeldStream(stream, hold, () => Interlocked.Decrement(ref open));
+            });
+        }
     }
 }
