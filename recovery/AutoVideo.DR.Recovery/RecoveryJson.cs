@@ -8,9 +8,9 @@ namespace AutoVideo.DR.Recovery;
 
 /// <summary>
 /// Compile-time JSON metadata for the documents a command reads or writes on every run (manifest,
-/// catalog records, throughput record, environment state, incident journal and run lock, bucket inventories): reflection-built metadata was most of a
-/// short command's start-up (`backups list` compiled 1,113 methods at run time, 796 of them
-/// System.Text.Json's). Each document keeps its own options (names, enums, indentation); this only
+/// catalog records, throughput record, environment state, incident journal and run lock, bucket
+/// inventories): reflection-built metadata was most of a short command's start-up (`backups list`
+/// compiled 1,113 methods at run time, 796 of them System.Text.Json's). Each document keeps its own options (names, enums, indentation); this only
 /// supplies the metadata, and a type not listed here still falls back to reflection.
 /// </summary>
 [JsonSerializable(typeof(BackupManifestFile.Sealed))]

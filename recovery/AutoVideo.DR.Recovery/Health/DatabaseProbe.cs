@@ -12,9 +12,10 @@ namespace AutoVideo.DR.Recovery.Health;
 /// </summary>
 public sealed class DatabaseProbe(TimeSpan? timeout = null, TimeSpan? catchUpWindow = null)
 {
-    readonly TimeSpan timeout = timeout ?? TimeSpan.FromSeconds(2);
+    static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(2);
+    readonly TimeSpan timeout = timeout ?? DefaultTimeout;
     /// <summary>How long a probe waits for a standby to replay what it has received before calling it behind (a quarter of its time, at most 250 ms).</summary>
-    readonly TimeSpan catchUpWindow = catchUpWindow ?? TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(250).Ticks, (timeout ?? TimeSpan.FromSeconds(2)).Ticks / 4));
+    readonly TimeSpan catchUpWindow = catchUpWindow ?? TimeSpan.FromTicks(Math.Min(TimeSpan.FromMilliseconds(250).Ticks, (timeout ?? DefaultTimeout).Ticks / 4));
 
     /// <summary>How long one probe waits for an answer.</summary>
     public TimeSpan Timeout => timeout;
@@ -46,7 +47,7 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null, TimeSpan? catchUpWin
             await using var query = new NpgsqlCommand("""
                 SELECT pg_is_in_recovery(),
                        CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END,
-                       CASE WHEN pg_last_wal_receive_lsn() > pg_last_wal_replay_lsn() THEN pg_last_wal_receive_lsn() END,
+                       pg_last_wal_receive_lsn(),
                        EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8,
                        CASE WHEN pg_is_in_recovery() THEN (SELECT count(*) FROM pg_stat_wal_receiver WHERE status = 'streaming') ELSE 0 END
                 """, connection);
@@ -54,11 +55,15 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null, TimeSpan? catchUpWin
             await reader.ReadAsync(ct);
             var inRecovery = reader.GetBoolean(0);
             var lsn = reader.IsDBNull(1) ? (ulong?)null : (ulong)reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(1);
-            var unreplayed = reader.IsDBNull(2) ? (NpgsqlTypes.NpgsqlLogSequenceNumber?)null : reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(2);
+            var received = reader.IsDBNull(2) ? (NpgsqlTypes.NpgsqlLogSequenceNumber?)null : reader.GetFieldValue<NpgsqlTypes.NpgsqlLogSequenceNumber>(2);
             var sinceLastCommit = reader.IsDBNull(3) ? (double?)null : reader.GetDouble(3);
             var streaming = reader.GetInt64(4) > 0;
             await reader.DisposeAsync();
-            double? lagSeconds = !inRecovery || unreplayed is null ? 0 : await ReplayLagAsync(connection, unreplayed.Value, sinceLastCommit, ct);
+            // A standby that never streamed (no received WAL to compare) holds data as old as its last replayed commit.
+            double? lagSeconds = !inRecovery ? 0
+                : received is not { } r ? sinceLastCommit
+                : (ulong)r > lsn ? await ReplayLagAsync(connection, r, sinceLastCommit, ct)
+                : 0;
 
             long? lagBytes = inRecovery ? await LagBytesAsync(lsn, primaryConnectionString, ct) : 0;
             var roleMismatch = node.Role switch
@@ -83,11 +88,11 @@ public sealed class DatabaseProbe(TimeSpan? timeout = null, TimeSpan? catchUpWin
     /// How far behind a standby replays when it holds WAL it has not replayed yet. The time since its
     /// last replayed commit (what is usually shown) only bounds that from above: on an idle primary the
     /// last commit may be an hour old while the standby is a few milliseconds from replaying a
-    /// checkpoint record; a probe in that instant reported all that time as lag (211 s on an idle local
-    /// environment; past the RPO, a minor disaster to assess and an unusable standby to the runbook). So the probe watches briefly: a standby that
-    /// replays what it had received within the catch-up window is behind by at most the time
-    /// it took; one that does not is behind by the time since its last replayed commit, or by an
-    /// unknown amount when it has replayed none since it started.
+    /// checkpoint record; a probe in that instant reported all that time as lag (211 s on an idle
+    /// local environment; past the RPO, a minor disaster to assess and an unusable standby to the
+    /// runbook). So the probe watches briefly: a standby that replays what it had received within the
+    /// catch-up window is behind by at most the time it took; one that does not is behind by the time
+    /// since its last replayed commit, or by an unknown amount when it has replayed none since it started.
     /// </summary>
     async Task<double?> ReplayLagAsync(NpgsqlConnection connection, NpgsqlTypes.NpgsqlLogSequenceNumber received, double? sinceLastCommit, CancellationToken ct)
     {
