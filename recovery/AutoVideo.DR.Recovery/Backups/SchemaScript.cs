@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using AutoVideo.DR.Recovery.Postgres;
-using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
@@ -14,17 +13,12 @@ public static class SchemaScript
 {
     public static async Task<byte[]> DumpAsync(string connectionString, string snapshot, string section, CancellationToken ct)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
         var info = new ProcessStartInfo(PostgresInstallation.Locate().Program("pg_dump"))
         {
-            ArgumentList =
-            {
-                "--schema-only", $"--section={section}", $"--snapshot={snapshot}", "--no-owner", "--no-privileges",
-                "-h", builder.Host ?? PostgresServer.Host, "-p", builder.Port.ToString(), "-U", builder.Username ?? PostgresServer.Superuser,
-                "-d", builder.Database ?? "postgres",
-            },
+            ArgumentList = { "--schema-only", $"--section={section}", $"--snapshot={snapshot}", "--no-owner", "--no-privileges" },
         };
-        if (!string.IsNullOrEmpty(builder.Password)) info.Environment["PGPASSWORD"] = builder.Password;
+        // The connection goes by environment, as the workers' libpq sessions get it: the password never in argv.
+        foreach (var setting in LibPqSession.Settings(connectionString)) info.Environment[setting.EnvironmentVariable] = setting.Value;
         var result = await ProcessRunner.RunAsync(info, ct);
         return System.Text.Encoding.UTF8.GetBytes(result.StandardOutput);
     }
