@@ -92,7 +92,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         await EnsureDatabaseAsync(targetConnectionString, ct);
         await using var control = await BackupSession.OpenAsync(targetConnectionString, "target", ct);
         var staging = new Dictionary<string, string>();
-        var workers = new List<NpgsqlConnection>();
+        var workers = new List<RestoreWorker>();
         var committed = false;
         try
         {
@@ -125,8 +125,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             try
             {
                 tracker.Start(TransferPhase.Load);
-                await RunAsync(workers, pieces, failure, async (connection, p, token) =>
-                    await LoadAsync(connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
+                await RunAsync(workers, pieces, failure, async (worker, p, token) =>
+                    await LoadAsync(worker.Connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
                 tracker.Finish(TransferPhase.Load);
                 logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
@@ -326,7 +326,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     /// the other workers. Keys are built as unique indexes first, so that the read-back of their table
     /// is not locked out for the build.
     /// </summary>
-    static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, IReadOnlyList<NpgsqlConnection> workers, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
+    static async Task<List<RestoredTableCheck>> VerifyAndIndexAsync(NpgsqlConnection control, IReadOnlyList<RestoreWorker> workers, BackupManifest manifest, IReadOnlyDictionary<string, string> staging,
         PostDataScript postData, IReadOnlyList<PostDataScript.StagedStatement> indexes, ProgressTracker tracker, CancellationToken ct)
     {
         var sizes = new Dictionary<(string, string), (long Bytes, long Pages)>();
@@ -341,7 +341,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }
         var results = new ConcurrentDictionary<TableEntry, ConcurrentBag<(long Rows, string Value)>>();
         var rangeBytes = Math.Max(MinimumRangeBytes, sizes.Values.Sum(s => s.Bytes) / (workers.Count * 8L));
-        var reads = new List<(long Bytes, Func<NpgsqlConnection, CancellationToken, Task> Run)>();
+        var reads = new List<(long Bytes, Func<RestoreWorker, CancellationToken, Task> Run)>();
         foreach (var table in manifest.Tables)
         {
             var staged = $"{SqlIdentifier.Quote(staging[table.Schema])}.{SqlIdentifier.Quote(table.Name)}";
@@ -351,9 +351,9 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             for (var r = 0; r < count; r++)
             {
                 (long, long?)? range = count == 1 ? null : (r * step, r == count - 1 ? null : (r + 1) * step);
-                reads.Add((bytes / count, async (connection, token) =>
+                reads.Add((bytes / count, async (worker, token) =>
                 {
-                    var result = await TableFingerprint.OfTableAsync(connection, staged, table.Columns, range, n => tracker.Add(TransferPhase.Verify, n), token);
+                    var result = await TableFingerprint.OfTableAsync(worker.Reader, staged, table.Columns, range, n => tracker.Add(TransferPhase.Verify, n), token);
                     results.GetOrAdd(table, _ => []).Add(result);
                 }));
             }
@@ -361,16 +361,16 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         var builds = indexes
             .OrderByDescending(i => sizes.GetValueOrDefault((staging[i.Schema], i.Table)).Bytes)
             .ThenBy(i => i.Entry.Type == "CONSTRAINT" ? 0 : 1)
-            .Select(i => (Func<NpgsqlConnection, CancellationToken, Task>)(async (connection, token) =>
+            .Select(i => (Func<RestoreWorker, CancellationToken, Task>)(async (worker, token) =>
             {
-                await RunScriptAsync(connection, postData.Preamble + "\n" + i.Sql, token);
+                await RunScriptAsync(worker.Connection, postData.Preamble + "\n" + i.Sql, token);
                 tracker.Add(TransferPhase.Indexes, 1);
             }));
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await RunAsync(workers, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (connection, job, token) => job(connection, token));
+        await RunAsync(workers, builds.Concat(reads.OrderByDescending(r => r.Bytes).Select(r => r.Run)).ToList(), failure, (worker, job, token) => job(worker, token));
         // Every read-back has ended: the keys built as unique indexes become keys (each a short exclusive lock).
         if (indexes.Where(i => i.Attach is not null).Select(i => i.Attach).ToList() is { Count: > 0 } attach)
-            await RunScriptAsync(workers[0], postData.Preamble + "\n" + string.Join("\n", attach), ct);
+            await RunScriptAsync(workers[0].Connection, postData.Preamble + "\n" + string.Join("\n", attach), ct);
         return manifest.Tables.Select(t =>
         {
             var (rows, fingerprint) = RowFingerprint.Combine(results.GetValueOrDefault(t) ?? []);
@@ -378,18 +378,48 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }).ToList();
     }
 
-    /// <summary>A worker's session: staged work need not survive a crash (a crash fails the restore and a rerun starts over), so no waiting for WAL flushes (only the swap's commit is durable); index builds get room; full-page images are compressed.</summary>
-    static async Task<NpgsqlConnection> OpenWorkerAsync(string connectionString, CancellationToken ct)
+    /// <summary>
+    /// A worker's sessions: staged work need not survive a crash (a crash fails the restore and a
+    /// rerun starts over), so no waiting for WAL flushes (only the swap's commit is durable); index
+    /// builds get room. The first read of a freshly loaded page (the read-back, an index build) sets
+    /// its hint bits, and with wal_log_hints or data checksums that writes a full-page image to WAL
+    /// for nearly every page; compressed, that WAL halves (pgbench scale 150: 3.7 GB to 1.9 GB). Only a
+    /// superuser may set wal_compression, and only to a method the server was built with; for any
+    /// other the server's setting stands.
+    /// </summary>
+    const string WorkerSettings = """
+        SET synchronous_commit = off; SET maintenance_work_mem = '256MB';
+        SELECT set_config('wal_compression', 'lz4', false) FROM pg_settings
+        WHERE name = 'wal_compression' AND 'lz4' = ANY(enumvals) AND (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+        """;
+
+    /// <summary>A restore worker: its Npgsql session loads parts and builds indexes, its libpq session reads the staged tables back (as the backup read them).</summary>
+    sealed record RestoreWorker(NpgsqlConnection Connection, LibPqSession Reader) : IAsyncDisposable
     {
-        var connection = await BackupSession.OpenAsync(connectionString, "target", ct);
-        await DatabaseConnection.ExecuteAsync(connection, "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'", ct);
-        // The first read of a freshly loaded page (the read-back, an index build) sets its hint bits, and
-        // with wal_log_hints or data checksums that writes a full-page image to WAL for nearly every page.
-        // Compressed, that WAL halves (pgbench scale 150: 3.7 GB to 1.9 GB). Only a superuser may set it;
-        // for any other role the server's setting stands.
-        try { await DatabaseConnection.ExecuteAsync(connection, "SET wal_compression = lz4", ct); }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.InvalidParameterValue) { }
-        return connection;
+        public async ValueTask DisposeAsync()
+        {
+            Reader.Dispose();
+            await Connection.DisposeAsync();
+        }
+    }
+
+    static async Task<RestoreWorker> OpenWorkerAsync(string connectionString, CancellationToken ct)
+    {
+        var connection = BackupSession.OpenAsync(connectionString, "target", ct);
+        var reader = BackupSession.OpenCopyAsync(connectionString, "target", ct);
+        try
+        {
+            await Task.WhenAll(connection, reader);
+            await DatabaseConnection.ExecuteAsync(connection.Result, WorkerSettings, ct);
+            await reader.Result.ExecuteAsync(WorkerSettings, ct);
+            return new RestoreWorker(connection.Result, reader.Result);
+        }
+        catch
+        {
+            if (reader.IsCompletedSuccessfully) reader.Result.Dispose();
+            if (connection.IsCompletedSuccessfully) await connection.Result.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
@@ -397,7 +427,7 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     /// connections (each statement commits by itself). The first failure cancels the others and is
     /// the one reported.
     /// </summary>
-    static async Task RunAsync<T>(IReadOnlyList<NpgsqlConnection> connections, IReadOnlyList<T> items, CancellationTokenSource failure, Func<NpgsqlConnection, T, CancellationToken, Task> work)
+    static async Task RunAsync<T>(IReadOnlyList<RestoreWorker> connections, IReadOnlyList<T> items, CancellationTokenSource failure, Func<RestoreWorker, T, CancellationToken, Task> work)
     {
         var queue = new ConcurrentQueue<T>(items);
         var token = failure.Token;

@@ -1,12 +1,14 @@
+using AutoVideo.DR.Recovery.Postgres;
 using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Backups;
 
 /// <summary>
 /// The one definition of what a table's fingerprint is computed from, used on the source snapshot
-/// (from the very COPY output that becomes the table's part) and on the restored table (from the
-/// same COPY, read back inside the restore's transaction): the text COPY of the table's copied
-/// columns, in a session whose settings fix every type's text form, fed to <see cref="RowFingerprint"/>.
+/// (from the very COPY output that becomes the table's part) and on the staged table of a restore
+/// (the same COPY, read back before anything is swapped in), both on libpq sessions in UTF-8: the
+/// text COPY of the table's copied columns, in a session whose settings fix every type's text form,
+/// fed to <see cref="RowFingerprint"/>.
 /// Generated columns are not copied; the server recomputes them from the columns that are.
 /// </summary>
 public static class TableFingerprint
@@ -45,12 +47,11 @@ public static class TableFingerprint
     /// Reads a (restored) table, or one page range of it, back and fingerprints it exactly as the
     /// backup did; <paramref name="rows"/> hears of every buffer's rows as they pass.
     /// </summary>
-    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(NpgsqlConnection connection, string qualifiedName, IReadOnlyList<string> columns, (long From, long? To)? range, Action<long>? rows, CancellationToken ct)
+    public static async Task<(long Rows, string Fingerprint)> OfTableAsync(LibPqSession session, string qualifiedName, IReadOnlyList<string> columns, (long From, long? To)? range, Action<long>? rows, CancellationToken ct)
     {
         var fingerprint = new RowFingerprint();
         var sql = range is { } r ? CopyOutRange(qualifiedName, columns, r.From, r.To) : CopyOut(qualifiedName, columns);
-        using var copy = await connection.BeginTextExportAsync(sql, ct);
-        await CopyText.ToBytesAsync(copy, Stream.Null, bytes =>
+        await session.CopyOutAsync(sql, Stream.Null, bytes =>
         {
             var before = fingerprint.Rows;
             fingerprint.Append(bytes.Span);
