@@ -14,6 +14,12 @@ if [ ! -x "$pg_bin/postgres" ]; then
   apt_install postgresql-15 postgresql-contrib
 fi
 
+# The backup's copy workers read through libpq (LibPqSession), which postgresql-15 brings with its client.
+if ! /sbin/ldconfig -p | grep -q 'libpq\.so\.5 '; then
+  echo "installing libpq5 (libpq.so.5 not found)" >&2
+  apt_install libpq5
+fi
+
 # The monitoring path (local up --monitoring, promtool test rules). The tests start their own
 # processes on free loopback ports and never use the packages' system services, so the install
 # asks Debian not to start them (policy-rc.d exit 101: "action forbidden") where no policy exists.

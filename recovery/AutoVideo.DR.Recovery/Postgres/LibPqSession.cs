@@ -9,10 +9,10 @@ public sealed record LibPqSetting(string Keyword, string EnvironmentVariable, st
 /// <summary>
 /// A session on libpq, PostgreSQL's C client library (the one pg_dump and pg_restore use, installed
 /// with them), for the one job where the client's cost per row decides the speed: reading a table's
-/// COPY out, which the server sends as one message per row. Measured on 1M rows of pgbench_accounts,
-/// Npgsql's copy stream spends about 330 ns of CPU a row and libpq about 100; with two copies on two
-/// cores, each waiting on a server that shares those cores, Npgsql's copies took 0.7 to 1.7 s and
-/// libpq's 0.41 to 0.45 s. Everything else (queries, loads, the control session) stays on Npgsql; the
+/// COPY out, which the server sends as one message per row. On the million rows of pgbench scale 10
+/// (scripts/bench-copy-read.sh, docs/benchmarks.md) Npgsql's copy stream spent 0.41 s of CPU and libpq
+/// 0.15 s; two sessions at once took 0.66 s against 0.42 s, as the CPU Npgsql spends is taken from the
+/// servers on the same cores. Everything else (queries, loads, the control session) stays on Npgsql; the
 /// connection string is the same Npgsql one, turned into libpq's parameters by <see cref="Settings"/>.
 /// A session is used by one thread at a time; its calls block that thread.
 /// </summary>
@@ -94,7 +94,12 @@ public sealed partial class LibPqSession : IDisposable
     {
         var settings = Settings(connectionString);
         var describe = DatabaseConnection.Describe(connectionString);
-        var handle = await Task.Run(() => Connect(settings), ct);
+        IntPtr handle;
+        try { handle = await Task.Run(() => Connect(settings), ct); }
+        catch (DllNotFoundException e)
+        {
+            throw new RecoveryException($"libpq ({Library}) cannot be loaded: install PostgreSQL's client library (Debian: libpq5; it comes with postgresql-client, which pg_dump needs too)", e);
+        }
         var session = new LibPqSession(handle, $"{role} database {describe}");
         if (PQstatus(handle) != ConnectionOk)
         {
