@@ -71,13 +71,36 @@ public sealed class LibPqSessionTests(BackupsFixture fixture)
         var rows = 0L;
 
         // About 100 s of rows if nothing stops it; cancelled once some have arrived.
-        var copy = session.CopyOutAsync("COPY (SELECT x, pg_sleep(0.001) FROM generate_series(1, 100000) x) TO STDOUT", Stream.Null, bytes =>
+        var copy = session.CopyOutAsync("COPY (SELECT x, repeat('x', 8000), pg_sleep(0.001) FROM generate_series(1, 100000) x) TO STDOUT", Stream.Null, bytes =>
         {
             if (Interlocked.Add(ref rows, bytes.Length) > 0) cancel.Cancel();
         }, cancel.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => copy.WaitAsync(TimeSpan.FromSeconds(60)));
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(fixture.Primary, $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'"));
+        // Not only the client stopped reading: the server stopped the statement (it would otherwise stay active, blocked on its send).
+        await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(fixture.Primary, $"SELECT count(*) FROM pg_stat_activity WHERE application_name = '{name}' AND state = 'active'") == 0,
+            "the cancelled COPY's statement ending on the server", seconds: 10);
+    }
+
+    [Fact]
+    public async Task A_connection_lost_in_the_middle_of_a_COPY_is_an_error_not_a_hang()
+    {
+        var name = "libpq-lost-" + Guid.NewGuid().ToString("N")[..8];
+        var connection = new NpgsqlConnectionStringBuilder(fixture.Primary) { ApplicationName = name }.ConnectionString;
+        using var session = await BackupSession.OpenCopyAsync(connection, "source", default);
+        var terminated = 0;
+
+        // About 100 s of rows if nothing stops it; its server process is killed once some have arrived.
+        var copy = session.CopyOutAsync("COPY (SELECT x, repeat('x', 8000), pg_sleep(0.001) FROM generate_series(1, 100000) x) TO STDOUT", Stream.Null, _ =>
+        {
+            if (Interlocked.Exchange(ref terminated, 1) == 0)
+                Sql.ExecuteAsync(fixture.Primary, $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'").GetAwaiter().GetResult();
+        }, default);
+
+        var e = await Assert.ThrowsAsync<RecoveryException>(() => copy.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Contains(DatabaseConnection.Describe(fixture.Primary), e.Message);
+        Assert.Contains("terminat", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
