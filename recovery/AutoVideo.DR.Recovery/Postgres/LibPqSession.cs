@@ -62,7 +62,10 @@ public sealed partial class LibPqSession : IDisposable
         Add("password", "PGPASSWORD", b.Password);
         Add("dbname", "PGDATABASE", b.Database);
         Add("passfile", "PGPASSFILE", b.Passfile);
-        Add("sslmode", "PGSSLMODE", b.SslMode switch
+        // Only when the string says it: otherwise libpq's own default and PGSSLMODE decide, so an
+        // operator's PGSSLMODE=verify-full is never weakened to Npgsql's default (Prefer).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("SSL Mode") || given.ContainsKey("SslMode")) Add("sslmode", "PGSSLMODE", b.SslMode switch
         {
             SslMode.Disable => "disable",
             SslMode.Allow => "allow",

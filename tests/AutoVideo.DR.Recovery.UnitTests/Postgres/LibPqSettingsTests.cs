@@ -29,8 +29,9 @@ public sealed class LibPqSettingsTests
         Assert.False(settings.ContainsKey("user"));
         Assert.False(settings.ContainsKey("password"));
         Assert.False(settings.ContainsKey("dbname"));
-        // Npgsql's defaults, said explicitly so both clients agree.
-        Assert.Equal("prefer", settings["sslmode"]);
+        // No TLS mode unless the string gives one: PGSSLMODE (or libpq's default) decides, never weakened.
+        Assert.False(settings.ContainsKey("sslmode"));
+        // Npgsql's default, said explicitly so both clients agree.
         Assert.Equal("15", settings["connect_timeout"]);
         Assert.Equal("UTF8", settings["client_encoding"]);
     }
@@ -42,8 +43,11 @@ public sealed class LibPqSettingsTests
     [InlineData("Require", "require")]
     [InlineData("VerifyCA", "verify-ca")]
     [InlineData("VerifyFull", "verify-full")]
-    public void Each_SSL_mode_has_its_libpq_name(string npgsql, string libpq) =>
+    public void Each_SSL_mode_has_its_libpq_name(string npgsql, string libpq)
+    {
         Assert.Equal(libpq, Of($"Host=h;SSL Mode={npgsql}")["sslmode"]);
+        Assert.Equal(libpq, Of($"Host=h;SslMode={npgsql}")["sslmode"]);
+    }
 
     [Fact]
     public void Several_hosts_keep_their_own_ports_and_the_session_kind_Npgsql_was_told_to_choose()
@@ -75,7 +79,7 @@ public sealed class LibPqSettingsTests
     {
         var settings = LibPqSession.Settings("Host=h;Port=1;Username=u;Password=p;Database=d");
 
-        Assert.Equal(["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGSSLMODE", "PGCONNECT_TIMEOUT", "PGCLIENTENCODING"], settings.Select(s => s.EnvironmentVariable));
+        Assert.Equal(["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE", "PGCONNECT_TIMEOUT", "PGCLIENTENCODING"], settings.Select(s => s.EnvironmentVariable));
     }
 
     [Theory]
