@@ -143,7 +143,7 @@ public sealed partial class LibPqSession : IDisposable
 
     void Execute(string sql, CancellationToken ct)
     {
-        Usable();
+        Usable(ct);
         using var registration = ct.Register(Cancel);
         var result = PQexec(connection, sql);
         try
@@ -167,7 +167,7 @@ public sealed partial class LibPqSession : IDisposable
     /// </summary>
     public async Task<long> CopyOutAsync(string copyOut, Stream output, Action<ReadOnlyMemory<byte>> observe, CancellationToken ct)
     {
-        Usable();
+        Usable(ct);
         // Until the COPY's end is read the connection is inside it: a failure on the way leaves it unusable.
         broken = true;
         using var registration = ct.Register(Cancel);
@@ -260,8 +260,10 @@ public sealed partial class LibPqSession : IDisposable
         PQcancel(cancel, error, error.Length);
     }
 
-    void Usable()
+    void Usable(CancellationToken ct)
     {
+        // A cancel sent before the statement starts is lost (the server has nothing to cancel yet).
+        ct.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(disposed, this);
         if (broken) throw new RecoveryException($"the session on the {describe} was left inside a failed COPY");
     }
