@@ -423,19 +423,18 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> over the items, biggest first as given, on the workers'
-    /// connections (each statement commits by itself). The first failure cancels the others and is
-    /// the one reported.
+    /// Runs <paramref name="work"/> over the items, biggest first as given, on the workers' sessions
+    /// (each statement commits by itself). The first failure cancels the others and is the one reported.
     /// </summary>
-    static async Task RunAsync<T>(IReadOnlyList<RestoreWorker> connections, IReadOnlyList<T> items, CancellationTokenSource failure, Func<RestoreWorker, T, CancellationToken, Task> work)
+    static async Task RunAsync<T>(IReadOnlyList<RestoreWorker> workers, IReadOnlyList<T> items, CancellationTokenSource failure, Func<RestoreWorker, T, CancellationToken, Task> work)
     {
         var queue = new ConcurrentQueue<T>(items);
         var token = failure.Token;
-        var workers = connections.Take(Math.Max(1, Math.Min(connections.Count, items.Count))).Select(connection => Task.Run(async () =>
+        var running = workers.Take(Math.Max(1, Math.Min(workers.Count, items.Count))).Select(worker => Task.Run(async () =>
         {
             try
             {
-                while (queue.TryDequeue(out var item)) await work(connection, item, token);
+                while (queue.TryDequeue(out var item)) await work(worker, item, token);
             }
             catch
             {
@@ -445,12 +444,12 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }, CancellationToken.None)).ToList();
         try
         {
-            await Task.WhenAll(workers);
+            await Task.WhenAll(running);
         }
         catch
         {
             // The first real failure, not the cancellations it caused in the other workers.
-            var first = workers.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+            var first = running.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
             if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
             throw;
         }

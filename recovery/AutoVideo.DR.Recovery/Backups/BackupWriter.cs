@@ -60,7 +60,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var compression = options.Compression ?? PartCompression.Default;
-        await Execute(control, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
+        await DatabaseConnection.ExecuteAsync(control, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct);
         string snapshotId, lsn, version;
         bool inRecovery;
         DateTimeOffset snapshotTime;
@@ -124,7 +124,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
             // waits (or fails this backup at once) instead of breaking it half-way. ACCESS SHARE is
             // allowed on a hot standby and blocks no reads or writes.
             foreach (var batch in inventory.Tables.Chunk(500))
-                await Execute(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", token);
+                await DatabaseConnection.ExecuteAsync(control, $"LOCK TABLE {string.Join(", ", batch.Select(t => "ONLY " + t.QualifiedName))} IN ACCESS SHARE MODE", token);
             jobs = Plan(inventory.Tables, parallelism, options.RangeBytes);
         }
         catch
@@ -146,7 +146,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         }
 
         var queue = new ConcurrentQueue<CopyJob>(jobs);
-        // Each worker on a thread of its own: a libpq session's reads block.
+        // Each worker off this thread (Task.Run): a libpq session's calls block, and the workers start together.
         var workers = workerSessions.Take(Math.Max(1, Math.Min(parallelism, jobs.Count)))
             .Select(session => Guard(() => Task.Run(async () =>
             {
@@ -180,7 +180,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var others = (options.SystemParts ?? []).Select(p => Guard(async () => captures.Add(await p.CaptureAsync(name, snapshotTime, store, token)))).ToList();
         await WhenAllOrFirstFailure([.. workers, .. schema, lobs, .. others]);
         foreach (var part in captures.SelectMany(c => c.Parts)) parts.Add(part);
-        await Execute(control, "COMMIT", ct);
+        await DatabaseConnection.ExecuteAsync(control, "COMMIT", ct);
         tracker.Finish(TransferPhase.Copy);
         tracker.Finish(TransferPhase.Schema);
 
@@ -324,11 +324,5 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     {
         var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '_').ToArray());
         return safe.Length > 60 ? safe[..60] : safe;
-    }
-
-    static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken ct)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(ct);
     }
 }

@@ -83,11 +83,10 @@ public sealed partial class LibPqSession : IDisposable
         Add("application_name", "PGAPPNAME", b.ApplicationName);
         Add("options", "PGOPTIONS", b.Options);
         // With several hosts, the one Npgsql chose: a worker on another server could not import the backup's snapshot.
-        Add("target_session_attrs", "PGTARGETSESSIONATTRS", b.TargetSessionAttributes?.ToLowerInvariant() switch
-        {
-            null or "any" or "primary" or "standby" or "prefer-standby" or "read-write" or "read-only" => b.TargetSessionAttributes?.ToLowerInvariant(),
-            _ => throw new RecoveryException($"Target Session Attributes={b.TargetSessionAttributes} has no libpq equivalent; accepted: any, primary, standby, prefer-standby, read-write, read-only"),
-        });
+        var kind = b.TargetSessionAttributes?.ToLowerInvariant();
+        Add("target_session_attrs", "PGTARGETSESSIONATTRS", kind is null or "any" or "primary" or "standby" or "prefer-standby" or "read-write" or "read-only"
+            ? kind
+            : throw new RecoveryException($"Target Session Attributes={b.TargetSessionAttributes} has no libpq equivalent; accepted: any, primary, standby, prefer-standby, read-write, read-only"));
         Add("client_encoding", "PGCLIENTENCODING", "UTF8");
         return settings;
     }
@@ -138,7 +137,7 @@ public sealed partial class LibPqSession : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="sql"/> (one or more statements, no rows wanted) on a thread of its own.</summary>
+    /// <summary>Runs <paramref name="sql"/> (one or more statements, no rows wanted) off the caller's thread: the call blocks.</summary>
     public Task ExecuteAsync(string sql, CancellationToken ct) => Task.Run(() => Execute(sql, ct), ct);
 
     void Execute(string sql, CancellationToken ct)
