@@ -96,23 +96,25 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         }
 
         // pg_dump starts at once, in the snapshot, while the inventory is read and the tables locked.
-        // A section that ends before the tracker exists is counted when it is made: under one lock,
+        // A section written before the tracker exists is counted when it is made: under one lock,
         // so none is counted twice (a race once showed "schema 4 of 2").
         ProgressTracker? schemaTracker = null;
         var schemaGate = new object();
         var schemaDone = 0;
-        var schema = new[] { BackupPart.PreData, BackupPart.PostData }
-            .Select(section => Guard(async () =>
+        string[] sections = [BackupPart.PreData, BackupPart.PostData];
+        var schema = Guard(async () =>
+        {
+            var (preData, postData) = await SchemaScript.DumpAsync(source, snapshotId, token);
+            foreach (var (section, script) in sections.Zip([preData, postData]))
             {
-                var script = await SchemaScript.DumpAsync(source, snapshotId, section.Replace("schema-", ""), token);
                 parts.Add(await WritePartAsync(store, name, $"{BackupPart.Folder}{section}.sql{compression.Extension}", section, compression, (s, t) => s.WriteAsync(script, t).AsTask(), token));
                 lock (schemaGate)
                 {
                     schemaDone++;
                     schemaTracker?.Add(TransferPhase.Schema, 1);
                 }
-            }))
-            .ToList();
+            }
+        });
         SourceInventory inventory;
         List<CopyJob> jobs;
         var parallelism = workerSessions.Count;
@@ -130,12 +132,12 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         catch
         {
             failure.Cancel();
-            try { await Task.WhenAll(schema); } catch (Exception e) when (e is OperationCanceledException or RecoveryException or IOException) { }
+            try { await schema; } catch (Exception e) when (e is OperationCanceledException or RecoveryException or IOException) { }
             throw;
         }
         logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
         var tracker = new ProgressTracker("backup", options.Progress,
-            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, schema.Count));
+            (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, sections.Length));
         await ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token);
         tracker.Start(TransferPhase.Copy);
         tracker.Start(TransferPhase.Schema);
@@ -178,7 +180,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         // The system's other parts (Redis, media inventories), from this moment, beside the copies.
         var captures = new ConcurrentBag<SystemPartCapture>();
         var others = (options.SystemParts ?? []).Select(p => Guard(async () => captures.Add(await p.CaptureAsync(name, snapshotTime, store, token)))).ToList();
-        await WhenAllOrFirstFailure([.. workers, .. schema, lobs, .. others]);
+        await WhenAllOrFirstFailure([.. workers, schema, lobs, .. others]);
         foreach (var part in captures.SelectMany(c => c.Parts)) parts.Add(part);
         await DatabaseConnection.ExecuteAsync(control, "COMMIT", ct);
         tracker.Finish(TransferPhase.Copy);

@@ -1,7 +1,12 @@
+using System.Diagnostics;
+using System.Text;
 using AutoVideo.DR.Recovery.Environments;
 using AutoVideo.DR.Recovery.Backups;
+using AutoVideo.DR.Recovery.Postgres;
+using AutoVideo.DR.Recovery.Stores;
 using AutoVideo.DR.Recovery.Tests.Stores;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
 
@@ -78,5 +83,68 @@ public sealed class RoundTripTests(BackupsFixture fixture, MotoS3Fixture moto)
 
         Assert.True(result.Passed);
         Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, Content), await Sql.ScalarAsync<string>(target, Content));
+    }
+
+    /// <summary>
+    /// The two schema parts come from one pg_dump archive, written out by pg_restore section by
+    /// section: they must be the SQL pg_dump --section writes, and carry neither the source's owners
+    /// nor its grants (roles belong to the cluster; pg_dump ignores --no-owner for an archive, so
+    /// pg_restore must apply it).
+    /// </summary>
+    [Fact]
+    public async Task The_schema_parts_are_pg_dumps_sections_without_the_sources_owners_or_grants()
+    {
+        var source = fixture.NewTarget();
+        var database = new NpgsqlConnectionStringBuilder(source).Database!;
+        await Sql.ExecuteAsync(fixture.Primary, $"CREATE DATABASE {database}");
+        await Sql.ExecuteAsync(fixture.Primary, """
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'schema_owner') THEN CREATE ROLE schema_owner; END IF;
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'schema_reader') THEN CREATE ROLE schema_reader; END IF;
+            END $$
+            """);
+        await Sql.ExecuteAsync(source, """
+            CREATE TABLE owned (id int PRIMARY KEY, note text);
+            CREATE INDEX owned_note ON owned (note);
+            ALTER TABLE owned OWNER TO schema_owner;
+            GRANT SELECT ON owned TO schema_reader;
+            INSERT INTO owned VALUES (1, 'one')
+            """);
+        using var directory = new TemporaryDirectory();
+        var store = new DirectoryStore(directory.Path);
+
+        var manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(source, store, new BackupOptions(), default);
+
+        var preData = await SectionAsync(store, manifest, BackupPart.PreData);
+        var postData = await SectionAsync(store, manifest, BackupPart.PostData);
+        Assert.Contains("CREATE TABLE public.owned", preData);
+        Assert.DoesNotContain("CREATE INDEX", preData);
+        Assert.Contains("CREATE INDEX owned_note", postData);
+        Assert.Contains("ADD CONSTRAINT owned_pkey PRIMARY KEY", postData);
+        foreach (var script in new[] { preData, postData })
+        {
+            Assert.DoesNotContain("OWNER TO", script);
+            Assert.DoesNotContain("GRANT ", script);
+        }
+        Assert.Equal(SchemaScript.AsSql(await PgDumpAsync(source, "pre-data")), SchemaScript.AsSql(preData));
+        Assert.Equal(SchemaScript.AsSql(await PgDumpAsync(source, "post-data")), SchemaScript.AsSql(postData));
+    }
+
+    static async Task<string> SectionAsync(IBackupStore store, BackupManifest manifest, string section)
+    {
+        var part = manifest.PartOfKind(section);
+        await using var input = manifest.PartCompression.Decompress(await store.OpenReadAsync($"{manifest.Name}/{part.Path}", default));
+        using var reader = new StreamReader(input, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+
+    static async Task<string> PgDumpAsync(string source, string section)
+    {
+        var info = new ProcessStartInfo(PostgresInstallation.Locate().Program("pg_dump"))
+        {
+            ArgumentList = { "--schema-only", $"--section={section}", "--no-owner", "--no-privileges" },
+        };
+        foreach (var setting in LibPqSession.Settings(source)) info.Environment[setting.EnvironmentVariable] = setting.Value;
+        return (await ProcessRunner.RunAsync(info, default)).StandardOutput;
     }
 }
