@@ -40,12 +40,12 @@ public static class BackupCommand
                 var captures = await SystemPartArguments.CapturesAsync(context, parse, ct);
                 var manifest = await ProgressDisplay.RunAsync(context, progress =>
                     new BackupWriter(context.Logger<BackupWriter>()).BackupAsync(source, store, new BackupOptions(parse.GetValue(Parallel), progress, compression, SystemParts: captures), ct));
-                var entries = await new BackupCatalog(store).ListAsync(ct);
-                var values = BackupMetrics.ForCatalog(entries, DateTimeOffset.UtcNow);
+                var scan = await new BackupCatalog(store).ScanAsync(ct);
+                var values = BackupMetrics.ForCatalog(scan.Backups, DateTimeOffset.UtcNow);
                 values[BackupMetrics.BackupSuccess] = 1;
                 values[BackupMetrics.BackupDuration] = clock.Elapsed.TotalSeconds;
                 values[BackupMetrics.BackupTimestamp] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-                var forecast = await RestoreForecast.ForNewestAsync(store, entries, ct);
+                var forecast = await RestoreForecast.ForNewestAsync(store, scan, ct);
                 values[BackupMetrics.RestoreForecast] = forecast?.Expected?.TotalSeconds ?? double.NaN;
                 await StoreArguments.RecordMetricsAsync(parse, values, ct);
                 var skipped = manifest.SkippedObjects;

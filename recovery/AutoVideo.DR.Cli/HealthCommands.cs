@@ -127,7 +127,7 @@ public static class HealthCommands
         try
         {
             return await StoreArguments.RunAsync(parse, async store =>
-                await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ListAsync(ct), ct) is { } forecast
+                await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ScanAsync(ct), ct) is { } forecast
                     ? new ForecastView(forecast, null)
                     : new ForecastView(null, $"unknown: no complete backup in {store.Location}"));
         }

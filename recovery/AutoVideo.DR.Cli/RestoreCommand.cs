@@ -55,7 +55,7 @@ public static class RestoreCommand
                 context.Progress($"verifying {manifest.Name} in {store.Location}, then restoring into {DatabaseConnection.Describe(connection)}");
                 var result = await ProgressDisplay.RunAsync(context, progress =>
                     new BackupRestore(context.Logger<BackupRestore>()).RestoreAsync(store, manifest.Name, connection, new RestoreOptions(parse.GetValue(Force), progress, parse.GetValue(Parallel)), ct));
-                var forecast = await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ListAsync(ct), ct);
+                var forecast = await RestoreForecast.ForNewestAsync(store, await new BackupCatalog(store).ScanAsync(ct), ct);
                 await StoreArguments.RecordMetricsAsync(parse, new Dictionary<string, double>
                 {
                     [BackupMetrics.RestoreSuccess] = result.Passed ? 1 : 0,

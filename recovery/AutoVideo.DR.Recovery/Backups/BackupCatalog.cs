@@ -34,8 +34,12 @@ public sealed record IncompleteBackup(string Name, DateTimeOffset Time, long Siz
 /// <summary>A folder named like a backup whose name is not a real time (month 13): listed, never counted, never deleted.</summary>
 public sealed record MalformedBackup(string Name, long Size, string Problem);
 
-/// <summary>Everything named like a backup in a store, read in one listing.</summary>
-public sealed record CatalogScan(IReadOnlyList<CatalogEntry> Backups, IReadOnlyList<IncompleteBackup> Incomplete, IReadOnlyList<MalformedBackup> Malformed);
+/// <summary>
+/// Everything named like a backup in a store, read in one listing: Recorded names the backups with a
+/// throughput record, newest first (what the restore forecast reads), so that the forecast beside a
+/// listing needs no second listing of every object in the store.
+/// </summary>
+public sealed record CatalogScan(IReadOnlyList<CatalogEntry> Backups, IReadOnlyList<IncompleteBackup> Incomplete, IReadOnlyList<MalformedBackup> Malformed, IReadOnlyList<string> Recorded);
 
 /// <summary>
 /// The backups of one store. Only folders named like a backup and holding a manifest count: parts
@@ -89,7 +93,8 @@ public sealed class BackupCatalog(IBackupStore store)
         return new CatalogScan(
             entries.OrderByDescending(e => e.Time).ThenByDescending(e => e.Name, StringComparer.Ordinal).ToList(),
             incomplete,
-            malformed.OrderByDescending(m => m.Name, StringComparer.Ordinal).ToList());
+            malformed.OrderByDescending(m => m.Name, StringComparer.Ordinal).ToList(),
+            ThroughputRecord.Recorded(folders.SelectMany(f => f.Objects)));
     }
 
     async Task<CatalogEntry> ReadEntryAsync(string name, DateTimeOffset nameTime, long size, bool verified, CancellationToken ct)

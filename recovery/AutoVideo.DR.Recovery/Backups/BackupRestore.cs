@@ -81,9 +81,17 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             (TransferPhase.Verify, ProgressUnit.Rows, manifest.TotalRows),
             (TransferPhase.Indexes, ProgressUnit.Steps, 0),
             (TransferPhase.Swap, ProgressUnit.Steps, 0));
-        await ExpectFromHistoryAsync(store, manifest, tracker, ct);
-
-        var report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct);
+        // The estimates need a listing of every object in the store (hundreds of pages for hourly
+        // backups of many tables on S3): it runs while the parts are checked, not before.
+        var history = ExpectFromHistoryAsync(store, manifest, tracker, ct);
+        VerificationReport report;
+        try { report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct); }
+        catch
+        {
+            await history.ContinueWith(_ => { }, TaskScheduler.Default);
+            throw;
+        }
+        await history;
         logger.LogDebug("Verified {Parts} parts in {Seconds:0.00} s", report.Parts.Count, clock.Elapsed.TotalSeconds);
         if (!report.Passed)
             throw new RecoveryException($"{report.Problem}; refusing to restore it (nothing was written to the target)");

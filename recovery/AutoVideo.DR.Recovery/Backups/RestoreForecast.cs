@@ -16,10 +16,10 @@ public sealed record RestoreForecast(string Backup, long StoredBytes, TimeSpan? 
 {
     public IEnumerable<ObjectiveCheck> Missed => Objectives.Where(o => o.Met == false);
 
-    /// <summary>The forecast for the newest complete backup among <paramref name="entries"/> (a catalog's listing), or null when there is none.</summary>
-    public static async Task<RestoreForecast?> ForNewestAsync(IBackupStore store, IReadOnlyList<CatalogEntry> entries, CancellationToken ct) =>
-        entries.FirstOrDefault(e => e.Manifest is not null) is { } newest
-            ? From(newest.Name, newest.Manifest!.TotalSize, await ThroughputRecord.LastRestoreAsync(store, ct))
+    /// <summary>The forecast for the newest complete backup of a catalog's <paramref name="scan"/>, or null when there is none; the scan's listing is the only one.</summary>
+    public static async Task<RestoreForecast?> ForNewestAsync(IBackupStore store, CatalogScan scan, CancellationToken ct) =>
+        scan.Backups.FirstOrDefault(e => e.Manifest is not null) is { } newest
+            ? From(newest.Name, newest.Manifest!.TotalSize, await ThroughputRecord.LastRestoreAsync(store, scan.Recorded, ct))
             : null;
 
     public static RestoreForecast From(string backup, long storedBytes, (string Name, RestoreTiming Timing)? measured)

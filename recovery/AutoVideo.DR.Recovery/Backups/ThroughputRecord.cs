@@ -50,7 +50,11 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
 
     /// <summary>The backups that have a record, newest first, from one listing of the store.</summary>
     public static async Task<IReadOnlyList<string>> RecordedAsync(IBackupStore store, CancellationToken ct) =>
-        (await store.ListAsync(BackupName.Prefix, ct))
+        Recorded(await store.ListAsync(BackupName.Prefix, ct));
+
+    /// <summary>The backups that have a record among <paramref name="listed"/> (a listing of the store), newest first.</summary>
+    public static IReadOnlyList<string> Recorded(IEnumerable<StoredObject> listed) =>
+        listed
             .Where(o => o.Key.EndsWith("/" + FileName, StringComparison.Ordinal))
             .Select(o => o.Key[..^(FileName.Length + 1)])
             .Where(BackupName.IsValid)
@@ -58,13 +62,17 @@ public sealed record ThroughputRecord(BackupTiming? Backup, IReadOnlyList<Restor
             .ToList();
 
     /// <summary>The newest committed restore measured in a store, and the backup it restored (null when none was).</summary>
-    public static async Task<(string Name, RestoreTiming Timing)?> LastRestoreAsync(IBackupStore store, CancellationToken ct)
+    public static async Task<(string Name, RestoreTiming Timing)?> LastRestoreAsync(IBackupStore store, CancellationToken ct) =>
+        await LastRestoreAsync(store, await RecordedAsync(store, ct), ct);
+
+    /// <summary>The same, among the backups <paramref name="recorded"/> (newest first) names: from a listing already made.</summary>
+    public static async Task<(string Name, RestoreTiming Timing)?> LastRestoreAsync(IBackupStore store, IReadOnlyList<string> recorded, CancellationToken ct)
     {
         // Newest backup first, stopping at the first one a restore was measured on: restore tests take
         // the newest backup of their day, so that is the latest measurement without reading every record.
         // Backups every 15 minutes put dozens of records before it (all of them when no restore was
         // measured yet), one store round trip each: read them a batch at a time.
-        foreach (var batch in (await RecordedAsync(store, ct)).Chunk(BackupCatalog.ConcurrentReads))
+        foreach (var batch in recorded.Chunk(BackupCatalog.ConcurrentReads))
         {
             var records = await Task.WhenAll(batch.Select(name => ReadListedAsync(store, name, ct)));
             foreach (var (name, record) in batch.Zip(records))

@@ -1,5 +1,6 @@
 using AutoVideo.DR.Recovery.Backups;
 using AutoVideo.DR.Recovery.Stores;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AutoVideo.DR.Recovery.Tests.Backups;
 
@@ -47,6 +48,67 @@ public sealed class CatalogScanTests(BackupsFixture fixture)
         Assert.Equal(names[30], found?.Name);
         Assert.Equal(2, found?.Timing.Seconds);
         Assert.True(gate.Most >= 4, $"at most {gate.Most} record read(s) at once");
+    }
+
+    /// <summary>
+    /// Hourly backups of many tables put tens of thousands of objects in a store, hundreds of listing
+    /// pages on S3: the forecast beside a catalog's scan (after every backup and restore, in health)
+    /// takes the throughput records from that scan's listing instead of listing the store again.
+    /// </summary>
+    [Fact]
+    public async Task The_forecast_beside_a_scan_lists_the_store_no_second_time()
+    {
+        using var directory = new TemporaryDirectory();
+        var inner = new DirectoryStore(directory.Path);
+        var now = DateTimeOffset.UtcNow;
+        var names = new List<string>();
+        for (var hours = 0; hours < 5; hours++) names.Add(await fixture.SyntheticAsync(inner, now.AddHours(-hours)));
+        await ThroughputRecord.WriteBackupAsync(inner, names[0], new BackupTiming(now, 1, 10, 10, []), default);
+        await ThroughputRecord.WriteRestoreAsync(inner, names[2], new RestoreTiming(now, 4, 4 << 20, true, "test", []), default);
+        var listings = 0;
+        var store = new InterceptingStore(inner, (_, _) => Task.CompletedTask, beforeList: (_, _) =>
+        {
+            Interlocked.Increment(ref listings);
+            return Task.CompletedTask;
+        });
+
+        var scan = await new BackupCatalog(store).ScanAsync(default);
+        var forecast = await RestoreForecast.ForNewestAsync(store, scan, default);
+
+        Assert.Equal([names[0], names[2]], scan.Recorded);
+        Assert.Equal(names[0], forecast?.Backup);
+        Assert.Contains($"measured by the restore of {names[2]}", forecast?.Basis);
+        Assert.Equal(1, listings);
+    }
+
+    /// <summary>
+    /// The restore's phase estimates come from the throughput records, which takes a listing of the
+    /// whole store: it must run while the parts are checked, not hold the restore up before it. The
+    /// listing is held until a part is opened; had it come first, nothing would open it for 10 s.
+    /// </summary>
+    [Fact]
+    public async Task A_restore_lists_the_stores_records_while_it_checks_the_parts()
+    {
+        using var directory = new TemporaryDirectory();
+        var inner = fixture.CopyOfBackup(directory);
+        var partOpened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heldUntilPartOpened = false;
+        var store = new InterceptingStore(inner, (_, _) => Task.CompletedTask,
+            (key, stream) =>
+            {
+                if (key.Contains("/parts/", StringComparison.Ordinal)) partOpened.TrySetResult();
+                return stream;
+            },
+            async (prefix, ct) =>
+            {
+                if (prefix != BackupName.Prefix) return;
+                heldUntilPartOpened = await Task.WhenAny(partOpened.Task, Task.Delay(TimeSpan.FromSeconds(10), ct)) == partOpened.Task;
+            });
+
+        var result = await new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(store, fixture.Manifest.Name, fixture.NewTarget(), new RestoreOptions(), default);
+
+        Assert.True(result.Passed);
+        Assert.True(heldUntilPartOpened, "the store's records were listed before any part was checked");
     }
 
     /// <summary>
