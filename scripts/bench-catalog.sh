@@ -8,11 +8,13 @@
 #
 #   BASE=bfd3b9e scripts/bench-catalog.sh          # 300 backups, 20 ms, 5 runs
 #   BACKUPS=1000 LATENCY_MS=40 scripts/bench-catalog.sh
+#   BACKUPS=168 PARTS=60 scripts/bench-catalog.sh    # a week of hourly backups of 60 parts each, with throughput records
 set -Eeuo pipefail
 trap 'echo "bench-catalog.sh: line $LINENO failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
 
 BACKUPS=${BACKUPS:-300}
+PARTS=${PARTS:-1}
 LATENCY_MS=${LATENCY_MS:-20}
 REPS=${REPS:-5}
 BASE=${BASE:-}
@@ -39,7 +41,7 @@ moto_server -p "$MOTO" >"$WORK/moto.log" 2>&1 & PIDS+=($!)
 python3 scripts/bench-catalog/SlowProxy.py "$PROXY" "$MOTO" "$LATENCY_MS" >"$WORK/proxy.log" 2>&1 & PIDS+=($!)
 until curl -sf "http://127.0.0.1:$MOTO/" >/dev/null; do sleep 0.2; done
 curl -sf -X PUT "http://127.0.0.1:$MOTO/catalog" >/dev/null
-(cd scripts/bench-catalog && dotnet run SyntheticBackups.cs -- "http://127.0.0.1:$MOTO" catalog dr "$BACKUPS" >/dev/null)
+(cd scripts/bench-catalog && dotnet run SyntheticBackups.cs -- "http://127.0.0.1:$MOTO" catalog dr "$BACKUPS" "$PARTS" >/dev/null)
 STORE=(--store s3://catalog/dr --s3-endpoint "http://127.0.0.1:$PROXY" --s3-path-style --workdir "$WORK/none" --metrics-file "$WORK/m.prom")
 
 # timed NAME CMD...: wall seconds of CMD appended to $WORK/NAME; a restore is expected to stop at its part check.
@@ -72,8 +74,8 @@ row() { # label, file
 cat <<MD
 ## Finding a backup in a store
 
-\`scripts/bench-catalog.sh\` (BACKUPS=$BACKUPS, LATENCY_MS=$LATENCY_MS, REPS=$REPS$([ -n "$BASE" ] && echo ", BASE=$BASE")), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD):
-$BACKUPS synthetic backups in a moto S3 bucket behind a proxy adding $LATENCY_MS ms to every request. Medians of wall seconds.
+\`scripts/bench-catalog.sh\` (BACKUPS=$BACKUPS, PARTS=$PARTS, LATENCY_MS=$LATENCY_MS, REPS=$REPS$([ -n "$BASE" ] && echo ", BASE=$BASE")), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD):
+$BACKUPS synthetic backups of $PARTS object(s) each (with PARTS > 1 a throughput record each too) in a moto S3 bucket behind a proxy adding $LATENCY_MS ms to every request. Medians of wall seconds.
 
 $(if [ -n "$BASE" ]; then echo "| command | this tree | $BASE | ratio |"; echo "|---|---:|---:|---:|"; else echo "| command | seconds |"; echo "|---|---:|"; fi)
 $(row "\`backups list\`" list)

@@ -83,15 +83,19 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             (TransferPhase.Swap, ProgressUnit.Steps, 0));
         // The estimates need a listing of every object in the store (hundreds of pages for hourly
         // backups of many tables on S3): it runs while the parts are checked, not before.
-        var history = ExpectFromHistoryAsync(store, manifest, tracker, ct);
         VerificationReport report;
-        try { report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct); }
-        catch
+        using (var stopHistory = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
-            await history.ContinueWith(_ => { }, TaskScheduler.Default);
-            throw;
+            var history = ExpectFromHistoryAsync(store, manifest, tracker, stopHistory.Token);
+            try { report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct); }
+            catch
+            {
+                await StopAsync(history, stopHistory);
+                throw;
+            }
+            if (!report.Passed) await StopAsync(history, stopHistory);
+            else await history;
         }
-        await history;
         logger.LogDebug("Verified {Parts} parts in {Seconds:0.00} s", report.Parts.Count, clock.Elapsed.TotalSeconds);
         if (!report.Passed)
             throw new RecoveryException($"{report.Problem}; refusing to restore it (nothing was written to the target)");
