@@ -7,6 +7,7 @@
 #
 #   scripts/bench-backup.sh                       # scales 10 50 150, 3 repetitions
 #   SCALES="10 50" REPS=5 scripts/bench-backup.sh
+#   SCALES="t1500" scripts/bench-backup.sh        # tN: a database of N small tables (100 rows, a key and an index each) instead of pgbench
 #   COMPRESSIONS="zstd:1 gzip:1" scripts/bench-backup.sh   # the compression table (on the first scale); "" skips it
 #   KEEP=1 scripts/bench-backup.sh                # keep the work directory (logs, dumps, store) for a look afterwards
 #
@@ -51,8 +52,9 @@ col() { awk -v c="$2" '{print $c}' "$WORK/$1"; }
 runs() { col "$1" 1 | awk '{printf "%.2f ", $1}'; }
 med() { col "$1" "${2:-1}" | median; }
 
-ours_backup() { timed ours_backup "${CLI[@]}" backup --parts database --from standby --store "$WORK/store" --metrics-file "$WORK/m.prom"; }
-pg_backup() { rm -rf "$WORK/dump"; timed pg_dump "$PGBIN/pg_dump" -Fd -j2 -h 127.0.0.1 -p "$STANDBY" -U postgres -f "$WORK/dump" autovideo; }
+DB=autovideo
+ours_backup() { timed ours_backup "${CLI[@]}" backup --parts database --from "Host=127.0.0.1;Port=$STANDBY;Username=postgres;Database=$DB" --store "$WORK/store" --metrics-file "$WORK/m.prom"; }
+pg_backup() { rm -rf "$WORK/dump"; timed pg_dump "$PGBIN/pg_dump" -Fd -j2 -h 127.0.0.1 -p "$STANDBY" -U postgres -f "$WORK/dump" "$DB"; }
 ours_restore() {
   psql -p "$PRIMARY" postgres -c "CREATE DATABASE bench_ours"
   timed ours_restore "${CLI[@]}" restore latest --parts database --store "$WORK/store" --metrics-file "$WORK/m.prom" --target "$(TARGET bench_ours)"
@@ -70,8 +72,8 @@ pg_restore() {
 # (a few GiB at scale 150), which goes with the environment at the end.
 wait_for_standby() {
   local lsn
-  lsn=$(psql -p "$PRIMARY" autovideo -c "SELECT pg_current_wal_lsn()")
-  until [ "$(psql -p "$STANDBY" autovideo -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
+  lsn=$(psql -p "$PRIMARY" postgres -c "SELECT pg_current_wal_lsn()")
+  until [ "$(psql -p "$STANDBY" postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
 }
 
 SUMMARY=""
@@ -79,11 +81,26 @@ SECTIONS=""
 COMPRESSION_TABLE=""
 for SCALE in $SCALES; do
   rm -f "$WORK"/ours_* "$WORK"/pg_* "$WORK"/phases "$WORK"/c_*
-  echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2
-  "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$PRIMARY" -U postgres autovideo >>"$LOG" 2>&1
-  psql -p "$PRIMARY" autovideo -c "CHECKPOINT"
+  if [[ $SCALE == t* ]]; then
+    # Many small tables: per-table costs (a COPY, a part, a file) instead of throughput. Their own
+    # database, so that dropping them afterwards takes no lock per table.
+    TABLES=${SCALE#t}; DB=bench_tables; LABEL="$TABLES tables of 100 rows"
+    echo "$LABEL on the primary (port $PRIMARY)..." >&2
+    psql -p "$PRIMARY" postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+    for ((first = 1; first <= TABLES; first += 500)); do
+      psql -p "$PRIMARY" "$DB" -c "DO \$\$ BEGIN FOR i IN $first..$(( first + 499 < TABLES ? first + 499 : TABLES )) LOOP
+        EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, note text, at timestamptz DEFAULT now()); CREATE INDEX ON t%s (note);
+                        INSERT INTO t%s (id, note) SELECT g, md5(g::text) FROM generate_series(1, 100) g', i, i, i);
+      END LOOP; END \$\$"
+    done
+  else
+    DB=autovideo; LABEL="pgbench scale $SCALE"
+    echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2
+    "$PGBIN/pgbench" -i -q -s "$SCALE" -h 127.0.0.1 -p "$PRIMARY" -U postgres autovideo >>"$LOG" 2>&1
+  fi
+  psql -p "$PRIMARY" "$DB" -c "CHECKPOINT"
   wait_for_standby
-  DB_BYTES=$(psql -p "$STANDBY" autovideo -c "SELECT pg_database_size('autovideo')")
+  DB_BYTES=$(psql -p "$STANDBY" "$DB" -c "SELECT pg_database_size('$DB')")
   LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   for i in $(seq 1 "$REPS"); do
     echo "scale $SCALE, repetition $i/$REPS" >&2
@@ -101,7 +118,7 @@ for SCALE in $SCALES; do
     for i in $(seq 1 "$REPS"); do
       for c in $COMPRESSIONS; do
         rm -rf "$WORK/cstore"
-        timed "c_${c%%:*}_${c##*:}" "${CLI[@]}" backup --from standby --store "$WORK/cstore" --metrics-file "$WORK/m.prom" --compression "${c%%:*}" --compression-level "${c##*:}"
+        timed "c_${c%%:*}_${c##*:}" "${CLI[@]}" backup --parts database --from "Host=127.0.0.1;Port=$STANDBY;Username=postgres;Database=$DB" --store "$WORK/cstore" --metrics-file "$WORK/m.prom" --compression "${c%%:*}" --compression-level "${c##*:}"
         du -sb "$WORK/cstore" | cut -f1 >"$WORK/size_${c%%:*}_${c##*:}"
       done
     done
@@ -123,7 +140,7 @@ $(for c in $COMPRESSIONS; do printf '| %s level %s | %.2f | %.1f | %s |\n' "${c%
   }
   ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
   SECTIONS+="
-### pgbench scale $SCALE ($(printf '%.0f' "$(echo "$DB_BYTES / 1048576" | bc -l)") MiB, \`pg_database_size\`)
+### $LABEL ($(printf '%.0f' "$(echo "$DB_BYTES / 1048576" | bc -l)") MiB, \`pg_database_size\`)
 
 Load average before $LOAD_BEFORE, after $LOAD_AFTER.
 
