@@ -138,7 +138,9 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         logger.LogInformation("Backup {Name} of {Source} ({Role}) at LSN {Lsn}: {Tables} tables in {Jobs} parts, {Compression}", name, DatabaseConnection.Describe(source), (inRecovery ? NodeRole.Standby : NodeRole.Primary).Name(), lsn, inventory.Tables.Count, jobs.Count, compression);
         var tracker = new ProgressTracker("backup", options.Progress,
             (TransferPhase.Copy, ProgressUnit.Bytes, jobs.Sum(j => j.Bytes)), (TransferPhase.Schema, ProgressUnit.Steps, sections.Length));
-        await ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token);
+        // The estimates need a listing of every object in the store (tens of LIST pages on S3 for hourly
+        // backups of many tables): it runs beside the copies, not before them.
+        var history = Guard(() => ExpectFromHistoryAsync(store, tracker, jobs.Sum(j => j.Bytes), token));
         tracker.Start(TransferPhase.Copy);
         tracker.Start(TransferPhase.Schema);
         lock (schemaGate)
@@ -180,7 +182,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         // The system's other parts (Redis, media inventories), from this moment, beside the copies.
         var captures = new ConcurrentBag<SystemPartCapture>();
         var others = (options.SystemParts ?? []).Select(p => Guard(async () => captures.Add(await p.CaptureAsync(name, snapshotTime, store, token)))).ToList();
-        await WhenAllOrFirstFailure([.. workers, schema, lobs, .. others]);
+        await WhenAllOrFirstFailure([.. workers, schema, lobs, history, .. others]);
         foreach (var part in captures.SelectMany(c => c.Parts)) parts.Add(part);
         await DatabaseConnection.ExecuteAsync(control, "COMMIT", ct);
         tracker.Finish(TransferPhase.Copy);

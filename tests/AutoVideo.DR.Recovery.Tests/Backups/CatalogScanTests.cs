@@ -112,6 +112,34 @@ public sealed class CatalogScanTests(BackupsFixture fixture)
     }
 
     /// <summary>
+    /// The backup's progress estimates come from the same records: their listing runs beside the
+    /// copies. It is held until a table's part is being written; had it come first, nothing would be.
+    /// </summary>
+    [Fact]
+    public async Task A_backup_lists_the_stores_records_beside_its_copies()
+    {
+        using var directory = new TemporaryDirectory();
+        var partWritten = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heldUntilPartWritten = false;
+        var store = new InterceptingStore(new DirectoryStore(directory.Path),
+            (key, _) =>
+            {
+                if (key.Contains("/parts/data/", StringComparison.Ordinal)) partWritten.TrySetResult();
+                return Task.CompletedTask;
+            },
+            beforeList: async (prefix, ct) =>
+            {
+                if (prefix != BackupName.Prefix || heldUntilPartWritten) return;
+                heldUntilPartWritten = await Task.WhenAny(partWritten.Task, Task.Delay(TimeSpan.FromSeconds(10), ct)) == partWritten.Task;
+            });
+
+        var manifest = await new BackupWriter(NullLogger<BackupWriter>.Instance).BackupAsync(fixture.Standby, store, new BackupOptions(), default);
+
+        Assert.Equal(fixture.Manifest.Tables.Count, manifest.Tables.Count);
+        Assert.True(heldUntilPartWritten, "the store's records were listed before any table was copied");
+    }
+
+    /// <summary>
     /// Holds each read of a key ending in <paramref name="suffix"/> until four are open at once, or 10 s
     /// have passed: reads made one after another (one S3 round trip each) never get there.
     /// </summary>
