@@ -72,7 +72,17 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     public async Task<RestoreResult> RestoreAsync(IBackupStore store, string nameOrLatest, string targetConnectionString, RestoreOptions options, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var manifest = await new BackupCatalog(store).ResolveAsync(nameOrLatest, ct);
+        // The target's first session opens while the backup is found and checked: a client's first
+        // connection costs tens of milliseconds of warm-up. Opening writes nothing; a target database
+        // that does not exist yet is created only once the check has passed.
+        var session = BackupSession.OpenAsync(targetConnectionString, "target", ct);
+        BackupManifest manifest;
+        try { manifest = await new BackupCatalog(store).ResolveAsync(nameOrLatest, ct); }
+        catch
+        {
+            await DiscardAsync(session);
+            throw;
+        }
         var parallelism = options.Parallelism > 0 ? options.Parallelism : Math.Max(2, Environment.ProcessorCount);
         var pieces = manifest.Tables.SelectMany(t => t.Pieces.Select(p => (Table: t, Piece: p, Part: manifest.Part(p.Part)))).OrderByDescending(p => p.Part.Size).ToList();
         var tracker = new ProgressTracker("restore", options.Progress,
@@ -81,28 +91,22 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             (TransferPhase.Verify, ProgressUnit.Rows, manifest.TotalRows),
             (TransferPhase.Indexes, ProgressUnit.Steps, 0),
             (TransferPhase.Swap, ProgressUnit.Steps, 0));
-        // The estimates need a listing of every object in the store (hundreds of pages for hourly
-        // backups of many tables on S3): it runs while the parts are checked, not before.
         VerificationReport report;
-        using (var stopHistory = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        try { report = await CheckAsync(store, manifest, tracker, ct); }
+        catch
         {
-            var history = ExpectFromHistoryAsync(store, manifest, tracker, stopHistory.Token);
-            try { report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct); }
-            catch
-            {
-                await StopAsync(history, stopHistory);
-                throw;
-            }
-            if (!report.Passed) await StopAsync(history, stopHistory);
-            else await history;
+            await DiscardAsync(session);
+            throw;
         }
         logger.LogDebug("Verified {Parts} parts in {Seconds:0.00} s", report.Parts.Count, clock.Elapsed.TotalSeconds);
         if (!report.Passed)
+        {
+            await DiscardAsync(session);
             throw new RecoveryException($"{report.Problem}; refusing to restore it (nothing was written to the target)");
+        }
 
         var target = DatabaseConnection.Describe(targetConnectionString);
-        await EnsureDatabaseAsync(targetConnectionString, ct);
-        await using var control = await BackupSession.OpenAsync(targetConnectionString, "target", ct);
+        await using var control = await TargetSessionAsync(session, targetConnectionString, ct);
         var staging = new Dictionary<string, string>();
         var workers = new List<RestoreWorker>();
         var committed = false;
@@ -199,6 +203,49 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             foreach (var worker in workers) await worker.DisposeAsync();
             if (!committed && staging.Count > 0) await DropStagingAsync(targetConnectionString, staging.Values, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Every part's size and SHA-256, before the target is touched. The phase estimates need a listing
+    /// of every object in the store (tens of LIST pages on S3 for hourly backups of many tables): they
+    /// are read meanwhile, and a refused backup stops that listing.
+    /// </summary>
+    static async Task<VerificationReport> CheckAsync(IBackupStore store, BackupManifest manifest, ProgressTracker tracker, CancellationToken ct)
+    {
+        using var stopHistory = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var history = ExpectFromHistoryAsync(store, manifest, tracker, stopHistory.Token);
+        VerificationReport report;
+        try { report = await BackupVerifier.CheckPartsAsync(store, manifest, tracker, ct); }
+        catch
+        {
+            await StopAsync(history, stopHistory);
+            throw;
+        }
+        if (report.Passed) await history;
+        else await StopAsync(history, stopHistory);
+        return report;
+    }
+
+    /// <summary>
+    /// The target's control session, from the opening started beside the check. A target database that
+    /// does not exist yet is created (CREATE DATABASE cannot run inside the restore's transaction), and
+    /// then connected to; an existing one is used as it is, without needing the server's maintenance database.
+    /// </summary>
+    static async Task<NpgsqlConnection> TargetSessionAsync(Task<NpgsqlConnection> opening, string targetConnectionString, CancellationToken ct)
+    {
+        try { return await opening; }
+        catch (RecoveryException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName })
+        {
+            await CreateDatabaseAsync(targetConnectionString, ct);
+            return await BackupSession.OpenAsync(targetConnectionString, "target", ct);
+        }
+    }
+
+    /// <summary>Closes a session opened for a restore that stopped before using it; why it could not open no longer matters.</summary>
+    static async Task DiscardAsync(Task<NpgsqlConnection> opening)
+    {
+        try { await (await opening).DisposeAsync(); }
+        catch (Exception e) when (e is RecoveryException or NpgsqlException or OperationCanceledException or IOException) { }
     }
 
     /// <summary>Cancels <paramref name="work"/> (if it still runs) and waits until it has ended, whatever its outcome: the failure that stopped it is reported instead.</summary>
@@ -521,28 +568,11 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         }
     }
 
-    /// <summary>
-    /// Creates the target database when it does not exist yet (CREATE DATABASE cannot run inside the
-    /// restore's transaction). An existing database is used as it is, without needing the server's
-    /// maintenance database.
-    /// </summary>
-    static async Task EnsureDatabaseAsync(string targetConnectionString, CancellationToken ct)
+    /// <summary>Creates the target database, from the server's maintenance database; a standby in recovery cannot have one created.</summary>
+    static async Task CreateDatabaseAsync(string targetConnectionString, CancellationToken ct)
     {
         var builder = new NpgsqlConnectionStringBuilder(targetConnectionString) { Pooling = false };
         var database = builder.Database ?? throw new RecoveryException("the target connection string names no database (Database=...)");
-        try
-        {
-            await using var probe = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target", ct);
-            return;
-        }
-        catch (RecoveryException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.InvalidCatalogName })
-        {
-            // Does not exist yet: create it below.
-        }
-        catch (RecoveryException)
-        {
-            return; // reported with a clear message by the connection that follows
-        }
         builder.Database = "postgres";
         await using var server = await DatabaseConnection.OpenAsync(builder.ConnectionString, "target server's maintenance", ct);
         if (await DatabaseConnection.ScalarAsync<bool>(server, "SELECT pg_is_in_recovery()", ct))
