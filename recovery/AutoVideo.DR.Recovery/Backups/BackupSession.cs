@@ -18,8 +18,8 @@ public static class BackupSession
         var connection = await DatabaseConnection.OpenAsync(builder.ConnectionString, role, ct);
         try
         {
-            await TableFingerprint.ApplySessionSettingsAsync(connection, ct);
-            await DatabaseConnection.ExecuteAsync(connection, SafetySettings, ct);
+            // One round trip, as the libpq sessions below do.
+            await DatabaseConnection.ExecuteAsync(connection, $"{TableFingerprint.SessionSettings}; {SafetySettings}", ct);
             return connection;
         }
         catch (Exception e) when (DatabaseConnection.IsUnreachable(e))
