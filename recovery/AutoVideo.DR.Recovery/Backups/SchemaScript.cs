@@ -40,7 +40,9 @@ public static class SchemaScript
         }
         finally
         {
-            directory.Delete(recursive: true);
+            // Best-effort: a failure to delete must not hide why the dump failed.
+            try { directory.Delete(recursive: true); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
     }
 
