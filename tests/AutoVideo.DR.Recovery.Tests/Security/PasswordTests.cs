@@ -71,17 +71,21 @@ public sealed class PasswordTests
         var store = Path.Combine(work.Path, "store");
         Directory.CreateDirectory(store);
         var withFile = new Dictionary<string, string> { ["PGPASSFILE"] = passfile };
+        var wrongFile = Path.Combine(work.Path, "pgpass-wrong");
+        await File.WriteAllTextAsync(wrongFile, $"127.0.0.1:{primary.Port}:*:app:not-the-password\n");
+        File.SetUnixFileMode(wrongFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         var backup = await CliRunner.RunAsync(["backup", "--from", $"Host=127.0.0.1;Port={primary.Port};Username=app;Database=autovideo", "--store", store, "--workdir", environment.WorkDirectory], withFile);
         var restore = await CliRunner.RunAsync(["restore", "--target", $"Host=127.0.0.1;Port={primary.Port};Username=app;Database=from_passfile", "--parts", "database", "--store", store, "--workdir", environment.WorkDirectory], withFile);
         var refused = await CliRunner.RunAsync(["backup", "--from", $"Host=127.0.0.1;Port={primary.Port};Username=app;Database=autovideo", "--store", store, "--workdir", environment.WorkDirectory],
-            new Dictionary<string, string> { ["PGPASSFILE"] = "/nonexistent" });
+            new Dictionary<string, string> { ["PGPASSFILE"] = wrongFile });
 
         Assert.True(backup.ExitCode == 0, backup.ToString());
         Assert.True(restore.ExitCode == 0, restore.ToString());
         Assert.Equal(5000, await Sql.ScalarAsync<long>(new Npgsql.NpgsqlConnectionStringBuilder(environment.ConnectionString("pg-a")) { Database = "from_passfile" }.ConnectionString, "SELECT count(*) FROM ledger"));
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("password", refused.Error);
+        Assert.Contains("password authentication failed for user \"app\"", refused.Error);
         Assert.DoesNotContain("hunter2-secret", backup.Out + backup.Error + restore.Out + restore.Error + refused.Error);
+        Assert.DoesNotContain("not-the-password", refused.Out + refused.Error);
     }
 }
