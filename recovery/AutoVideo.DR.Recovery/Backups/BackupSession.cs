@@ -12,14 +12,16 @@ public static class BackupSession
     /// </summary>
     const string SafetySettings = "SET row_security = off; SET default_transaction_read_only = off; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0";
 
+    /// <summary>Every session's settings, sent in one statement (one round trip) on either client.</summary>
+    const string Settings = $"{TableFingerprint.SessionSettings}; {SafetySettings}";
+
     public static async Task<NpgsqlConnection> OpenAsync(string connectionString, string role, CancellationToken ct)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, CommandTimeout = 0 };
         var connection = await DatabaseConnection.OpenAsync(builder.ConnectionString, role, ct);
         try
         {
-            // One round trip, as the libpq sessions below do.
-            await DatabaseConnection.ExecuteAsync(connection, $"{TableFingerprint.SessionSettings}; {SafetySettings}", ct);
+            await DatabaseConnection.ExecuteAsync(connection, Settings, ct);
             return connection;
         }
         catch (Exception e) when (DatabaseConnection.IsUnreachable(e))
@@ -35,7 +37,7 @@ public static class BackupSession
         var session = await LibPqSession.OpenAsync(connectionString, role, ct);
         try
         {
-            await session.ExecuteAsync($"{TableFingerprint.SessionSettings}; {SafetySettings}", ct);
+            await session.ExecuteAsync(Settings, ct);
             return session;
         }
         catch
