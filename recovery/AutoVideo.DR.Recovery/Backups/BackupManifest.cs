@@ -27,9 +27,13 @@ public sealed record BackupManifest(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] CacheEntry? Cache = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<MediaEntry>? Media = null)
 {
-    /// <summary>Format 2 added compression, table ranges, skipped objects and large-object comments; format 1 (gzip, one part per table) is still read.</summary>
-    public const int CurrentFormat = 2;
-    public static readonly IReadOnlyList<int> ReadableFormats = [1, 2];
+    /// <summary>
+    /// Format 3 added packs (small tables sharing one part, each a slice of it); format 2 added compression,
+    /// table ranges, skipped objects and large-object comments; formats 1 (gzip, one part per table) and 2 are
+    /// still read. A reader of format 2 would take a pack for one table, so format 3 is refused there by number.
+    /// </summary>
+    public const int CurrentFormat = 3;
+    public static readonly IReadOnlyList<int> ReadableFormats = [1, 2, 3];
     public const string FileName = "manifest.json";
 
     public long TotalSize => Parts.Sum(p => p.Size);
@@ -105,10 +109,12 @@ public sealed record BackupPart(string Path, string Kind, long Size, string Sha2
 
 /// <summary>
 /// One table's data: the columns copied (generated ones are recomputed on restore), rows and
-/// fingerprint of the whole table, and where its data is: one part (Part), or, for a table split
-/// into page ranges so that several workers copy it at once, one part per range (Ranges, Part null).
+/// fingerprint of the whole table, and where its data is: one part (Part), or a slice of a pack
+/// (Part and Slice: small tables share a part, since a part's fixed cost, a file or an upload, would
+/// outweigh their data), or, for a table split into page ranges so that several workers copy it at
+/// once, one part per range (Ranges, Part null).
 /// </summary>
-public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string> Columns, string? Part, long Rows, string Fingerprint, IReadOnlyList<TableRange>? Ranges = null)
+public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string> Columns, string? Part, long Rows, string Fingerprint, IReadOnlyList<TableRange>? Ranges = null, PartSlice? Slice = null)
 {
     public string QualifiedName => $"{SqlIdentifier.Quote(Schema)}.{SqlIdentifier.Quote(Name)}";
     public string DisplayName => $"{Schema}.{Name}";
@@ -116,11 +122,14 @@ public sealed record TableEntry(string Schema, string Name, IReadOnlyList<string
     /// <summary>The table's data parts: its ranges, or its one part as a single range.</summary>
     [JsonIgnore]
     public IReadOnlyList<TableRange> Pieces =>
-        Ranges ?? (Part is { } part ? [new TableRange(part, Rows, Fingerprint)] : throw new RecoveryException($"the manifest gives table {DisplayName} no part"));
+        Ranges ?? (Part is { } part ? [new TableRange(part, Rows, Fingerprint, Slice)] : throw new RecoveryException($"the manifest gives table {DisplayName} no part"));
 }
 
-/// <summary>One page range of a table: its part, rows and fingerprint (the table's are their sums).</summary>
-public sealed record TableRange(string Part, long Rows, string Fingerprint);
+/// <summary>One page range of a table, or a table's slice of a pack: its part, rows and fingerprint (the table's are the ranges' sums).</summary>
+public sealed record TableRange(string Part, long Rows, string Fingerprint, PartSlice? Slice = null);
+
+/// <summary>Where one table's COPY text lies in a pack: its offset and length in bytes, uncompressed. A pack's slices follow each other from its first byte to its last.</summary>
+public sealed record PartSlice(long Offset, long Length);
 
 /// <summary>What a backup did not carry and why (an unlogged table's rows, its sequences): printed beside every "verified".</summary>
 public sealed record SkippedObject(string Kind, string Name, string Reason);

@@ -57,7 +57,33 @@ public static partial class BackupManifestFile
             throw new RecoveryException($"backup {name}: its manifest names another backup ({manifest.Name})");
         foreach (var path in manifest.Parts.Select(p => p.Path).Concat(manifest.Tables.SelectMany(t => t.Pieces.Select(r => r.Part))))
             CheckPartPath(name, path);
+        CheckPieces(name, manifest);
         return manifest;
+    }
+
+    /// <summary>
+    /// A part holds one table or range, or is a pack whose slices follow each other from its first byte:
+    /// a restore reads each part once and splits it by the slices, so pieces that overlap, leave a gap or
+    /// share a part without slices would load one table's rows into another.
+    /// </summary>
+    public static void CheckPieces(string name, BackupManifest manifest)
+    {
+        var pieces = manifest.Tables.SelectMany(t => t.Pieces.Select(p => (Table: t, Piece: p)));
+        foreach (var part in pieces.GroupBy(p => p.Piece.Part, StringComparer.Ordinal))
+        {
+            var slices = part.ToList();
+            if (slices.Count == 1 && slices[0].Piece.Slice is null) continue;
+            long next = 0;
+            foreach (var (table, piece) in slices.OrderBy(p => p.Piece.Slice?.Offset ?? -1))
+            {
+                if (piece.Slice is not { } slice)
+                    throw new RecoveryException($"backup {name}: part {part.Key} is listed for several tables, and {table.DisplayName} has no slice of it (the manifest is damaged)");
+                if (slice.Offset != next || slice.Length < 0)
+                    throw new RecoveryException($"backup {name}: table {table.DisplayName}'s slice of part {part.Key} is at byte {slice.Offset} for {slice.Length} bytes; " +
+                        $"slices must follow each other from byte 0 ({next} expected there) (the manifest is damaged)");
+                next = slice.Offset + slice.Length;
+            }
+        }
     }
 
     /// <summary>A part path must be a safe relative path under parts/: anything else could write or read outside the backup.</summary>

@@ -84,10 +84,10 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             throw;
         }
         var parallelism = options.Parallelism > 0 ? options.Parallelism : Math.Max(2, Environment.ProcessorCount);
-        var pieces = manifest.Tables.SelectMany(t => t.Pieces.Select(p => (Table: t, Piece: p, Part: manifest.Part(p.Part)))).OrderByDescending(p => p.Part.Size).ToList();
+        var loads = PartLoad.Of(manifest);
         var tracker = new ProgressTracker("restore", options.Progress,
             (TransferPhase.Check, ProgressUnit.Bytes, manifest.TotalSize),
-            (TransferPhase.Load, ProgressUnit.Bytes, pieces.Sum(p => p.Part.Size)),
+            (TransferPhase.Load, ProgressUnit.Bytes, loads.Sum(l => l.Part.Size)),
             (TransferPhase.Verify, ProgressUnit.Rows, manifest.TotalRows),
             (TransferPhase.Indexes, ProgressUnit.Steps, 0),
             (TransferPhase.Swap, ProgressUnit.Steps, 0));
@@ -141,8 +141,8 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
             try
             {
                 tracker.Start(TransferPhase.Load);
-                await RunAsync(workers, pieces, failure, async (worker, p, token) =>
-                    await LoadAsync(worker.Connection, store, manifest, p.Table, p.Piece, staging[p.Table.Schema], tracker, token));
+                await RunAsync(workers, loads, failure, async (worker, load, token) =>
+                    await LoadAsync(worker.Connection, store, manifest, load, staging, tracker, token));
                 tracker.Finish(TransferPhase.Load);
                 logger.LogDebug("Data loaded at {Seconds:0.00} s", clock.Elapsed.TotalSeconds);
 
@@ -363,19 +363,38 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
     static string CommentsDigest(IReadOnlyList<LargeObjectComment> comments) =>
         "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", comments.Select(c => $"{c.Oid}:{c.Comment}")))))[..16];
 
-    /// <summary>Loads one part into its staged table. A table of one part is truncated and loaded in one transaction, so its rows are written frozen.</summary>
-    static async Task LoadAsync(NpgsqlConnection connection, IBackupStore store, BackupManifest manifest, TableEntry table, TableRange piece, string stage, ProgressTracker tracker, CancellationToken ct)
+    /// <summary>One part to load and what it holds: a table, a page range of one, or a pack's tables in the order of their slices.</summary>
+    sealed record PartLoad(BackupPart Part, IReadOnlyList<(TableEntry Table, TableRange Piece)> Pieces)
     {
-        var staged = $"{SqlIdentifier.Quote(stage)}.{SqlIdentifier.Quote(table.Name)}";
-        var single = table.Ranges is null;
-        if (single) await DatabaseConnection.ExecuteAsync(connection, $"BEGIN; TRUNCATE ONLY {staged}", ct);
-        await ReadPartAsync(store, manifest, manifest.Part(piece.Part), n => tracker.Add(TransferPhase.Load, n), async (input, token) =>
+        /// <summary>Every part of table data, biggest first; each is read once, a pack's slices one after another.</summary>
+        public static List<PartLoad> Of(BackupManifest manifest) =>
+            manifest.Tables.SelectMany(t => t.Pieces.Select(p => (Table: t, Piece: p)))
+                .GroupBy(p => p.Piece.Part, StringComparer.Ordinal)
+                .Select(g => new PartLoad(manifest.Part(g.Key), g.OrderBy(p => p.Piece.Slice?.Offset ?? 0).ToList()))
+                .OrderByDescending(l => l.Part.Size).ToList();
+    }
+
+    /// <summary>
+    /// Loads one part into its staged tables. A table of one part (or of one slice) is truncated and loaded in
+    /// one transaction, so its rows are written frozen; a pack is split by its slices, each table in its own.
+    /// </summary>
+    static async Task LoadAsync(NpgsqlConnection connection, IBackupStore store, BackupManifest manifest, PartLoad load, IReadOnlyDictionary<string, string> staging, ProgressTracker tracker, CancellationToken ct)
+    {
+        await ReadPartAsync(store, manifest, load.Part, n => tracker.Add(TransferPhase.Load, n), async (input, token) =>
         {
-            await using var copy = await connection.BeginTextImportAsync($"COPY {staged}{TableFingerprint.ColumnList(table.Columns)} FROM STDIN{(single ? " WITH (FREEZE)" : "")}", token);
-            await CopyText.FromBytesAsync(input, copy, token);
+            foreach (var (table, piece) in load.Pieces)
+            {
+                var staged = $"{SqlIdentifier.Quote(staging[table.Schema])}.{SqlIdentifier.Quote(table.Name)}";
+                var single = table.Ranges is null;
+                if (single) await DatabaseConnection.ExecuteAsync(connection, $"BEGIN; TRUNCATE ONLY {staged}", token);
+                await using (var copy = await connection.BeginTextImportAsync($"COPY {staged}{TableFingerprint.ColumnList(table.Columns)} FROM STDIN{(single ? " WITH (FREEZE)" : "")}", token))
+                    await CopyText.FromBytesAsync(input, copy, piece.Slice?.Length, token);
+                if (single) await DatabaseConnection.ExecuteAsync(connection, "COMMIT", token);
+            }
+            if (load.Pieces[^1].Piece.Slice is not null && await input.ReadAsync(new byte[1], token) > 0)
+                throw new InvalidDataException("it holds more than its tables' slices");
             return 0;
         }, ct);
-        if (single) await DatabaseConnection.ExecuteAsync(connection, "COMMIT", ct);
     }
 
     /// <summary>

@@ -8,6 +8,7 @@ namespace AutoVideo.DR.Recovery.UnitTests.Backups;
 public sealed class BackupManifestJsonTests
 {
     static readonly DateTimeOffset At = new(2026, 11, 26, 1, 2, 3, 456, TimeSpan.Zero);
+    const string Pack = "parts/data/pack-0001.copy.zst";
 
     /// <summary>Every field a manifest can carry, each set.</summary>
     static BackupManifest Full() => new(
@@ -15,9 +16,11 @@ public sealed class BackupManifestJsonTests
         new BackupSource("db.internal", 5432, "autovideo", NodeRole.Standby, "15.8", 150008),
         new SnapshotPoint("0/3000060", At, SnapshotTimeBasis.LastReplayedCommit),
         ["public", "media"],
-        [new BackupPart("parts/data/public.t.r0000.zst", "data", 10, "ab"), new BackupPart("parts/cache.rdb.gz", "cache", 20, "cd")],
+        [new BackupPart("parts/data/public.t.r0000.zst", "data", 10, "ab"), new BackupPart("parts/cache.rdb.gz", "cache", 20, "cd"), new BackupPart(Pack, "table-data", 30, "ef")],
         [new TableEntry("public", "t", ["id", "body"], null, 3, "xxh3sum:0000000000000001", [new TableRange("parts/data/public.t.r0000.zst", 3, "xxh3sum:0000000000000001")]),
-         new TableEntry("media", "v", [], "parts/data/media.v.zst", 0, "xxh3sum:0000000000000000")],
+         new TableEntry("media", "v", [], "parts/data/media.v.zst", 0, "xxh3sum:0000000000000000"),
+         new TableEntry("public", "a", ["id"], Pack, 2, "xxh3sum:0000000000000002", Slice: new PartSlice(0, 4)),
+         new TableEntry("public", "b", ["id"], Pack, 1, "xxh3sum:0000000000000003", Slice: new PartSlice(4, 2))],
         [new SequenceEntry("public", "t_id_seq", 3, true)],
         [new ViewEntry("media", "ranked")],
         new LargeObjectsEntry("parts/large-objects.zst", 1, "h64sum:1", [new LargeObjectComment(16401, "a comment")]),
@@ -39,6 +42,30 @@ public sealed class BackupManifestJsonTests
         Assert.Equal(JsonSerializer.Serialize(sealedManifest, reflection), written);
         Assert.Contains("\"basis\": \"lastReplayedCommit\"", written);
         Assert.Equal(Full().Tables[0].Ranges, BackupManifestFile.Parse(Full().Name, BackupManifestFile.Serialize(Full())).Tables[0].Ranges);
+        Assert.Contains("\"slice\": {", written);
+        Assert.Equal(new PartSlice(4, 2), BackupManifestFile.Parse(Full().Name, BackupManifestFile.Serialize(Full())).Tables[3].Slice);
+    }
+
+    public static TheoryData<string, PartSlice?, PartSlice?, string> DamagedPacks => new()
+    {
+        { "a gap", new PartSlice(0, 4), new PartSlice(5, 2), "public.b's slice of part parts/data/pack-0001.copy.zst is at byte 5 for 2 bytes" },
+        { "an overlap", new PartSlice(0, 4), new PartSlice(3, 2), "is at byte 3 for 2 bytes; slices must follow each other from byte 0 (4 expected there)" },
+        { "not from byte 0", new PartSlice(1, 4), new PartSlice(5, 2), "public.a's slice of part parts/data/pack-0001.copy.zst is at byte 1" },
+        { "a negative length", new PartSlice(0, -4), new PartSlice(4, 2), "public.a's slice of part parts/data/pack-0001.copy.zst is at byte 0 for -4 bytes" },
+        { "a shared part without a slice", new PartSlice(0, 4), null, "part parts/data/pack-0001.copy.zst is listed for several tables, and public.b has no slice of it" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DamagedPacks))]
+    public void A_manifest_whose_pack_slices_do_not_follow_each_other_is_refused(string damage, PartSlice? a, PartSlice? b, string expected)
+    {
+        var manifest = Full() with { Tables = [.. Full().Tables.Take(2), Full().Tables[2] with { Slice = a }, Full().Tables[3] with { Slice = b }] };
+
+        var e = Assert.Throws<RecoveryException>(() => BackupManifestFile.Parse(manifest.Name, BackupManifestFile.Serialize(manifest)));
+
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("the manifest is damaged", e.Message);
+        Assert.False(e.Message.Contains('\n'), damage);
     }
 
     [Theory]
