@@ -11,8 +11,6 @@ public sealed class PackTests(BackupsFixture fixture)
 {
     static BackupRestore Restore => new(NullLogger<BackupRestore>.Instance);
 
-    const string StagingLeft = $"SELECT count(*) FROM pg_namespace WHERE nspname LIKE '{BackupRestore.StagingPrefix}%'";
-
     /// <summary>Every table's rows, in order, as one text: equal texts, equal data.</summary>
     const string Rows = "SELECT string_agg(format('%s %s %s', tableoid::regclass, id, note), E'\\n' ORDER BY tableoid::regclass::text, id) FROM public.t";
 
@@ -62,7 +60,7 @@ public sealed class PackTests(BackupsFixture fixture)
 
         Assert.True(outcome is null or RecoveryException, outcome?.ToString());
         Assert.Equal(before, await Sql.ScalarAsync<string>(target, RoundTripTests.Content));
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagingLeft));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagedRestoreTests.StagingLeft));
     }
 
     [Fact]
@@ -76,7 +74,7 @@ public sealed class PackTests(BackupsFixture fixture)
 
         Assert.Contains($"part {pack} is damaged (it holds more than its tables' slices)", e.Message);
         Assert.Equal(0L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace"));
-        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagingLeft));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagedRestoreTests.StagingLeft));
     }
 
     async Task<string> RestoredTargetAsync()

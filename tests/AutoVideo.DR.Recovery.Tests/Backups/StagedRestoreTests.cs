@@ -16,7 +16,7 @@ public sealed class StagedRestoreTests(BackupsFixture fixture)
     static BackupRestore Restore => new(NullLogger<BackupRestore>.Instance);
     static BackupWriter Writer => new(NullLogger<BackupWriter>.Instance);
 
-    const string StagingLeft = $"SELECT count(*) FROM pg_namespace WHERE nspname LIKE '{BackupRestore.StagingPrefix}%'";
+    internal const string StagingLeft = $"SELECT count(*) FROM pg_namespace WHERE nspname LIKE '{BackupRestore.StagingPrefix}%'";
 
     /// <summary>Every constraint with its definition and the index behind it, and every index's definition.</summary>
     const string Keys = """
