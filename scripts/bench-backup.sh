@@ -57,12 +57,14 @@ ours_backup() { timed ours_backup "${CLI[@]}" backup --parts database --from "Ho
 pg_backup() { rm -rf "$WORK/dump"; timed pg_dump "$PGBIN/pg_dump" -Fd -j2 -h 127.0.0.1 -p "$STANDBY" -U postgres -f "$WORK/dump" "$DB"; }
 ours_restore() {
   psql -p "$PRIMARY" postgres -c "CREATE DATABASE bench_ours"
+  settle
   timed ours_restore "${CLI[@]}" restore latest --parts database --store "$WORK/store" --metrics-file "$WORK/m.prom" --target "$(TARGET bench_ours)"
   grep -o 'restored autovideo_backup.*' "$LOG" | tail -1 | sed -n 's/.* s (\(check.*\))$/\1/p' >>"$WORK/phases"
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_ours"
 }
 pg_restore() {
   psql -p "$PRIMARY" postgres -c "CREATE DATABASE bench_pg"
+  settle
   timed pg_restore "$PGBIN/pg_restore" -j2 -h 127.0.0.1 -p "$PRIMARY" -U postgres -d bench_pg "$WORK/dump"
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_pg"
 }
@@ -74,6 +76,17 @@ wait_for_standby() {
   local lsn
   lsn=$(psql -p "$PRIMARY" postgres -c "SELECT pg_current_wal_lsn()")
   until [ "$(psql -p "$STANDBY" postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
+}
+
+# Before each timed restore (not counted): a checkpoint, the standby has replayed all WAL so far and the
+# archive has taken every finished segment. Otherwise a restore pays for the WAL the one before it left:
+# replay and archiving on the same two cores, and a checkpoint after which the first read of each new
+# page writes a full-page image (wal_log_hints is on). By hand at scale 50, pg_restore took 6.7-7.8 s
+# from a settled start and up to 9.2 s right after our restore; this script did not settle before 2026-11-26.
+settle() {
+  psql -p "$PRIMARY" postgres -c "CHECKPOINT"
+  wait_for_standby
+  until [ "$(psql -p "$PRIMARY" postgres -c "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")" = 0 ]; do sleep 0.2; done
 }
 
 SUMMARY=""
