@@ -21,23 +21,18 @@ cd "$(dirname "$0")/.."
 SCALES=${SCALES:-"10 50 150"}
 REPS=${REPS:-3}
 COMPRESSIONS=${COMPRESSIONS-"zstd:1 zstd:3 gzip:1 gzip:6 lz4:0 none:0"}
-PGBIN=${AUTOVIDEO_DR_PG_BIN:-/usr/lib/postgresql/15/bin}
+source scripts/bench-lib.sh
 WORK=$(mktemp -d /tmp/avdr-bench-XXXXXX)
 chmod 755 "$WORK"
 LOG="$WORK/bench.log"
 
-# As the image publishes it: self-contained composite ReadyToRun (the CLI's project sets that for -r).
-dotnet publish recovery/AutoVideo.DR.Cli -c Release -r linux-x64 -o "$WORK/cli" -v q -nologo >/dev/null
+publish . "$WORK/cli"
 CLI=("$WORK/cli/autovideo-dr" --workdir "$WORK/env")
 
 cleanup() { "${CLI[@]}" local down >/dev/null 2>&1 || true; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
-"${CLI[@]}" local up >/dev/null
-STATUS=$("${CLI[@]}" local status --json)
-PRIMARY=$(jq -r '.nodes[] | select(.role=="primary") | .port' <<<"$STATUS")
-STANDBY=$(jq -r '.nodes[] | select(.role=="standby") | .port' <<<"$STATUS")
-psql() { "$PGBIN/psql" -X -q -At -h 127.0.0.1 -U postgres "$@"; }
+start_environment "${CLI[@]}"
 TARGET() { echo "Host=127.0.0.1;Port=$PRIMARY;Username=postgres;Database=$1"; }
 
 # timed NAME CMD...: runs CMD under /usr/bin/time, appends "seconds rss_kib" to $WORK/NAME.
@@ -47,7 +42,6 @@ timed() {
   tail -1 "$WORK/time.out" >>"$WORK/$name"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 col() { awk -v c="$2" '{print $c}' "$WORK/$1"; }
 runs() { col "$1" 1 | awk '{printf "%.2f ", $1}'; }
 med() { col "$1" "${2:-1}" | median; }
@@ -69,25 +63,8 @@ pg_restore() {
   psql -p "$PRIMARY" postgres -c "DROP DATABASE bench_pg"
 }
 
-# Restores write the whole database to WAL: the next backup (from the standby) waits until the
-# standby has replayed it. pgBackRest archives that WAL compressed into the environment's repository
-# (a few GiB at scale 150), which goes with the environment at the end.
-wait_for_standby() {
-  local lsn
-  lsn=$(psql -p "$PRIMARY" postgres -c "SELECT pg_current_wal_lsn()")
-  until [ "$(psql -p "$STANDBY" postgres -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ]; do sleep 0.2; done
-}
-
-# Before each timed restore (not counted): a checkpoint, the standby has replayed all WAL so far and the
-# archive has taken every finished segment. Otherwise a restore pays for the WAL the one before it left:
-# replay and archiving on the same two cores, and a checkpoint after which the first read of each new
-# page writes a full-page image (wal_log_hints is on). By hand at scale 50, pg_restore took 6.7-7.8 s
-# from a settled start and up to 9.2 s right after our restore; this script did not settle before 2026-11-26.
-settle() {
-  psql -p "$PRIMARY" postgres -c "CHECKPOINT"
-  wait_for_standby
-  until [ "$(psql -p "$PRIMARY" postgres -c "SELECT count(*) FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'")" = 0 ]; do sleep 0.2; done
-}
+# pgBackRest archives the restores' WAL compressed into the environment's repository (a few GiB at
+# scale 150), which goes with the environment at the end.
 
 SUMMARY=""
 SECTIONS=""
@@ -95,17 +72,9 @@ COMPRESSION_TABLE=""
 for SCALE in $SCALES; do
   rm -f "$WORK"/ours_* "$WORK"/pg_* "$WORK"/phases "$WORK"/c_*
   if [[ $SCALE == t* ]]; then
-    # Many small tables: per-table costs (a COPY, a part, a file) instead of throughput. Their own
-    # database, so that dropping them afterwards takes no lock per table.
     TABLES=${SCALE#t}; DB=bench_tables; LABEL="$TABLES tables of 100 rows"
     echo "$LABEL on the primary (port $PRIMARY)..." >&2
-    psql -p "$PRIMARY" postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
-    for ((first = 1; first <= TABLES; first += 500)); do
-      psql -p "$PRIMARY" "$DB" -c "DO \$\$ BEGIN FOR i IN $first..$(( first + 499 < TABLES ? first + 499 : TABLES )) LOOP
-        EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, note text, at timestamptz DEFAULT now()); CREATE INDEX ON t%s (note);
-                        INSERT INTO t%s (id, note) SELECT g, md5(g::text) FROM generate_series(1, 100) g', i, i, i);
-      END LOOP; END \$\$"
-    done
+    small_tables "$DB" "$TABLES"
   else
     DB=autovideo; LABEL="pgbench scale $SCALE"
     echo "pgbench -i -s $SCALE on the primary (port $PRIMARY)..." >&2

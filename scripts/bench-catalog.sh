@@ -12,6 +12,7 @@
 set -Eeuo pipefail
 trap 'echo "bench-catalog.sh: line $LINENO failed (exit $?)" >&2' ERR
 cd "$(dirname "$0")/.."
+source scripts/bench-lib.sh
 
 BACKUPS=${BACKUPS:-300}
 PARTS=${PARTS:-1}
@@ -24,9 +25,6 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -z "$BASE" ] || git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-publish() { dotnet publish "$1/recovery/AutoVideo.DR.Cli" -c Release -r linux-x64 -o "$2" -v q -nologo >/dev/null; }
-
 publish . "$WORK/ours"
 SIDES=(ours)
 if [ -n "$BASE" ]; then
@@ -36,10 +34,7 @@ if [ -n "$BASE" ]; then
 fi
 cli() { if [ "$1" = ours ]; then echo "$WORK/ours/autovideo-dr"; else echo "$WORK/base-cli/autovideo-dr"; fi; }
 
-MOTO=$(free_port); PROXY=$(free_port)
-moto_server -p "$MOTO" >"$WORK/moto.log" 2>&1 & PIDS+=($!)
-python3 scripts/bench-catalog/SlowProxy.py "$PROXY" "$MOTO" "$LATENCY_MS" >"$WORK/proxy.log" 2>&1 & PIDS+=($!)
-until curl -sf "http://127.0.0.1:$MOTO/" >/dev/null; do sleep 0.2; done
+start_slow_s3 "$WORK" "$LATENCY_MS"
 curl -sf -X PUT "http://127.0.0.1:$MOTO/catalog" >/dev/null
 (cd scripts/bench-catalog && dotnet run SyntheticBackups.cs -- "http://127.0.0.1:$MOTO" catalog dr "$BACKUPS" "$PARTS" >/dev/null)
 STORE=(--store s3://catalog/dr --s3-endpoint "http://127.0.0.1:$PROXY" --s3-path-style --workdir "$WORK/none" --metrics-file "$WORK/m.prom")
@@ -53,7 +48,6 @@ timed() {
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l >>"$WORK/$name"
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 med() { median <"$WORK/$1"; }
 
 for i in $(seq 1 "$REPS"); do
