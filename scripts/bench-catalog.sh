@@ -25,14 +25,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ -z "$BASE" ] || git worktree remove --force "$WORK/base" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-publish . "$WORK/ours"
-SIDES=(ours)
-if [ -n "$BASE" ]; then
-  git worktree add --detach "$WORK/base" "$BASE" >/dev/null 2>&1
-  publish "$WORK/base" "$WORK/base-cli"
-  SIDES=(ours base)
-fi
-cli() { if [ "$1" = ours ]; then echo "$WORK/ours/autovideo-dr"; else echo "$WORK/base-cli/autovideo-dr"; fi; }
+publish_sides
 
 start_slow_s3 "$WORK" "$LATENCY_MS"
 curl -sf -X PUT "http://127.0.0.1:$MOTO/catalog" >/dev/null
@@ -48,7 +41,6 @@ timed() {
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l >>"$WORK/$name"
 }
-med() { median <"$WORK/$1"; }
 
 for i in $(seq 1 "$REPS"); do
   order=("${SIDES[@]}"); (( i % 2 )) || order=($(printf '%s\n' "${SIDES[@]}" | tac))
@@ -58,20 +50,13 @@ for i in $(seq 1 "$REPS"); do
   done
 done
 
-row() { # label, file
-  if [ -n "$BASE" ]; then
-    printf '| %s | %.2f | %.2f | %.2f |\n' "$1" "$(med "$2_ours")" "$(med "$2_base")" "$(echo "$(med "$2_ours") / $(med "$2_base")" | bc -l)"
-  else
-    printf '| %s | %.2f |\n' "$1" "$(med "$2_ours")"
-  fi
-}
 cat <<MD
 ## Finding a backup in a store
 
 \`scripts/bench-catalog.sh\` (BACKUPS=$BACKUPS, PARTS=$PARTS, LATENCY_MS=$LATENCY_MS, REPS=$REPS$([ -n "$BASE" ] && echo ", BASE=$BASE")), $(date -u +%Y-%m-%d), commit $(git rev-parse --short HEAD):
 $BACKUPS synthetic backups of $PARTS object(s) each (with PARTS > 1 a throughput record each too) in a moto S3 bucket behind a proxy adding $LATENCY_MS ms to every request. Medians of wall seconds.
 
-$(if [ -n "$BASE" ]; then echo "| command | this tree | $BASE | ratio |"; echo "|---|---:|---:|---:|"; else echo "| command | seconds |"; echo "|---|---:|"; fi)
-$(row "\`backups list\`" list)
-$(row "\`restore latest\`, up to its part check" restore)
+$(side_header)
+$(side_row "\`backups list\`" list)
+$(side_row "\`restore latest\`, up to its part check" restore)
 MD

@@ -60,3 +60,32 @@ start_slow_s3() {
   python3 scripts/bench-catalog/SlowProxy.py "$PROXY" "$MOTO" "$2" >"$1/proxy.log" 2>&1 & PIDS+=($!)
   until curl -sf "http://127.0.0.1:$MOTO/" >/dev/null; do sleep 0.2; done
 }
+
+# publish_sides: the CLI of this tree into $WORK/ours and, with BASE set, that revision's into $WORK/base-cli
+# (built in a worktree, $WORK/base, that the caller's cleanup removes). SIDES lists them; `cli SIDE` is each one's binary.
+publish_sides() {
+  publish . "$WORK/ours"
+  SIDES=(ours)
+  if [ -n "${BASE:-}" ]; then
+    git worktree add --detach "$WORK/base" "$BASE" >/dev/null 2>&1
+    publish "$WORK/base" "$WORK/base-cli"
+    SIDES=(ours base)
+  fi
+}
+cli() { if [ "$1" = ours ]; then echo "$WORK/ours/autovideo-dr"; else echo "$WORK/base-cli/autovideo-dr"; fi; }
+
+# A Markdown table of medians (of the seconds in $WORK/NAME_ours, and NAME_base with the ratio when BASE is set):
+# side_header, then side_row LABEL NAME per row.
+side_header() {
+  if [ -n "${BASE:-}" ]; then echo "| command | this tree | $BASE | ratio |"; echo "|---|---:|---:|---:|"; else echo "| command | seconds |"; echo "|---|---:|"; fi
+}
+side_row() {
+  local ours base
+  ours=$(median <"$WORK/$2_ours")
+  if [ -n "${BASE:-}" ]; then
+    base=$(median <"$WORK/$2_base")
+    printf '| %s | %.2f | %.2f | %.2f |\n' "$1" "$ours" "$base" "$(echo "$ours / $base" | bc -l)"
+  else
+    printf '| %s | %.2f |\n' "$1" "$ours"
+  fi
+}

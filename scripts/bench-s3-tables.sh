@@ -30,14 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-publish . "$WORK/ours"
-SIDES=(ours)
-if [ -n "$BASE" ]; then
-  git worktree add --detach "$WORK/base" "$BASE" >/dev/null 2>&1
-  publish "$WORK/base" "$WORK/base-cli"
-  SIDES=(ours base)
-fi
-cli() { if [ "$1" = ours ]; then echo "$WORK/ours/autovideo-dr"; else echo "$WORK/base-cli/autovideo-dr"; fi; }
+publish_sides
 
 start_environment "${CLI[@]}"
 echo "$TABLES tables of 100 rows on the primary (port $PRIMARY)..." >&2
@@ -54,7 +47,6 @@ timed() {
   "$@" >"$WORK/out" 2>&1 || { echo "failed: $*" >&2; tail -20 "$WORK/out" >&2; exit 1; }
   echo "$(date +%s.%N) - $start" | bc -l >>"$WORK/$name"
 }
-med() { median <"$WORK/$1"; }
 
 for i in $(seq 1 "$REPS"); do
   echo "repetition $i/$REPS" >&2
@@ -69,13 +61,6 @@ for i in $(seq 1 "$REPS"); do
 done
 PARTS=$(curl -sf "http://127.0.0.1:$MOTO/bench?list-type=2&prefix=ours-1/" | grep -o '<Key>[^<]*/parts/[^<]*</Key>' | wc -l)
 
-row() { # label, name
-  if [ -n "$BASE" ]; then
-    printf '| %s | %.2f | %.2f | %.2f |\n' "$1" "$(med "$2_ours")" "$(med "$2_base")" "$(echo "$(med "$2_ours") / $(med "$2_base")" | bc -l)"
-  else
-    printf '| %s | %.2f |\n' "$1" "$(med "$2_ours")"
-  fi
-}
 cat <<MD
 ### Many small tables through S3
 
@@ -84,7 +69,7 @@ $TABLES tables of 100 rows (a key and an index each) backed up from the standby 
 to every request, and restored from it into a new database (the environment settled before each restore). This tree's backup
 stores $PARTS parts. Medians of wall seconds.
 
-$(if [ -n "$BASE" ]; then echo "| command | this tree | $BASE | ratio |"; echo "|---|---:|---:|---:|"; else echo "| command | seconds |"; echo "|---|---:|"; fi)
-$(row "\`backup\`" backup)
-$(row "\`restore\` (check, load, verify, indexes, swap)" restore)
+$(side_header)
+$(side_row "\`backup\`" backup)
+$(side_row "\`restore\` (check, load, verify, indexes, swap)" restore)
 MD

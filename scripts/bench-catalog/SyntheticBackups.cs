@@ -18,7 +18,8 @@ var part = new BackupPart("parts/data/0001-public.accounts.copy.zst", BackupPart
 await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
 {
     var time = now.AddHours(-i);
-    var manifest = new BackupManifest(BackupManifest.CurrentFormat, BackupName.For(time), time, time.AddSeconds(5),
+    // Format 2: these backups hold no packs, and every revision since format 2 reads it, so BASE may be older than packs (format 3).
+    var manifest = new BackupManifest(2, BackupName.For(time), time, time.AddSeconds(5),
         new BackupSource("db.internal", 5432, "autovideo", NodeRole.Standby, "15.8", 150008), new SnapshotPoint("0/3000060", time),
         ["public"], [part], [new TableEntry("public", "accounts", ["id", "body"], part.Path, 1000, "xxh3sum:0000000000000001")],
         [], [], new LargeObjectsEntry(null, 0, ""), PartCompression.Default);
