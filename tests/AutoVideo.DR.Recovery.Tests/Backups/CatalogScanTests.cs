@@ -112,6 +112,33 @@ public sealed class CatalogScanTests(BackupsFixture fixture)
     }
 
     /// <summary>
+    /// A refused backup lets that listing end instead of cancelling it: an S3 listing cancelled in flight
+    /// once held a refused restore for 75 s inside the AWS SDK. The listing is held half a second, past
+    /// the refusal, and must end uncancelled before the refusal is reported.
+    /// </summary>
+    [Fact]
+    public async Task A_refused_restore_lets_the_records_listing_end_before_it_reports()
+    {
+        using var directory = new TemporaryDirectory();
+        var inner = fixture.CopyOfBackup(directory);
+        var part = fixture.Manifest.Parts.First(p => p.Kind == BackupPart.TableData).Path;
+        File.Delete(Path.Combine(directory.Path, fixture.Manifest.Name, part));
+        bool? cancelled = null;
+        var store = new InterceptingStore(inner, (_, _) => Task.CompletedTask, beforeList: async (prefix, ct) =>
+        {
+            if (prefix != BackupName.Prefix) return;
+            try { await Task.Delay(500, ct); }
+            catch (OperationCanceledException) { }
+            cancelled = ct.IsCancellationRequested;
+        });
+
+        var e = await Assert.ThrowsAsync<RecoveryException>(() => new BackupRestore(NullLogger<BackupRestore>.Instance).RestoreAsync(store, fixture.Manifest.Name, fixture.NewTarget(), new RestoreOptions(), default));
+
+        Assert.Contains($"part {part} is missing", e.Message);
+        Assert.False(cancelled, cancelled is null ? "the listing had not ended when the refusal was reported" : "the listing was cancelled");
+    }
+
+    /// <summary>
     /// The backup's progress estimates come from the same records: their listing runs beside the
     /// copies. It is held until a table's part is being written; had it come first, nothing would be.
     /// </summary>
