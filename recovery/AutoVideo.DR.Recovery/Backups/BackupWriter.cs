@@ -260,14 +260,14 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
         var total = tables.Sum(t => t.Bytes);
         var size = rangeBytes > 0 ? rangeBytes : Math.Clamp(total / (parallelism * 8L), MinimumRangeBytes, 1L << 30);
         var jobs = new List<CopyJob>();
-        var small = new List<SourceTable>();
+        var small = new List<(SourceTable Table, int Index)>();
         foreach (var (table, i) in tables.Select((t, i) => (t, i + 1)))
         {
             var bytesPerPage = table.Pages > 0 ? table.Bytes / table.Pages : 0;
             var count = table.Columns.Count == 0 || bytesPerPage == 0 ? 1 : (int)Math.Min(10_000, Math.Max(1, table.Bytes / size));
             if (count == 1)
             {
-                if (table.Bytes < Math.Min(size, PackBelowBytes)) small.Add(table);
+                if (table.Bytes < Math.Min(size, PackBelowBytes)) small.Add((table, i));
                 else jobs.Add(new TableJob(table, i, 0, 1, 0, null, table.Bytes));
                 continue;
             }
@@ -279,7 +279,7 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
                 jobs.Add(new TableJob(table, i, r, count, from, to, ((to ?? table.Pages) - from) * bytesPerPage));
             }
         }
-        jobs.AddRange(Packs(small, parallelism, size, tables));
+        jobs.AddRange(Packs(small, parallelism, size));
         return jobs.OrderByDescending(j => j.Bytes).ToList();
     }
 
@@ -290,21 +290,20 @@ public sealed class BackupWriter(ILogger<BackupWriter> logger)
     /// The small tables in packs of about the range size, at least one per worker: biggest table first
     /// into the pack with the fewest bytes so far. A pack that would hold one table is that table's own part.
     /// </summary>
-    static IEnumerable<CopyJob> Packs(List<SourceTable> small, int parallelism, long size, IReadOnlyList<SourceTable> tables)
+    static IEnumerable<CopyJob> Packs(List<(SourceTable Table, int Index)> small, int parallelism, long size)
     {
-        var count = (int)Math.Min(small.Count, Math.Max(parallelism, (small.Sum(t => t.Bytes) + size - 1) / size));
-        var packs = Enumerable.Range(0, count).Select(_ => (Bytes: 0L, Tables: new List<SourceTable>())).ToList();
-        foreach (var table in small.OrderByDescending(t => t.Bytes))
+        var count = (int)Math.Min(small.Count, Math.Max(parallelism, (small.Sum(t => t.Table.Bytes) + size - 1) / size));
+        var packs = Enumerable.Range(0, count).Select(_ => (Bytes: 0L, Tables: new List<(SourceTable Table, int Index)>())).ToList();
+        foreach (var table in small.OrderByDescending(t => t.Table.Bytes))
         {
             var lightest = packs.Select((p, k) => (p, k)).MinBy(x => (x.p.Bytes, x.p.Tables.Count)).k;
-            packs[lightest] = (packs[lightest].Bytes + table.Bytes, packs[lightest].Tables);
+            packs[lightest] = (packs[lightest].Bytes + table.Table.Bytes, packs[lightest].Tables);
             packs[lightest].Tables.Add(table);
         }
-        var index = tables.Select((t, i) => (t, i + 1)).ToDictionary(x => x.t, x => x.Item2);
         foreach (var ((bytes, members), number) in packs.Where(p => p.Tables.Count > 0).Select((p, k) => (p, k + 1)))
             yield return members.Count == 1
-                ? new TableJob(members[0], index[members[0]], 0, 1, 0, null, bytes)
-                : new PackJob(number, members.OrderBy(t => index[t]).ToList(), bytes);
+                ? new TableJob(members[0].Table, members[0].Index, 0, 1, 0, null, bytes)
+                : new PackJob(number, members.OrderBy(t => t.Index).Select(t => t.Table).ToList(), bytes);
     }
 
     /// <summary>Copies one table or page range into its part, fingerprinting the rows from the same bytes on the way.</summary>
