@@ -64,10 +64,13 @@ public static partial class BackupManifestFile
     /// <summary>
     /// A part holds one table or range, or is a pack whose slices follow each other from its first byte:
     /// a restore reads each part once and splits it by the slices, so pieces that overlap, leave a gap or
-    /// share a part without slices would load one table's rows into another.
+    /// share a part without slices would load one table's rows into another. A table of page ranges is
+    /// loaded in one transaction of its own, so none of its ranges is a slice of a pack.
     /// </summary>
     public static void CheckPieces(string name, BackupManifest manifest)
     {
+        if (manifest.Tables.FirstOrDefault(t => t.Ranges?.Any(r => r.Slice is not null) == true) is { } sliced)
+            throw new RecoveryException($"backup {name}: table {sliced.DisplayName} is split into page ranges and one of them is a slice of a pack; a range is a part of its own (the manifest is damaged)");
         var pieces = manifest.Tables.SelectMany(t => t.Pieces.Select(p => (Table: t, Piece: p)));
         foreach (var part in pieces.GroupBy(p => p.Piece.Part, StringComparer.Ordinal))
         {

@@ -45,6 +45,8 @@ public sealed class PackTests(BackupsFixture fixture)
         Assert.Equal(61, result.Tables.Count(t => t.Table.StartsWith("public.t", StringComparison.Ordinal)));
         Assert.Equal(await Sql.ScalarAsync<string>(source, Rows), await Sql.ScalarAsync<string>(target, Rows));
         Assert.Equal(1823L, await Sql.ScalarAsync<long>(target, "SELECT count(*) FROM public.t"));
+        // Each packed table was loaded in its own transaction that truncated it: frozen, every page all-visible.
+        Assert.Equal("", await Sql.ScalarAsync<string>(target, "ANALYZE; " + StagedRestoreTests.NotAllVisible));
     }
 
     [Fact]

@@ -57,7 +57,18 @@ public sealed class StagedRestoreTests(BackupsFixture fixture)
         Assert.Equal(await Sql.ScalarAsync<string>(fixture.Primary, Keys), keys);
         Assert.Equal(0L, await Sql.ScalarAsync<long>(target, StagingLeft));
         Assert.Equal([TransferPhase.Check, TransferPhase.Load, TransferPhase.Verify, TransferPhase.Indexes, TransferPhase.Swap], result.Phases.Select(p => p.Phase));
+        // Every table, the one of many ranges too, was written frozen: every page all-visible, so neither the
+        // read-back nor the first reads after the restore write hint bits (and full-page images) to WAL.
+        Assert.True(await Sql.ScalarAsync<int>(target, "ANALYZE; SELECT relpages FROM pg_class WHERE oid = 'media.videos'::regclass") > 3);
+        Assert.Equal("", await Sql.ScalarAsync<string>(target, NotAllVisible));
     }
+
+    /// <summary>Tables (ANALYZEd) with pages not all-visible in the visibility map, as "name visible/pages".</summary>
+    internal const string NotAllVisible = """
+        SELECT coalesce(string_agg(format('%s.%s %s/%s', n.nspname, c.relname, c.relallvisible, c.relpages), ', '), '')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname IN ('public', 'media') AND c.relallvisible < c.relpages
+        """;
 
     [Fact]
     public async Task A_failure_in_one_worker_leaves_nothing_swapped_in_and_a_rerun_converges()

@@ -68,6 +68,20 @@ public sealed class BackupManifestJsonTests
         Assert.False(e.Message.Contains('\n'), damage);
     }
 
+    [Fact]
+    public void A_manifest_whose_page_range_is_a_slice_of_a_pack_is_refused()
+    {
+        // A table of ranges is loaded in one transaction of its own; a range inside a pack would be truncated by the pack's load.
+        var ranged = Full().Tables[0] with { Ranges = [new TableRange("parts/data/public.t.r0000.zst", 3, "xxh3sum:0000000000000001", new PartSlice(0, 9))] };
+        var manifest = Full() with { Tables = [ranged, .. Full().Tables.Skip(1)] };
+
+        var e = Assert.Throws<RecoveryException>(() => BackupManifestFile.Parse(manifest.Name, BackupManifestFile.Serialize(manifest)));
+
+        Assert.Contains("table public.t is split into page ranges and one of them is a slice of a pack", e.Message);
+        Assert.Contains("the manifest is damaged", e.Message);
+        Assert.False(e.Message.Contains('\n'));
+    }
+
     [Theory]
     [InlineData(typeof(BackupManifestFile.Sealed))]
     [InlineData(typeof(VerificationRecord))]
