@@ -25,10 +25,14 @@ public sealed class ReplayLagTests(LocalEnvironmentFixture environment)
 
             Assert.True(paused.LagSeconds >= 3, $"paused: {paused.LagSeconds} s");
 
-            // Replay resumes 50 ms into the probe: what it had received is replayed inside the window.
+            // Replay resumes once the probe watches it catch up (its catch-up query seen from a session opened
+            // after this point): what it had received is replayed inside the window. A fixed delay instead
+            // let a slow connection find the standby already caught up, lag 0 (CI, under load).
+            var since = await Sql.ScalarAsync<DateTime>(standby.ConnectionString, "SELECT clock_timestamp()");
             var resume = Task.Run(async () =>
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(50));
+                await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<bool>(standby.ConnectionString,
+                    $"SELECT EXISTS (SELECT FROM pg_stat_activity WHERE query LIKE 'SELECT pg_last_wal_replay_lsn() >=%' AND backend_start > '{since:O}'::timestamptz)"), "the probe watching replay");
                 await Sql.ExecuteAsync(standby.ConnectionString, "SELECT pg_wal_replay_resume()");
             });
             var resumed = await new DatabaseProbe(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2)).ProbeAsync(standby, primary.ConnectionString, default);
