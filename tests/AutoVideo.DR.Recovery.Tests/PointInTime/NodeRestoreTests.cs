@@ -27,7 +27,7 @@ public sealed class NodeRestoreTests
         var beforeDamage = await PointInTimeFixture.ClockAsync(primary);
         await Task.Delay(200);
         await Sql.ExecuteAsync(primary, "DROP TABLE orders");
-        await PointInTimeFixture.ArchiveEverythingAsync(primary, pitr, await PointInTimeFixture.ClockAsync(primary));
+        await PointInTimeFixture.ArchiveEverythingAsync(primary, pitr);
         // The replica replicated the damage: that is why it cannot simply be promoted.
         await Sql.EventuallyAsync(async () => await Sql.ScalarAsync<long>(environment.State.Describe().Standby!.ConnectionString, "SELECT count(*) FROM pg_class WHERE relname = 'orders'") == 0, "the standby replaying the drop");
 
@@ -66,8 +66,7 @@ public sealed class NodeRestoreTests
         Assert.Equal(state.Nodes.Single(n => n.Name == "pg-b").Port.ToString(CultureInfo.InvariantCulture), await Sql.ScalarAsync<string>(client, "SHOW port"));
         // Its new timeline is archived: a later restore can reach what is written now.
         await Sql.ExecuteAsync(client, "INSERT INTO orders VALUES (41)");
-        var written = await PointInTimeFixture.ClockAsync(client);
-        await PointInTimeFixture.ArchiveEverythingAsync(client, pitr, written);
+        await PointInTimeFixture.ArchiveEverythingAsync(client, pitr);
         var window = Assert.Single(await pitr.WindowsAsync(default));
         Assert.Contains(window.Archive!.Segments, s => s.Segment.Timeline == json.GetProperty("timeline").GetInt32());
         Assert.True(window.Archive.Intact, window.Archive.Describe());
