@@ -41,7 +41,10 @@ public sealed class RpoAccountingTests
     {
         await using var workload = new AutoVideoWorkload(connectionString, writers: 2, NullLogger.Instance, run);
         workload.Start();
+        // At least 700 ms and 10 acknowledged commits: under load (CI) the writers' first sessions took longer
+        // than a fixed 700 ms to open and a run acknowledged nothing.
         await Task.Delay(700);
+        await Sql.EventuallyAsync(() => Task.FromResult(workload.Ledger.Count >= 10), $"run {run} of the workload acknowledging 10 commits");
         await workload.StopAsync();
         return workload.Ledger;
     }
