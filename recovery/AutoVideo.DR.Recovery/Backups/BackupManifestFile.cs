@@ -80,7 +80,7 @@ public static partial class BackupManifestFile
             foreach (var (table, piece) in slices.OrderBy(p => p.Piece.Slice?.Offset ?? -1))
             {
                 if (piece.Slice is not { } slice)
-                    throw new RecoveryException($"backup {name}: part {part.Key} is listed for several tables, and {table.DisplayName} has no slice of it (the manifest is damaged)");
+                    throw new RecoveryException($"backup {name}: part {part.Key} is listed {slices.Count} times (for tables or their ranges), and {table.DisplayName} has no slice of it (the manifest is damaged)");
                 if (slice.Offset != next || slice.Length < 0)
                     throw new RecoveryException($"backup {name}: table {table.DisplayName}'s slice of part {part.Key} is at byte {slice.Offset} for {slice.Length} bytes; " +
                         $"slices must follow each other from byte 0 ({next} expected there) (the manifest is damaged)");

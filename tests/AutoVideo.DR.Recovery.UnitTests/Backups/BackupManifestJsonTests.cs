@@ -52,7 +52,7 @@ public sealed class BackupManifestJsonTests
         { "an overlap", new PartSlice(0, 4), new PartSlice(3, 2), "is at byte 3 for 2 bytes; slices must follow each other from byte 0 (4 expected there)" },
         { "not from byte 0", new PartSlice(1, 4), new PartSlice(5, 2), "public.a's slice of part parts/data/pack-0001.copy.zst is at byte 1" },
         { "a negative length", new PartSlice(0, -4), new PartSlice(4, 2), "public.a's slice of part parts/data/pack-0001.copy.zst is at byte 0 for -4 bytes" },
-        { "a shared part without a slice", new PartSlice(0, 4), null, "part parts/data/pack-0001.copy.zst is listed for several tables, and public.b has no slice of it" },
+        { "a shared part without a slice", new PartSlice(0, 4), null, "part parts/data/pack-0001.copy.zst is listed 2 times (for tables or their ranges), and public.b has no slice of it" },
     };
 
     [Theory]
@@ -66,6 +66,18 @@ public sealed class BackupManifestJsonTests
         Assert.Contains(expected, e.Message);
         Assert.Contains("the manifest is damaged", e.Message);
         Assert.False(e.Message.Contains('\n'), damage);
+    }
+
+    [Fact]
+    public void A_manifest_whose_two_ranges_name_one_part_is_refused()
+    {
+        var ranged = Full().Tables[0] with { Ranges = [new TableRange("parts/data/public.t.r0000.zst", 2, "xxh3sum:0000000000000001"), new TableRange("parts/data/public.t.r0000.zst", 1, "xxh3sum:0000000000000000")] };
+        var manifest = Full() with { Tables = [ranged, .. Full().Tables.Skip(1)] };
+
+        var e = Assert.Throws<RecoveryException>(() => BackupManifestFile.Parse(manifest.Name, BackupManifestFile.Serialize(manifest)));
+
+        Assert.Contains("part parts/data/public.t.r0000.zst is listed 2 times (for tables or their ranges), and public.t has no slice of it", e.Message);
+        Assert.False(e.Message.Contains('\n'));
     }
 
     [Fact]
