@@ -227,6 +227,11 @@ public sealed class BackupRestore(ILogger<BackupRestore> logger)
         return report;
     }
 
+    /// <summary>
+    /// The target's control session, from the opening started beside the check. A target database that
+    /// does not exist yet is created (CREATE DATABASE cannot run inside the restore's transaction), and
+    /// then connected to; an existing one is used as it is, without needing the server's maintenance database.
+    /// </summary>
     static async Task<NpgsqlConnection> TargetSessionAsync(Task<NpgsqlConnection> opening, string targetConnectionString, CancellationToken ct)
     {
         try { return await opening; }
